@@ -1,0 +1,210 @@
+/**
+ * The shared vocabulary of the detector. Every stage of the pipeline speaks these types:
+ * ingest produces {@link LogBatch}, sources produce {@link ExecEvent}, detection produces
+ * {@link Finding}, signals produce {@link Signal}. Nothing here imports anything.
+ */
+
+/** Log formats the detector understands, one parser each under src/sources/. */
+export const SOURCE_FORMATS = ["tetragon", "falco", "datadog", "k8s-audit", "cloudtrail-ecs-exec"] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/** One CloudWatch Logs log event as delivered by a subscription. */
+export interface LogEvent {
+  id: string;
+  timestamp: number;
+  message: string;
+}
+
+/** A decoded CloudWatch Logs subscription payload (DATA_MESSAGE). */
+export interface LogBatch {
+  owner: string;
+  logGroup: string;
+  logStream: string;
+  subscriptionFilters: string[];
+  logEvents: LogEvent[];
+}
+
+/** Where a log event came from; handed to every source parser. */
+export interface LogContext {
+  logGroup: string;
+  logStream: string;
+  owner: string;
+  eventId: string;
+  /** CloudWatch Logs ingestion timestamp of the log event, epoch milliseconds. */
+  timestamp: number;
+}
+
+export type Platform = "ecs" | "eks" | "kubernetes" | "docker" | "unknown";
+
+export interface ProcessInfo {
+  /** Executable name: basename of the path, or comm, or argv[0] basename. */
+  name: string;
+  path?: string;
+  /** Arguments WITHOUT argv[0]. */
+  args?: string[];
+  pid?: number;
+  user?: string;
+  cwd?: string;
+}
+
+/** An ancestor process; `ancestors[0]` is the parent. */
+export interface AncestorInfo {
+  name?: string;
+  path?: string;
+  args?: string[];
+}
+
+export interface ContainerInfo {
+  id?: string;
+  name?: string;
+  image?: string;
+}
+
+export interface WorkloadInfo {
+  platform: Platform;
+  cluster?: string;
+  namespace?: string;
+  pod?: string;
+  /** ECS task ARN or id. */
+  task?: string;
+  node?: string;
+}
+
+/** Who opened an exec session (kubectl exec / ECS Exec). */
+export interface Actor {
+  user?: string;
+  sourceIPs?: string[];
+  userAgent?: string;
+}
+
+export interface SourceRef {
+  format: SourceFormat;
+  logGroup: string;
+  logStream: string;
+  eventId: string;
+  owner: string;
+}
+
+/** One normalized process execution, whatever log format it came from. */
+export interface ExecEvent {
+  process: ProcessInfo;
+  /** Nearest first: ancestors[0] is the parent. */
+  ancestors: AncestorInfo[];
+  container: ContainerInfo;
+  workload: WorkloadInfo;
+  /** true: in a container; false: host process; "unknown": the format cannot tell. */
+  inContainer: boolean | "unknown";
+  /** true for kubectl exec / ECS Exec sessions: `process` is the requested command line. */
+  viaExecSession: boolean;
+  /** ISO-8601 time of the execution (from the event itself, else the log event timestamp). */
+  time: string;
+  source: SourceRef;
+  /**
+   * Identity of one logical execution across several log events, when the format has one
+   * (Kubernetes audit `auditID`, ECS Exec session id). Events with the same key are one signal.
+   */
+  sessionKey?: string;
+  actor?: Actor;
+}
+
+/** A source parser: pure, never throws for any input; `null` means "not my format". */
+export interface SourceParser {
+  format: SourceFormat;
+  /** Cheap test on the raw message text (substring checks), run before any JSON parsing. */
+  sniff(message: string): boolean;
+  parse(message: string, ctx: LogContext): ExecEvent[] | null;
+}
+
+/** Ordered severities, lowest first. Compare with the helpers in severity.ts only. */
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const UTILITY_CATEGORIES = ["download", "remote-copy", "dns", "relay", "scanner", "sniffer"] as const;
+export type UtilityCategory = (typeof UTILITY_CATEGORIES)[number];
+
+export interface Utility {
+  name: string;
+  category: UtilityCategory;
+}
+
+/** The rule's identity, fixed. */
+export const RULE = Object.freeze({
+  id: "net_util_in_container",
+  name: "Network utility executed in container",
+  tactic: "TA0011",
+  technique: "T1105",
+} as const);
+export type Rule = typeof RULE;
+
+/** A detection on one ExecEvent. */
+export interface Finding {
+  event: ExecEvent;
+  utility: Utility;
+  /**
+   * The process that is the utility. Usually `event.process`; for exec sessions whose command is
+   * `sh -c 'curl … | sh'` it is the utility found inside the payload (name + args of that segment).
+   */
+  process: ProcessInfo;
+  severity: Severity;
+  /** Plain-words reasons, the highest-severity reason first. */
+  reasons: string[];
+}
+
+/** What the rule says about one ExecEvent. Everything is counted, only findings may become signals. */
+export type Verdict =
+  | { kind: "none"; why: "not-a-utility" | "host-process" }
+  | { kind: "benign"; utility: Utility; why: string }
+  | { kind: "finding"; finding: Finding };
+
+/** The alert, as sent to machines (JSON) and rendered for humans. */
+export interface Signal {
+  /** Stable for the same evidence: a retried batch yields the same ids. */
+  id: string;
+  rule: Rule;
+  severity: Severity;
+  reasons: string[];
+  /** ISO time of the first execution in the group. */
+  timestamp: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  title: string;
+  /** "The process `<name>` was executed, potentially to download additional tools." */
+  message: string;
+  utility: Utility;
+  process: { name: string; path: string | null; args: string[] };
+  ancestors: AncestorInfo[];
+  container: { id: string | null; name: string | null; image: string | null };
+  workload: WorkloadInfo;
+  inContainer: boolean | "unknown";
+  viaExecSession: boolean;
+  actor?: Actor;
+  source: {
+    format: SourceFormat;
+    logGroup: string;
+    logStream: string;
+    eventIds: string[];
+    owner: string;
+  };
+  triage: string[];
+  links: { logStream: string; mitreTactic: string; mitreTechnique: string; rule: string };
+}
+
+/** Counters of one batch; every log event lands in exactly one of the event outcome buckets. */
+export interface BatchStats {
+  logEvents: number;
+  /** Skipped by the raw-text prefilter: no network utility name occurs in the text. */
+  prefiltered: number;
+  /** Text that no source recognized (plain app lines, other JSON). */
+  unrecognized: number;
+  /** A source recognized the event but it was malformed for that format. */
+  parseErrors: number;
+  execEvents: Partial<Record<SourceFormat, number>>;
+  hostProcesses: number;
+  notUtility: number;
+  benign: number;
+  findings: Record<Severity, number>;
+  belowMinSeverity: number;
+  suppressed: number;
+  signals: number;
+}
