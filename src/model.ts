@@ -22,6 +22,8 @@ export interface LogBatch {
   logStream: string;
   subscriptionFilters: string[];
   logEvents: LogEvent[];
+  /** Entries of `logEvents` that were unusable (not an object, message not a string); counted. */
+  dropped?: { index: number; reason: string }[];
 }
 
 /** Where a log event came from; handed to every source parser. */
@@ -193,6 +195,8 @@ export interface Signal {
 /** Counters of one batch; every log event lands in exactly one of the event outcome buckets. */
 export interface BatchStats {
   logEvents: number;
+  /** Log events of the payload that were unusable (not an object, message not a string). */
+  invalidEvents: number;
   /** Skipped by the raw-text prefilter: no network utility name occurs in the text. */
   prefiltered: number;
   /** Text that no source recognized (plain app lines, other JSON). */

@@ -1,0 +1,43 @@
+// Bundles the Lambda entry and the CLI with esbuild: ESM, node20 (one bundle serves the
+// nodejs24.x runtime too), minified, tree-shaken, with source maps. Writes dist/.
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
+
+// Some bundled CommonJS dependencies call require(); give ESM output a real one.
+const banner = {
+  js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);',
+};
+
+/** Shared esbuild options (also used by the benchmark's baseline bundle). */
+export const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minify: true,
+  treeShaking: true,
+  sourcemap: true,
+  legalComments: "none",
+  banner,
+  logLevel: "warning",
+  mainFields: ["module", "main"],
+};
+
+export async function buildAll(outdir = "dist") {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await build({
+    ...common,
+    entryPoints: { handler: "src/handler.ts", cli: "src/cli.ts" },
+    outdir,
+    metafile: true,
+  });
+  // Lambda decides ESM vs CommonJS for .js files from the nearest package.json.
+  await writeFile(`${outdir}/package.json`, `${JSON.stringify({ type: "module" }, null, 2)}\n`);
+  await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildAll();
+}

@@ -1,0 +1,97 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.js";
+import type { Severity } from "../model.js";
+import { severityRank } from "../severity.js";
+import { cliConfig, formatTotals, runFiles } from "./invoke.js";
+import type { CliIO } from "./io.js";
+
+export const DEMO_HELP = `Usage: netutil-detector demo [--dir DIR]
+
+Dry-runs the pipeline over every sample event in DIR (default: events/) and prints the signals
+(JSON lines on stdout) and a table of what each file shows against what it should (stderr).
+Never publishes. Exit status 1 if any file does not behave as its manifest entry says.
+`;
+
+/** One entry of events/manifest.json: what a sample event shows and what the detector must do with it. */
+export interface ManifestEntry {
+  file: string;
+  format: string;
+  shows: string;
+  expect: { signals: number; severity?: Severity; utility?: string; error?: boolean; control?: boolean };
+}
+
+/** Loads events/manifest.json. */
+export async function loadManifest(dir: string): Promise<ManifestEntry[]> {
+  const text = await readFile(join(dir, "manifest.json"), "utf8");
+  return JSON.parse(text) as ManifestEntry[];
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+/** `demo`: the newcomer's first look at the detector. */
+export async function runDemo(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dir: { type: "string", default: "events" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.stderr(DEMO_HELP);
+    return 0;
+  }
+  const dir = values.dir;
+  let manifest: ManifestEntry[];
+  try {
+    manifest = await loadManifest(dir);
+  } catch (error) {
+    throw new UsageError(`cannot read ${join(dir, "manifest.json")}: ${(error as Error).message}`);
+  }
+  const listed = new Set(manifest.map((m) => m.file));
+  const unlisted = (await readdir(dir)).filter(
+    (f) => f.endsWith(".json") && f !== "manifest.json" && !listed.has(f),
+  );
+  const config = cliConfig({ ...io.env, SNS_TOPIC_ARN: undefined, PAGER_TOPIC_ARN: undefined }, undefined);
+  const outcomes = await runFiles(
+    manifest.map((m) => join(dir, m.file)),
+    config,
+    async () => ({ published: 0, deduplicated: 0, requests: 0 }),
+  );
+  let mismatches = 0;
+  const rows: string[] = [];
+  manifest.forEach((entry, i) => {
+    const outcome = outcomes[i];
+    if (!outcome) return;
+    for (const signal of outcome.signals) io.stdout(JSON.stringify(signal));
+    const top = outcome.signals.map((s) => s.severity).sort((a, b) => severityRank(b) - severityRank(a))[0];
+    const got = outcome.error
+      ? "error (rejected)"
+      : outcome.control > 0
+        ? "control message (acknowledged)"
+        : outcome.signals.length === 0
+          ? "no signal"
+          : `${outcome.signals.length} signal(s), ${top}: ${[...new Set(outcome.signals.map((s) => s.utility.name))].join(",")}`;
+    const ok =
+      Boolean(entry.expect.error) === Boolean(outcome.error) &&
+      outcome.signals.length === entry.expect.signals &&
+      (entry.expect.severity === undefined || top === entry.expect.severity);
+    if (!ok) mismatches++;
+    rows.push(`${ok ? "ok  " : "FAIL"} ${pad(entry.file, 34)} ${pad(entry.shows, 58)} ${got}`);
+  });
+  io.stderr(`\n${"".padEnd(5)}${pad("file", 34)} ${pad("what it shows", 58)} detector says\n`);
+  io.stderr(`${rows.join("\n")}\n\n`);
+  if (unlisted.length > 0) io.stderr(`not in manifest (skipped): ${unlisted.join(", ")}\n`);
+  io.stderr(`${formatTotals(outcomes, true)}\n`);
+  io.stderr(
+    mismatches === 0
+      ? "every sample behaved as expected\n"
+      : `${mismatches} sample(s) did NOT behave as expected\n`,
+  );
+  return mismatches === 0 ? 0 : 1;
+}

@@ -1,0 +1,67 @@
+import { UsageError } from "../errors.js";
+import { runCoverage } from "./coverage.js";
+import { runDemo } from "./demo.js";
+import { runEncode } from "./encode.js";
+import { runHunt } from "./hunt.js";
+import { runInvoke } from "./invoke.js";
+import { type CliIO, processIO } from "./io.js";
+
+export const MAIN_HELP = `Usage: netutil-detector <command> [options]
+
+Commands:
+  invoke FILE...   run the Lambda pipeline on Lambda event files (dry run unless SNS_TOPIC_ARN is set)
+  demo             dry-run every sample event in events/ and show what the detector says
+  encode [FILE]    wrap log lines into a CloudWatch Logs subscription Lambda event
+  hunt             run the rule over CloudWatch Logs history (FilterLogEvents)
+  coverage         list container log groups and whether the detector watches them
+
+Run a command with --help for its options. Signals are JSON lines on stdout; everything else
+goes to stderr.
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Dispatches a command line; returns the exit status. Usage errors print and exit 2. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "invoke":
+        return await runInvoke(rest, io);
+      case "demo":
+        return await runDemo(rest, io);
+      case "encode":
+        return await runEncode(rest, io, readStdin);
+      case "hunt":
+        return await runHunt(rest, io);
+      case "coverage":
+        return await runCoverage(rest, io);
+      case undefined:
+      case "help":
+      case "-h":
+      case "--help":
+        io.stderr(MAIN_HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    // parseArgs throws TypeErrors with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION for bad flags.
+    const code = (error as { code?: string }).code;
+    if (error instanceof UsageError || code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`error: ${(error as Error).message}\nRun with --help for usage.\n`);
+      return 2;
+    }
+    io.stderr(`error: ${(error as Error).name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** Entry when run as dist/cli.js. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), processIO);
+}

@@ -1,0 +1,126 @@
+import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
+import { ConfigError } from "./errors.js";
+import type { Severity } from "./model.js";
+import { isSeverity } from "./severity.js";
+
+/** Every environment variable the detector reads, in one place. Documented in the README. */
+export const ENV = Object.freeze({
+  snsTopicArn: "SNS_TOPIC_ARN",
+  minSeverity: "MIN_SEVERITY",
+  pagerTopicArn: "PAGER_TOPIC_ARN",
+  pagerMinSeverity: "PAGER_MIN_SEVERITY",
+  allowlist: "ALLOWLIST",
+  dedupTtlSeconds: "DEDUP_TTL_SECONDS",
+  maxDecodedBytes: "MAX_DECODED_BYTES",
+  region: "AWS_REGION",
+} as const);
+
+/** Defaults for the optional variables (strings, as they would appear in the environment). */
+export const ENV_DEFAULTS = Object.freeze({
+  MIN_SEVERITY: "medium",
+  PAGER_MIN_SEVERITY: "high",
+  ALLOWLIST: "[]",
+  DEDUP_TTL_SECONDS: "3600",
+  MAX_DECODED_BYTES: String(32 * 1024 * 1024),
+} as const);
+
+export interface Config {
+  /** Alert topic; absent means dry run (CLI only — the Lambda handler requires it). */
+  snsTopicArn: string | undefined;
+  minSeverity: Severity;
+  pagerTopicArn: string | undefined;
+  pagerMinSeverity: Severity;
+  allowlist: Allowlist;
+  dedupTtlSeconds: number;
+  maxDecodedBytes: number;
+  region: string | undefined;
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+function readTopic(
+  env: Record<string, string | undefined>,
+  name: string,
+  required: boolean,
+): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) {
+    if (required)
+      throw new ConfigError(`${name} is required: the ARN of the SNS topic that receives signals`, name);
+    return undefined;
+  }
+  if (!TOPIC_ARN.test(value)) {
+    throw new ConfigError(
+      `${name} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${value}"`,
+      name,
+    );
+  }
+  if (value.endsWith(".fifo")) {
+    throw new ConfigError(`${name} is a FIFO topic, which cannot deliver to email or pager endpoints`, name);
+  }
+  return value;
+}
+
+function readSeverity(env: Record<string, string | undefined>, name: keyof typeof ENV_DEFAULTS): Severity {
+  const value = (env[name]?.trim() || ENV_DEFAULTS[name]).toLowerCase();
+  if (!isSeverity(value)) {
+    throw new ConfigError(`${name} must be one of low, medium, high, critical; got "${env[name]}"`, name);
+  }
+  return value;
+}
+
+function readInteger(
+  env: Record<string, string | undefined>,
+  name: keyof typeof ENV_DEFAULTS,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name]?.trim() || ENV_DEFAULTS[name];
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${env[name]}"`, name);
+  }
+  return value;
+}
+
+/**
+ * Reads and validates the configuration once. Throws a {@link ConfigError} naming the variable
+ * on the first bad value, so a misconfigured function fails at cold start, not on the first alert.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { requireTopic: boolean } = { requireTopic: true },
+): Readonly<Config> {
+  const snsTopicArn = readTopic(env, ENV.snsTopicArn, options.requireTopic);
+  const pagerTopicArn = readTopic(env, ENV.pagerTopicArn, false);
+  if (pagerTopicArn && !snsTopicArn) {
+    throw new ConfigError(`${ENV.pagerTopicArn} is set but ${ENV.snsTopicArn} is not`, ENV.pagerTopicArn);
+  }
+  let allowlist: Allowlist;
+  try {
+    allowlist = parseAllowlist(env[ENV.allowlist]?.trim() || ENV_DEFAULTS.ALLOWLIST, ENV.allowlist);
+  } catch (error) {
+    throw new ConfigError(`${ENV.allowlist} is invalid: ${(error as Error).message}`, ENV.allowlist, {
+      cause: error,
+    });
+  }
+  return Object.freeze({
+    snsTopicArn,
+    minSeverity: readSeverity(env, "MIN_SEVERITY"),
+    pagerTopicArn,
+    pagerMinSeverity: readSeverity(env, "PAGER_MIN_SEVERITY"),
+    allowlist,
+    dedupTtlSeconds: readInteger(env, "DEDUP_TTL_SECONDS", 0, 7 * 24 * 3600),
+    maxDecodedBytes: readInteger(env, "MAX_DECODED_BYTES", 1024, 256 * 1024 * 1024),
+    region: env[ENV.region]?.trim() || undefined,
+  });
+}
+
+/** Where signals go: the alert topic for everything at or above MIN_SEVERITY, the pager topic for the urgent. */
+export function routesFor(config: Readonly<Config>): { topicArn: string; minSeverity: Severity }[] {
+  const routes: { topicArn: string; minSeverity: Severity }[] = [];
+  if (config.snsTopicArn) routes.push({ topicArn: config.snsTopicArn, minSeverity: config.minSeverity });
+  if (config.pagerTopicArn)
+    routes.push({ topicArn: config.pagerTopicArn, minSeverity: config.pagerMinSeverity });
+  return routes;
+}

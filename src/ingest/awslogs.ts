@@ -1,0 +1,121 @@
+import { gunzipSync } from "node:zlib";
+import { DecodeError } from "../errors.js";
+import type { LogBatch, LogEvent } from "../model.js";
+
+/** A decoded subscription payload: data to process, or a health probe to acknowledge. */
+export type Decoded = { kind: "data"; batch: LogBatch } | { kind: "control" };
+
+/** A log event that arrived but is not usable (wrong types); counted, never fatal. */
+export interface DroppedEvent {
+  index: number;
+  reason: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Decodes the `awslogs.data` string of a CloudWatch Logs subscription event:
+ * base64, then gunzip bounded to `maxDecodedBytes`, then JSON, then shape.
+ * Throws {@link DecodeError} naming the failing stage, so Lambda retries and the on-failure
+ * destination keeps the payload.
+ */
+export function decodeAwslogsData(data: unknown, maxDecodedBytes: number): Decoded {
+  if (typeof data !== "string" || data.length === 0) {
+    throw new DecodeError("awslogs.data is missing or not a non-empty string", "base64");
+  }
+  // Buffer.from silently skips invalid characters, so validate first (whitespace tolerated).
+  const compact = data.replace(/\s+/g, "");
+  if (compact.length % 4 === 1 || !BASE64.test(compact)) {
+    throw new DecodeError("awslogs.data is not valid base64", "base64");
+  }
+  return decodePayloadBuffer(Buffer.from(compact, "base64"), maxDecodedBytes);
+}
+
+/**
+ * Gunzips (bounded) and validates the JSON payload CloudWatch Logs writes to a subscription
+ * destination. Shared by the direct Lambda path and the Kinesis path.
+ */
+export function decodePayloadBuffer(gz: Buffer, maxDecodedBytes: number): Decoded {
+  let raw: Buffer;
+  try {
+    raw = gunzipSync(gz, { maxOutputLength: maxDecodedBytes });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) {
+      throw new DecodeError(
+        `decompressed payload exceeds the bound of ${maxDecodedBytes} bytes (gzip bomb or oversized batch)`,
+        "size",
+        { cause: error },
+      );
+    }
+    throw new DecodeError(`payload is not valid gzip data: ${(error as Error).message}`, "gzip", {
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new DecodeError(`decompressed payload is not JSON: ${(error as Error).message}`, "json", {
+      cause: error,
+    });
+  }
+  return toDecoded(parsed);
+}
+
+function stringField(payload: Record<string, unknown>, name: string): string {
+  const value = payload[name];
+  if (typeof value !== "string") {
+    throw new DecodeError(`payload field "${name}" is missing or not a string`, "shape");
+  }
+  return value;
+}
+
+function toDecoded(payload: unknown): Decoded {
+  if (!isRecord(payload)) throw new DecodeError("payload is not a JSON object", "shape");
+  const messageType = payload.messageType;
+  if (messageType === "CONTROL_MESSAGE") return { kind: "control" };
+  if (messageType !== "DATA_MESSAGE") {
+    throw new DecodeError(
+      `payload messageType is ${JSON.stringify(messageType)}, expected DATA_MESSAGE or CONTROL_MESSAGE`,
+      "shape",
+    );
+  }
+  const events = payload.logEvents;
+  if (!Array.isArray(events)) throw new DecodeError('payload field "logEvents" is not an array', "shape");
+  const filters = Array.isArray(payload.subscriptionFilters)
+    ? payload.subscriptionFilters.filter((f): f is string => typeof f === "string")
+    : [];
+  const logEvents: LogEvent[] = [];
+  const dropped: DroppedEvent[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event: unknown = events[index];
+    if (!isRecord(event)) {
+      dropped.push({ index, reason: "log event is not an object" });
+      continue;
+    }
+    const { id, timestamp, message } = event;
+    if (typeof message !== "string") {
+      dropped.push({ index, reason: "log event message is not a string" });
+      continue;
+    }
+    logEvents.push({
+      id: typeof id === "string" && id ? id : `index-${index}`,
+      timestamp: typeof timestamp === "number" && Number.isFinite(timestamp) ? timestamp : 0,
+      message,
+    });
+  }
+  const batch: LogBatch = {
+    owner: stringField(payload, "owner"),
+    logGroup: stringField(payload, "logGroup"),
+    logStream: stringField(payload, "logStream"),
+    subscriptionFilters: filters,
+    logEvents,
+  };
+  if (dropped.length > 0) batch.dropped = dropped;
+  return { kind: "data", batch };
+}

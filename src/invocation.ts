@@ -1,0 +1,172 @@
+import type { KinesisStreamRecord } from "aws-lambda";
+import type { Config } from "./config.js";
+import { DecodeError, PublishError } from "./errors.js";
+import { type Decoded, decodeAwslogsData } from "./ingest/awslogs.js";
+import { decodeKinesisRecord } from "./ingest/kinesis.js";
+import type { BatchStats, Signal } from "./model.js";
+import { addStats, emptyStats, processBatch } from "./pipeline.js";
+import { countBatch, METRIC, type Telemetry } from "./telemetry.js";
+
+/** What a sink did with the signals it was given. */
+export interface DeliveryReport {
+  published: number;
+  deduplicated: number;
+  requests: number;
+}
+
+/** Delivers signals (SNS in Lambda, stdout in a dry run). Throws PublishError when any is lost. */
+export type Sink = (signals: Signal[]) => Promise<DeliveryReport>;
+
+export interface InvocationDeps {
+  config: Readonly<Config>;
+  sink: Sink;
+  telemetry: Telemetry;
+}
+
+export interface InvocationResult {
+  source: "awslogs" | "kinesis";
+  /** Batches that were CONTROL_MESSAGE health probes. */
+  controlMessages: number;
+  stats: BatchStats;
+  signals: Signal[];
+  delivery: DeliveryReport;
+  /** Kinesis only: sequence number of the first record that could not be handled. */
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function kinesisRecords(event: unknown): KinesisStreamRecord[] | null {
+  if (!isRecord(event) || !Array.isArray(event.Records)) return null;
+  const records = event.Records as unknown[];
+  if (records.length === 0 || !records.every((r) => isRecord(r) && isRecord(r.kinesis))) return null;
+  return records as KinesisStreamRecord[];
+}
+
+function emptyDelivery(): DeliveryReport {
+  return { published: 0, deduplicated: 0, requests: 0 };
+}
+
+async function processDecoded(
+  decoded: Decoded,
+  deps: InvocationDeps,
+  result: InvocationResult,
+): Promise<void> {
+  if (decoded.kind === "control") {
+    result.controlMessages++;
+    deps.telemetry.count(METRIC.controlMessages, 1);
+    return;
+  }
+  const { signals, stats } = processBatch(decoded.batch, {
+    minSeverity: deps.config.minSeverity,
+    allowlist: deps.config.allowlist,
+    ...(deps.config.region ? { region: deps.config.region } : {}),
+  });
+  countBatch(deps.telemetry, stats);
+  addStats(result.stats, stats);
+  if (signals.length === 0) return;
+  let delivery: DeliveryReport;
+  try {
+    delivery = await deps.sink(signals);
+  } catch (error) {
+    const undelivered = error instanceof PublishError ? error.undelivered : signals.length;
+    deps.telemetry.count(METRIC.publishFailures, undelivered);
+    throw error;
+  }
+  deps.telemetry.count(METRIC.published, delivery.published);
+  deps.telemetry.count(METRIC.deduplicated, delivery.deduplicated);
+  deps.telemetry.count(METRIC.publishRequests, delivery.requests);
+  result.signals.push(...signals);
+  result.delivery.published += delivery.published;
+  result.delivery.deduplicated += delivery.deduplicated;
+  result.delivery.requests += delivery.requests;
+}
+
+function countDecodeError(deps: InvocationDeps, error: unknown, attributes: Record<string, unknown>): void {
+  if (!(error instanceof DecodeError)) return;
+  deps.telemetry.count(METRIC.decodeErrors, 1);
+  deps.telemetry.error("payload could not be decoded", {
+    stage: error.stage,
+    reason: error.message,
+    ...attributes,
+  });
+}
+
+/**
+ * Handles one Lambda event: a CloudWatch Logs subscription event (`{awslogs: {data}}`) or a
+ * Kinesis event whose records carry CloudWatch Logs payloads. Decodes, runs the pipeline,
+ * hands signals to the sink.
+ *
+ * awslogs: an undecodable payload or a failed delivery throws, so Lambda retries and the
+ * on-failure destination keeps the event. Kinesis: the first record that cannot be decoded or
+ * delivered is reported in `batchItemFailures` and processing stops there — Lambda resumes from
+ * that record, so the records after it would be processed twice if we went on.
+ */
+export async function handleEvent(event: unknown, deps: InvocationDeps): Promise<InvocationResult> {
+  const result: InvocationResult = {
+    source: "awslogs",
+    controlMessages: 0,
+    stats: emptyStats(),
+    signals: [],
+    delivery: emptyDelivery(),
+    batchItemFailures: [],
+  };
+  const records = kinesisRecords(event);
+  if (records) {
+    result.source = "kinesis";
+    for (const record of records) {
+      try {
+        await processDecoded(decodeKinesisRecord(record, deps.config.maxDecodedBytes), deps, result);
+      } catch (error) {
+        countDecodeError(deps, error, { sequenceNumber: record.kinesis.sequenceNumber });
+        if (!(error instanceof DecodeError)) {
+          deps.telemetry.error("record not delivered", {
+            sequenceNumber: record.kinesis.sequenceNumber,
+            error: (error as Error).message,
+          });
+        }
+        result.batchItemFailures.push({ itemIdentifier: record.kinesis.sequenceNumber });
+        break;
+      }
+    }
+    return result;
+  }
+  if (!isRecord(event) || !isRecord(event.awslogs)) {
+    const error = new DecodeError(
+      "event is neither a CloudWatch Logs subscription event ({awslogs: {data}}) nor a Kinesis event",
+      "event",
+    );
+    countDecodeError(deps, error, {});
+    throw error;
+  }
+  let decoded: Decoded;
+  try {
+    decoded = decodeAwslogsData(event.awslogs.data, deps.config.maxDecodedBytes);
+  } catch (error) {
+    countDecodeError(deps, error, {});
+    throw error;
+  }
+  await processDecoded(decoded, deps, result);
+  return result;
+}
+
+/** The small summary the Lambda returns and logs (never the batch itself). */
+export function summarize(result: InvocationResult): Record<string, unknown> {
+  const { stats } = result;
+  return {
+    source: result.source,
+    controlMessages: result.controlMessages,
+    logEvents: stats.logEvents,
+    execEvents: Object.values(stats.execEvents).reduce((a, b) => a + (b ?? 0), 0),
+    findings: stats.findings,
+    suppressed: stats.suppressed,
+    signals: result.signals.length,
+    published: result.delivery.published,
+    deduplicated: result.delivery.deduplicated,
+    publishRequests: result.delivery.requests,
+    invalidEvents: stats.invalidEvents,
+    parseErrors: stats.parseErrors,
+  };
+}

@@ -1,0 +1,121 @@
+import type { Allowlist } from "./detection/allowlist.js";
+import { mentionsNetworkUtility } from "./detection/prefilter.js";
+import { evaluate } from "./detection/rule.js";
+import type { BatchStats, Finding, LogBatch, LogContext, Severity, Signal, SourceFormat } from "./model.js";
+import { SEVERITIES } from "./model.js";
+import { atLeast } from "./severity.js";
+import { buildSignals } from "./signals/build.js";
+import { parseMessage } from "./sources/index.js";
+
+export interface PipelineOptions {
+  minSeverity: Severity;
+  allowlist: Allowlist;
+  /** Region for console links in signals. */
+  region?: string;
+}
+
+export interface BatchResult {
+  signals: Signal[];
+  stats: BatchStats;
+}
+
+/** Zeroed counters. */
+export function emptyStats(): BatchStats {
+  return {
+    logEvents: 0,
+    invalidEvents: 0,
+    prefiltered: 0,
+    unrecognized: 0,
+    parseErrors: 0,
+    execEvents: {},
+    hostProcesses: 0,
+    notUtility: 0,
+    benign: 0,
+    findings: { low: 0, medium: 0, high: 0, critical: 0 },
+    belowMinSeverity: 0,
+    suppressed: 0,
+    signals: 0,
+  };
+}
+
+/** Adds `from` into `into` (for totals over several batches). */
+export function addStats(into: BatchStats, from: BatchStats): void {
+  into.logEvents += from.logEvents;
+  into.invalidEvents += from.invalidEvents;
+  into.prefiltered += from.prefiltered;
+  into.unrecognized += from.unrecognized;
+  into.parseErrors += from.parseErrors;
+  for (const [format, count] of Object.entries(from.execEvents) as [SourceFormat, number][]) {
+    into.execEvents[format] = (into.execEvents[format] ?? 0) + count;
+  }
+  into.hostProcesses += from.hostProcesses;
+  into.notUtility += from.notUtility;
+  into.benign += from.benign;
+  for (const severity of SEVERITIES) into.findings[severity] += from.findings[severity];
+  into.belowMinSeverity += from.belowMinSeverity;
+  into.suppressed += from.suppressed;
+  into.signals += from.signals;
+}
+
+/**
+ * Runs one decoded batch through sources, detection and signal building. Pure and synchronous:
+ * the handler, the CLI (invoke, demo, hunt) and the benchmark all call exactly this.
+ * A log event that no source recognizes, or that is malformed, is counted and skipped; it never
+ * affects the other events of the batch.
+ */
+export function processBatch(batch: LogBatch, options: PipelineOptions): BatchResult {
+  const stats = emptyStats();
+  stats.logEvents = batch.logEvents.length + (batch.dropped?.length ?? 0);
+  stats.invalidEvents = batch.dropped?.length ?? 0;
+  const findings: Finding[] = [];
+  for (const logEvent of batch.logEvents) {
+    // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
+    if (!mentionsNetworkUtility(logEvent.message)) {
+      stats.prefiltered++;
+      continue;
+    }
+    const ctx: LogContext = {
+      logGroup: batch.logGroup,
+      logStream: batch.logStream,
+      owner: batch.owner,
+      eventId: logEvent.id,
+      timestamp: logEvent.timestamp,
+    };
+    const outcome = parseMessage(logEvent.message, ctx);
+    if (outcome.kind === "unrecognized") {
+      stats.unrecognized++;
+      continue;
+    }
+    if (outcome.kind === "malformed") {
+      stats.parseErrors++;
+      continue;
+    }
+    stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
+    for (const event of outcome.events) {
+      const verdict = evaluate(event);
+      if (verdict.kind === "none") {
+        if (verdict.why === "host-process") stats.hostProcesses++;
+        else stats.notUtility++;
+        continue;
+      }
+      if (verdict.kind === "benign") {
+        stats.benign++;
+        continue;
+      }
+      const finding = verdict.finding;
+      stats.findings[finding.severity]++;
+      if (!atLeast(finding.severity, options.minSeverity)) {
+        stats.belowMinSeverity++;
+        continue;
+      }
+      if (options.allowlist.match(finding) !== null) {
+        stats.suppressed++;
+        continue;
+      }
+      findings.push(finding);
+    }
+  }
+  const signals = buildSignals(findings, options.region ? { region: options.region } : {});
+  stats.signals = signals.length;
+  return { signals, stats };
+}
