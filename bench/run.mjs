@@ -1,0 +1,86 @@
+// `npm run bench`: measures the detector against floors taken in the same run, on this machine,
+// as whole processes, alternating the contenders so drift hits both alike. Prints ratios.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { common } from "../scripts/build.mjs";
+import { generate } from "./generate.mjs";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const data = join(root, "bench/.data");
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+mkdirSync(data, { recursive: true });
+
+if (!existsSync(join(root, "dist/handler.js"))) {
+  console.error("bench: dist/handler.js is missing; run `npm run build` first");
+  process.exit(1);
+}
+
+const { files, utilities } = generate(data, 10, 5000);
+const env = {
+  ...process.env,
+  SNS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:netutil-bench",
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "bench",
+  AWS_SECRET_ACCESS_KEY: "bench",
+};
+const cliEnv = { ...env, SNS_TOPIC_ARN: "" };
+
+// The baseline for cold start: the smallest useful Lambda, an SNS client bundled the same way.
+const bareEntry = join(data, "bare-sns-entry.mjs");
+writeFileSync(bareEntry, 'import { SNSClient } from "@aws-sdk/client-sns";\nexport const sns = new SNSClient({});\n');
+await build({ ...common, entryPoints: [bareEntry], outfile: join(data, "bare-sns.mjs"), absWorkingDir: root });
+
+function timeOnce(args, childEnv) {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, args, { cwd: root, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) {
+    console.error(`bench: ${args.join(" ")} failed:\n${run.stderr}`);
+    process.exit(1);
+  }
+  return ms;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Runs the contenders alternately `rounds` times (after one warm-up each); medians in ms. */
+function race(contenders) {
+  const times = contenders.map(() => []);
+  contenders.forEach((c) => timeOnce(c.args, c.env));
+  for (let r = 0; r < rounds; r++) {
+    contenders.forEach((c, i) => times[i].push(timeOnce(c.args, c.env)));
+  }
+  return times.map(median);
+}
+
+const [floor, pipeline] = race([
+  { args: ["bench/floor.mjs", ...files], env: cliEnv },
+  { args: ["dist/cli.js", "invoke", "--dry-run", ...files], env: cliEnv },
+]);
+const [bare, handler] = race([
+  { args: [join(data, "bare-sns.mjs")], env },
+  { args: ["dist/handler.js"], env },
+]);
+
+const size = statSync(join(root, "dist/handler.js")).size;
+const gz = gzipSync(await import("node:fs").then((fs) => fs.readFileSync(join(root, "dist/handler.js")))).length;
+const bareSize = statSync(join(data, "bare-sns.mjs")).size;
+const events = files.length * 5000;
+
+const rows = [
+  ["pipeline / decode floor", pipeline / floor, 1.5, `${pipeline.toFixed(0)} ms vs ${floor.toFixed(0)} ms`],
+  ["handler load / bare SNS bundle", handler / bare, 1.3, `${handler.toFixed(0)} ms vs ${bare.toFixed(0)} ms`],
+];
+console.log(`netutil-detector benchmark — ${events} Tetragon exec events in ${files.length} batches, ${utilities} network utilities; median of ${rounds} runs, whole processes, node ${process.version}`);
+for (const [name, ratio, target, detail] of rows) {
+  const verdict = ratio <= target ? "meets" : "OVER";
+  console.log(`  ${name.padEnd(32)} ${ratio.toFixed(2).padStart(5)}  (target <= ${target}, ${verdict})  ${detail}`);
+}
+console.log(`  pipeline throughput              ${Math.round(events / (pipeline / 1000)).toLocaleString("en-US")} events/s (whole process, incl. start-up)`);
+console.log(`  dist/handler.js                  ${(size / 1024).toFixed(0)} KiB (${(gz / 1024).toFixed(0)} KiB gzipped); bare SNS bundle ${(bareSize / 1024).toFixed(0)} KiB`);

@@ -1,0 +1,149 @@
+import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DecodeError } from "../../src/errors.js";
+import { decodeAwslogsData, decodePayloadBuffer } from "../../src/ingest/awslogs.js";
+import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../../src/ingest/encode.js";
+
+const MAX = 32 * 1024 * 1024;
+
+function payload(overrides: Partial<AwslogsPayload> = {}): AwslogsPayload {
+  return {
+    messageType: "DATA_MESSAGE",
+    owner: "123456789012",
+    logGroup: "/ecs/payments-api",
+    logStream: "ecs/app/0f6c2d9e",
+    subscriptionFilters: ["netutil-detector"],
+    logEvents: [
+      { id: "38000000000000000000000000000000000000000000000000000001", timestamp: 1_764_324_902_000, message: "a" },
+      { id: "38000000000000000000000000000000000000000000000000000002", timestamp: 1_764_324_902_001, message: "b" },
+    ],
+    ...overrides,
+  };
+}
+
+function data(value: unknown): string {
+  return gzipSync(Buffer.from(JSON.stringify(value))).toString("base64");
+}
+
+function stageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DecodeError);
+    return (error as DecodeError).stage;
+  }
+  return "no error";
+}
+
+describe("decodeAwslogsData", () => {
+  it("decodes a DATA_MESSAGE into a batch, keeping ids, timestamps and messages", () => {
+    const decoded = decodeAwslogsData(encodeAwslogsEvent(payload()).awslogs.data, MAX);
+
+    expect(decoded).toEqual({
+      kind: "data",
+      batch: {
+        owner: "123456789012",
+        logGroup: "/ecs/payments-api",
+        logStream: "ecs/app/0f6c2d9e",
+        subscriptionFilters: ["netutil-detector"],
+        logEvents: payload().logEvents,
+      },
+    });
+  });
+
+  it("acknowledges a CONTROL_MESSAGE", () => {
+    const decoded = decodeAwslogsData(encodeAwslogsEvent(controlPayload("/ecs/x", "s")).awslogs.data, MAX);
+    expect(decoded).toEqual({ kind: "control" });
+  });
+
+  it("tolerates policyLevel and unknown fields", () => {
+    const decoded = decodeAwslogsData(data({ ...payload(), policyLevel: "ACCOUNT_LEVEL_POLICY", extra: 1 }), MAX);
+    expect(decoded.kind).toBe("data");
+  });
+
+  it("counts unusable log events without failing the batch", () => {
+    const events = [payload().logEvents[0], 42, { id: "x", timestamp: 1, message: { nested: true } }, null];
+    const decoded = decodeAwslogsData(data({ ...payload(), logEvents: events }), MAX);
+    if (decoded.kind !== "data") throw new Error("expected data");
+    expect(decoded.batch.logEvents).toHaveLength(1);
+    expect(decoded.batch.dropped).toEqual([
+      { index: 1, reason: "log event is not an object" },
+      { index: 2, reason: "log event message is not a string" },
+      { index: 3, reason: "log event is not an object" },
+    ]);
+  });
+
+  it.each([
+    ["missing data", undefined, "base64"],
+    ["empty data", "", "base64"],
+    ["not base64", "@@@not-base64@@@", "base64"],
+    ["base64 of plain text", Buffer.from("hello").toString("base64"), "gzip"],
+    ["gzip of non-JSON", gzipSync(Buffer.from("{nope")).toString("base64"), "json"],
+    ["JSON array", data([1, 2]), "shape"],
+    ["unknown messageType", data({ ...payload(), messageType: "OTHER" }), "shape"],
+    ["logEvents not an array", data({ ...payload(), logEvents: {} }), "shape"],
+    ["logGroup missing", data({ ...payload(), logGroup: undefined }), "shape"],
+    ["truncated gzip", gzipSync(Buffer.from(JSON.stringify(payload()))).subarray(0, 20).toString("base64"), "gzip"],
+  ])("rejects %s with a typed error naming the stage", (_name, input, stage) => {
+    expect(stageOf(() => decodeAwslogsData(input, MAX))).toBe(stage);
+  });
+
+  it("stops a gzip bomb at the bound instead of inflating it", () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(stageOf(() => decodePayloadBuffer(bomb, MAX))).toBe("size");
+  });
+
+  it("handles a 1 MB log event", () => {
+    const message = `{"process_exec":{"process":{"binary":"/usr/bin/curl","arguments":"${"A".repeat(1_048_000)}"}}}`;
+    const decoded = decodeAwslogsData(data(payload({ logEvents: [{ id: "1", timestamp: 1, message }] })), MAX);
+    if (decoded.kind !== "data") throw new Error("expected data");
+    expect(decoded.batch.logEvents[0]?.message.length).toBe(message.length);
+  });
+
+  it("never throws anything but DecodeError for arbitrary strings", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (input) => {
+        try {
+          decodeAwslogsData(input, MAX);
+        } catch (error) {
+          return error instanceof DecodeError;
+        }
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never throws anything but DecodeError for arbitrary JSON gzipped", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), (value) => {
+        try {
+          decodeAwslogsData(data(value), MAX);
+        } catch (error) {
+          return error instanceof DecodeError;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws anything but DecodeError when the gzip bytes are corrupted", () => {
+    const good = gzipSync(Buffer.from(JSON.stringify(payload())));
+    fc.assert(
+      fc.property(fc.nat({ max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+        const bad = Buffer.from(good);
+        bad[at] = (bad[at] ?? 0) ^ xor;
+        try {
+          decodeAwslogsData(bad.toString("base64"), MAX);
+        } catch (error) {
+          return error instanceof DecodeError;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
