@@ -1,0 +1,333 @@
+/**
+ * Helpers shared by the source parsers. Every reader here takes `unknown` and returns a value of the
+ * expected type or `undefined`: log producers, versions and attackers all write fields we do not
+ * control, so no field's type is trusted.
+ */
+import type { AncestorInfo, LogContext, SourceFormat, SourceRef } from "../model.js";
+
+export type JsonObject = Record<string, unknown>;
+
+/** Ancestor chains longer than this are cut: enough for any real process tree, bounded for hostile input. */
+export const MAX_ANCESTORS = 64;
+
+/** True for a plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses text that must hold one JSON object; anything else (invalid JSON, arrays, scalars) is null. */
+export function parseJsonObject(text: string): JsonObject | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The object under `key`, if it is one. */
+export function objectField(source: unknown, key: string): JsonObject | undefined {
+  if (!isObject(source)) return undefined;
+  const value = source[key];
+  return isObject(value) ? value : undefined;
+}
+
+/** The array under `key`, if it is one. */
+export function arrayField(source: unknown, key: string): unknown[] | undefined {
+  if (!isObject(source)) return undefined;
+  const value = source[key];
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** A non-empty string under `key`, trimmed of nothing (arguments keep their spaces). */
+export function stringField(source: unknown, key: string): string | undefined {
+  if (!isObject(source)) return undefined;
+  const value = source[key];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/** A finite number under `key`; integer strings ("1234", as protojson writes 64-bit ints) are accepted. */
+export function numberField(source: unknown, key: string): number | undefined {
+  if (!isObject(source)) return undefined;
+  return toNumber(source[key]);
+}
+
+/** A finite number from a number or a short decimal integer string. */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && value.length > 0 && value.length <= 20 && /^-?\d+$/.test(value)) {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+/** The strings of an array, in order; other elements are dropped. */
+export function stringItems(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: string[] = [];
+  for (const item of value) if (typeof item === "string") out.push(item);
+  return out;
+}
+
+/** First defined value. */
+export function firstOf<T>(...values: (T | undefined)[]): T | undefined {
+  for (const value of values) if (value !== undefined) return value;
+  return undefined;
+}
+
+const DELETED_SUFFIX = " (deleted)";
+
+/**
+ * Last path component, as an executable name: trailing slashes ignored and the kernel's " (deleted)"
+ * marker dropped (the path keeps it; the name must stay `curl` for matching).
+ */
+export function basename(path: string): string {
+  let end = path.length;
+  if (path.endsWith(DELETED_SUFFIX)) end -= DELETED_SUFFIX.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 47 /* / */) end--;
+  const start = path.lastIndexOf("/", end - 1) + 1;
+  return path.slice(start, end);
+}
+
+/** Multi-call binaries: the applet name (argv[0] or comm) says which tool ran. */
+const MULTI_CALL = new Set(["busybox", "toybox"]);
+
+/**
+ * The process name the rule matches on: the executable's basename; for a busybox/toybox applet run
+ * through a symlink (`wget` -> /bin/busybox) the applet name instead, since the path alone hides it.
+ * Falls back to comm, then argv[0]'s basename. Empty result means "no name".
+ */
+export function executableName(path: string | undefined, comm?: string, argv0?: string): string {
+  const base = path !== undefined ? basename(path) : "";
+  const applet = argv0 !== undefined && argv0.length > 0 ? basename(argv0) : (comm ?? "");
+  if (base.length > 0 && MULTI_CALL.has(base) && applet.length > 0 && !MULTI_CALL.has(applet)) return applet;
+  if (base.length > 0) return base;
+  if (comm !== undefined && comm.length > 0) return comm;
+  return applet;
+}
+
+/**
+ * Container ids come as "containerd://<id>", "docker://<id>", "cri-o://<id>", cgroup scope names
+ * ("cri-containerd-<id>.scope", "docker-<id>.scope", "crio-<id>.scope") or bare. Returns the bare id.
+ */
+export function normalizeContainerId(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  let id = raw.trim();
+  const scheme = id.indexOf("://");
+  if (scheme >= 0) id = id.slice(scheme + 3);
+  if (id.endsWith(".scope")) {
+    id = id.slice(0, -".scope".length);
+    for (const prefix of ["cri-containerd-", "docker-", "crio-", "containerd-"]) {
+      if (id.startsWith(prefix)) {
+        id = id.slice(prefix.length);
+        break;
+      }
+    }
+  }
+  return id.length > 0 ? id : undefined;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,12})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * The event's own time as an ISO string: the first candidate that is a plausible time, else the log
+ * event's timestamp. Accepts ISO-8601 strings (nanosecond fractions included) and epoch numbers in
+ * s, ms, µs or ns. Never returns "Invalid Date" and never throws.
+ */
+export function isoTime(fallbackMs: number, ...candidates: unknown[]): string {
+  for (const candidate of candidates) {
+    const parsed = parseTime(candidate);
+    if (parsed !== undefined) return parsed;
+  }
+  const fallback = new Date(Number.isFinite(fallbackMs) ? fallbackMs : 0);
+  return Number.isNaN(fallback.getTime()) ? new Date(0).toISOString() : fallback.toISOString();
+}
+
+function parseTime(value: unknown): string | undefined {
+  let ms: number | undefined;
+  if (typeof value === "string") {
+    if (value.length > 40 || !ISO_TIME.test(value)) return undefined;
+    ms = Date.parse(value.replace(" ", "T"));
+  } else if (typeof value === "number" && Number.isFinite(value) && value > 0) {
+    if (value >= 1e17) ms = value / 1e6;
+    else if (value >= 1e14) ms = value / 1e3;
+    else if (value >= 1e11) ms = value;
+    else ms = value * 1e3;
+  }
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  // Outside this window the value is garbage, not a time: the log event's timestamp is better evidence.
+  if (Number.isNaN(date.getTime()) || year < 2000 || year > 2200) return undefined;
+  return date.toISOString();
+}
+
+/**
+ * Splits a command line the way a POSIX shell splits words, tolerantly: single quotes are literal,
+ * double quotes allow backslash escapes of `"`, `\`, `$` and backtick, a backslash outside quotes
+ * escapes the next character, an unterminated quote runs to the end. No expansion, no operators:
+ * `|`, `;`, `&&` stay as (or inside) words for detection to read. Linear in the input.
+ */
+export function splitShellWords(line: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    const c = line[i] as string;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      if (inWord) {
+        words.push(word);
+        word = "";
+        inWord = false;
+      }
+      i++;
+    } else if (c === "'") {
+      inWord = true;
+      const close = line.indexOf("'", i + 1);
+      const end = close < 0 ? n : close;
+      word += line.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === '"') {
+      inWord = true;
+      i++;
+      while (i < n && line[i] !== '"') {
+        const d = line[i] as string;
+        if (d === "\\" && i + 1 < n) {
+          const next = line[i + 1] as string;
+          if (next === '"' || next === "\\" || next === "$" || next === "`") {
+            word += next;
+            i += 2;
+            continue;
+          }
+          if (next === "\n") {
+            i += 2;
+            continue;
+          }
+        }
+        word += d;
+        i++;
+      }
+      i++;
+    } else if (c === "\\") {
+      inWord = true;
+      if (i + 1 < n) {
+        const next = line[i + 1] as string;
+        if (next !== "\n") word += next;
+        i += 2;
+      } else {
+        word += c;
+        i++;
+      }
+    } else {
+      inWord = true;
+      word += c;
+      i++;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+/**
+ * Splits Tetragon's `arguments` string back into argv[1..]. Tetragon joins arguments with a space and
+ * wraps an argument in double quotes only when it contains a space, without escaping anything inside
+ * (pkg/process/args.go ArgsDecoder). So a word that opens with `"` ends at the next `"` that is
+ * followed by a space or the end of the string; everything else is literal.
+ */
+export function splitTetragonArguments(line: string): string[] {
+  const words: string[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    if (line[i] === " ") {
+      i++;
+      continue;
+    }
+    if (line[i] === '"') {
+      let close = -1;
+      let search = i + 1;
+      while (search < n) {
+        const q = line.indexOf('"', search);
+        if (q < 0) break;
+        if (q + 1 === n || line[q + 1] === " ") {
+          close = q;
+          break;
+        }
+        search = q + 1;
+      }
+      if (close < 0) {
+        words.push(line.slice(i + 1));
+        break;
+      }
+      words.push(line.slice(i + 1, close));
+      i = close + 1;
+      continue;
+    }
+    const space = line.indexOf(" ", i);
+    const end = space < 0 ? n : space;
+    words.push(line.slice(i, end));
+    i = end;
+  }
+  return words;
+}
+
+/** The source reference every ExecEvent carries. */
+export function sourceRef(format: SourceFormat, ctx: LogContext): SourceRef {
+  return {
+    format,
+    logGroup: String(ctx.logGroup),
+    logStream: String(ctx.logStream),
+    eventId: String(ctx.eventId),
+    owner: String(ctx.owner),
+  };
+}
+
+/**
+ * The EKS cluster a log group belongs to: the control-plane group `/aws/eks/<cluster>/cluster` and
+ * the Container Insights groups `/aws/containerinsights/<cluster>/…` name it.
+ */
+export function eksClusterFromLogGroup(logGroup: string): string | undefined {
+  for (const prefix of ["/aws/eks/", "/aws/containerinsights/"]) {
+    if (logGroup.startsWith(prefix)) {
+      const rest = logGroup.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      const cluster = slash < 0 ? rest : rest.slice(0, slash);
+      return cluster.length > 0 ? cluster : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The resource part of an ARN after its type: `arn:…:cluster/prod` -> "prod"; not an ARN -> as is. */
+export function arnResourceName(value: string): string {
+  if (!value.startsWith("arn:")) return value;
+  const resource = value.split(":").slice(5).join(":");
+  const slash = resource.lastIndexOf("/");
+  return slash >= 0 ? resource.slice(slash + 1) : resource;
+}
+
+/** The cluster name inside a long-format ECS task ARN `arn:aws:ecs:<r>:<a>:task/<cluster>/<id>`. */
+export function clusterFromTaskArn(taskArn: string): string | undefined {
+  if (!taskArn.startsWith("arn:")) return undefined;
+  const resource = taskArn.split(":").slice(5).join(":");
+  const parts = resource.split("/");
+  return parts.length === 3 && parts[0] === "task" && parts[1] ? parts[1] : undefined;
+}
+
+/** Drops keys whose value is undefined, so events compare and serialize cleanly. */
+export function compact<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = field;
+  return out as T;
+}
+
+/**
+ * An ancestor entry. An ancestor the format knows of but cannot name stays as `{}` so that positions
+ * hold: `ancestors[0]` is always the parent.
+ */
+export function ancestor(path: string | undefined, name: string, args?: string[]): AncestorInfo {
+  return compact({ name: name.length > 0 ? name : undefined, path, args });
+}
