@@ -1,0 +1,442 @@
+import { parseArgs } from "node:util";
+import {
+  type AccountPolicy,
+  CloudWatchLogsClient,
+  DescribeAccountPoliciesCommand,
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
+  DescribeSubscriptionFiltersCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { UsageError } from "../errors.js";
+import type { CliIO } from "./io.js";
+import { formatTable } from "./progress.js";
+
+/** Container log group prefixes checked by default (ECS task definitions' awslogs groups). */
+export const DEFAULT_PREFIXES = Object.freeze(["/ecs/", "/aws/ecs/"]);
+/** Container Insights writes performance metrics, not container output: nothing to detect there. */
+export const EXCLUDED_PREFIXES = Object.freeze(["/aws/ecs/containerinsights/"]);
+/** EKS control-plane groups: /aws/eks/<cluster>/cluster. */
+export const EKS_PREFIX = "/aws/eks/";
+const EKS_CLUSTER_GROUP = /^\/aws\/eks\/[^/]+\/cluster$/;
+export const EKS_AUDIT_STREAM_PREFIX = "kube-apiserver-audit-";
+/** Without --detector-arn, a destination whose name contains this is taken for the detector. */
+export const DEFAULT_DETECTOR_NAME = "netutil-detector";
+
+export const COVERAGE_HELP = `Usage: netutil-detector coverage [--prefix P]... [--detector-arn ARN] [--json]
+
+Lists the container log groups of the account and region, and whether each one sends its
+events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")} (not
+${EXCLUDED_PREFIXES.join(", ")}, which holds metrics), EKS control-plane groups
+${EKS_PREFIX}<cluster>/cluster, and every group under the prefixes you add (FireLens or custom names).
+
+A group is covered when one of its subscription filters, or the account-level subscription
+filter policy (unless its selection criteria exclude the group), delivers to the detector:
+  - with --detector-arn: that ARN (a Lambda function, with or without a version or alias
+    qualifier; or a Kinesis stream, Firehose stream or CloudWatch Logs destination);
+  - without it: any Lambda function, Kinesis stream, Firehose stream or CloudWatch Logs
+    destination whose name contains "${DEFAULT_DETECTOR_NAME}".
+For EKS groups it also checks that audit log streams (${EKS_AUDIT_STREAM_PREFIX}*) exist: without
+them kubectl exec is invisible to the detector.
+
+  --prefix P             also check log groups whose names start with P (repeatable)
+  --detector-arn ARN     the detector's destination ARN
+  --skip-account-policy  do not read the account-level policy (groups without a filter count as
+                         uncovered instead of unknown when the policy cannot be read)
+  --json                 print a JSON report instead of the table
+  -h, --help             this text
+
+Needs logs:DescribeLogGroups, DescribeSubscriptionFilters, DescribeLogStreams and
+DescribeAccountPolicies. Exit status: 0 every group covered; 1 a group is uncovered, or its coverage
+could not be determined (the account policy could not be read); 2 usage error.
+`;
+
+export type GroupKind = "ecs" | "eks" | "custom";
+export type Covered = "yes" | "no" | "unknown";
+
+export interface FilterInfo {
+  name: string;
+  destinationArn: string;
+  filterPattern: string;
+}
+
+export interface PolicyInfo {
+  name: string;
+  destinationArn: string | null;
+  filterPattern: string;
+  /** Raw selection criteria; absent means every log group. */
+  selectionCriteria: string | null;
+  /** Log group names excluded by `LogGroupName NOT IN [...]`; null when the criteria cannot be read. */
+  excluded: string[] | null;
+}
+
+/** The account-level subscription filter policies, or why they could not be read. */
+export type AccountPolicyState =
+  | { status: "read"; policies: PolicyInfo[] }
+  | { status: "unknown"; reason: string };
+
+export interface GroupCoverage {
+  logGroup: string;
+  kind: GroupKind;
+  covered: Covered;
+  via: "subscription-filter" | "account-policy" | null;
+  filters: FilterInfo[];
+  /** EKS groups only: whether kube-apiserver-audit-* streams exist. */
+  auditStreams?: boolean;
+  notes: string[];
+}
+
+export interface CoverageReport {
+  groups: GroupCoverage[];
+  accountPolicy: AccountPolicyState | { status: "skipped" };
+  summary: { groups: number; covered: number; uncovered: number; unknown: number };
+}
+
+const LAMBDA_ARN = /^(arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+)(?::[^:]+)?$/;
+
+/** The name of the resource an ARN points to, for the destinations a subscription can have. */
+export function destinationName(arn: string): string | null {
+  const lambda = LAMBDA_ARN.exec(arn);
+  if (lambda) return lambda[1]?.split(":").pop() ?? null;
+  const match =
+    /^arn:aws[a-z-]*:(kinesis|firehose|logs):[^:]*:\d{12}:(stream\/|deliverystream\/|destination:)(.+)$/.exec(
+      arn,
+    );
+  return match?.[3] ?? null;
+}
+
+function normalizeArn(arn: string): string {
+  // A filter may point at an alias or version; it still invokes the detector function.
+  return LAMBDA_ARN.exec(arn)?.[1] ?? arn;
+}
+
+/** Decides whether a destination ARN is the detector. */
+export function detectorMatcher(detectorArn?: string): (destinationArn: string) => boolean {
+  if (detectorArn) {
+    const wanted = normalizeArn(detectorArn);
+    return (destinationArn) => normalizeArn(destinationArn) === wanted;
+  }
+  return (destinationArn) => destinationName(destinationArn)?.includes(DEFAULT_DETECTOR_NAME) ?? false;
+}
+
+/**
+ * Reads `LogGroupName NOT IN ["a", "b"]`, the only selection criteria CloudWatch Logs supports for
+ * subscription filter policies. Returns the excluded names, or null when the text is something else.
+ */
+export function parseSelectionCriteria(text: string): string[] | null {
+  const match = /^\s*LogGroupName\s+NOT\s+IN\s*(\[[\s\S]*\])\s*$/i.exec(text);
+  if (!match?.[1]) return null;
+  try {
+    const list: unknown = JSON.parse(match[1]);
+    return Array.isArray(list) && list.every((v) => typeof v === "string") ? list : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Extracts what matters from one DescribeAccountPolicies entry; never throws. */
+export function toPolicyInfo(policy: AccountPolicy): PolicyInfo {
+  let document: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(policy.policyDocument ?? "{}");
+    if (typeof parsed === "object" && parsed !== null) document = parsed as Record<string, unknown>;
+  } catch {
+    // An unreadable document has no destination we could match: treated as not the detector.
+  }
+  const criteria = policy.selectionCriteria?.trim() || null;
+  return {
+    name: policy.policyName ?? "(unnamed)",
+    destinationArn: typeof document.DestinationArn === "string" ? document.DestinationArn : null,
+    filterPattern: typeof document.FilterPattern === "string" ? document.FilterPattern : "",
+    selectionCriteria: criteria,
+    excluded: criteria === null ? [] : parseSelectionCriteria(criteria),
+  };
+}
+
+/** Which kind of container log group a name is, or null when coverage does not look at it. */
+export function classifyGroup(name: string, extraPrefixes: readonly string[]): GroupKind | null {
+  if (EXCLUDED_PREFIXES.some((p) => name.startsWith(p)) && !extraPrefixes.some((p) => name.startsWith(p))) {
+    return null;
+  }
+  if (EKS_CLUSTER_GROUP.test(name)) return "eks";
+  if (DEFAULT_PREFIXES.some((p) => name.startsWith(p))) return "ecs";
+  if (extraPrefixes.some((p) => name.startsWith(p))) return "custom";
+  return null;
+}
+
+function patternNote(pattern: string, what: string): string[] {
+  return pattern.trim()
+    ? [`${what} has filter pattern ${JSON.stringify(pattern)}: only matching events reach it`]
+    : [];
+}
+
+/**
+ * Pure coverage decision for one group from its filters, the account policy state and (EKS) the
+ * presence of audit streams.
+ */
+export function assessGroup(
+  group: { name: string; kind: GroupKind },
+  filters: FilterInfo[],
+  policy: AccountPolicyState | { status: "skipped" },
+  isDetector: (destinationArn: string) => boolean,
+  auditStreams?: boolean,
+): GroupCoverage {
+  const result: GroupCoverage = {
+    logGroup: group.name,
+    kind: group.kind,
+    covered: "no",
+    via: null,
+    filters,
+    notes: [],
+  };
+  if (group.kind === "eks") {
+    result.auditStreams = auditStreams === true;
+    if (!auditStreams) {
+      result.notes.push(`no ${EKS_AUDIT_STREAM_PREFIX}* streams: enable the audit control-plane log type`);
+    }
+  }
+  const direct = filters.find((f) => isDetector(f.destinationArn));
+  if (direct) {
+    result.covered = "yes";
+    result.via = "subscription-filter";
+    result.notes.push(...patternNote(direct.filterPattern, `subscription filter "${direct.name}"`));
+    return result;
+  }
+  if (policy.status === "read") {
+    const applicable = policy.policies.filter(
+      (p) => p.destinationArn !== null && isDetector(p.destinationArn),
+    );
+    const including = applicable.find((p) => p.excluded !== null && !p.excluded.includes(group.name));
+    if (including) {
+      result.covered = "yes";
+      result.via = "account-policy";
+      result.notes.push(...patternNote(including.filterPattern, `account policy "${including.name}"`));
+      return result;
+    }
+    const unreadable = applicable.find((p) => p.excluded === null);
+    if (unreadable) {
+      result.covered = "unknown";
+      result.notes.push(`account policy "${unreadable.name}" has selection criteria this tool cannot read`);
+      return result;
+    }
+    if (applicable.length > 0)
+      result.notes.push("excluded from the account policy by its selection criteria");
+  } else if (policy.status === "unknown") {
+    result.covered = "unknown";
+    result.notes.push("no subscription filter to the detector; the account-level policy could not be read");
+  }
+  if (filters.length >= 2) result.notes.push("both subscription filter slots are used by other destinations");
+  return result;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function listGroups(logs: CloudWatchLogsClient, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken, limit: 50 }),
+    );
+    for (const group of page.logGroups ?? []) if (group.logGroupName) names.push(group.logGroupName);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return names;
+}
+
+async function listFilters(logs: CloudWatchLogsClient, logGroupName: string): Promise<FilterInfo[]> {
+  const filters: FilterInfo[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName, nextToken }));
+    for (const f of page.subscriptionFilters ?? []) {
+      filters.push({
+        name: f.filterName ?? "(unnamed)",
+        destinationArn: f.destinationArn ?? "",
+        filterPattern: f.filterPattern ?? "",
+      });
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return filters;
+}
+
+async function hasAuditStreams(logs: CloudWatchLogsClient, logGroupName: string): Promise<boolean> {
+  const page = await logs.send(
+    new DescribeLogStreamsCommand({ logGroupName, logStreamNamePrefix: EKS_AUDIT_STREAM_PREFIX, limit: 1 }),
+  );
+  return (page.logStreams?.length ?? 0) > 0;
+}
+
+function errorText(error: unknown): string {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const first = (e.message ?? String(error)).split("\n")[0];
+  return `${e.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${first}`;
+}
+
+async function readAccountPolicy(logs: CloudWatchLogsClient): Promise<AccountPolicyState> {
+  try {
+    const policies: PolicyInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await logs.send(
+        new DescribeAccountPoliciesCommand({ policyType: "SUBSCRIPTION_FILTER_POLICY", nextToken }),
+      );
+      for (const p of page.accountPolicies ?? []) policies.push(toPolicyInfo(p));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { status: "read", policies };
+  } catch (error) {
+    // Missing permission, or an endpoint (moto) that does not implement the API.
+    return { status: "unknown", reason: errorText(error) };
+  }
+}
+
+/** Collects the report from CloudWatch Logs. */
+export async function collectCoverage(
+  logs: CloudWatchLogsClient,
+  options: { prefixes: readonly string[]; isDetector: (arn: string) => boolean; skipAccountPolicy: boolean },
+): Promise<CoverageReport> {
+  const names = new Set<string>();
+  for (const prefix of [...DEFAULT_PREFIXES, EKS_PREFIX, ...options.prefixes]) {
+    for (const name of await listGroups(logs, prefix)) names.add(name);
+  }
+  const groups = [...names]
+    .sort()
+    .map((name) => ({ name, kind: classifyGroup(name, options.prefixes) }))
+    .filter((g): g is { name: string; kind: GroupKind } => g.kind !== null);
+  const policy: CoverageReport["accountPolicy"] = options.skipAccountPolicy
+    ? { status: "skipped" }
+    : await readAccountPolicy(logs);
+  // DescribeSubscriptionFilters allows 5 requests per second per account: stay below.
+  const assessed = await mapLimit(groups, 4, async (group) => {
+    const filters = await listFilters(logs, group.name);
+    const audit = group.kind === "eks" ? await hasAuditStreams(logs, group.name) : undefined;
+    return assessGroup(group, filters, policy, options.isDetector, audit);
+  });
+  const count = (c: Covered) => assessed.filter((g) => g.covered === c).length;
+  return {
+    groups: assessed,
+    accountPolicy: policy,
+    summary: {
+      groups: assessed.length,
+      covered: count("yes"),
+      uncovered: count("no"),
+      unknown: count("unknown"),
+    },
+  };
+}
+
+function describePolicy(state: CoverageReport["accountPolicy"]): string {
+  if (state.status === "skipped") return "not checked (--skip-account-policy)";
+  if (state.status === "unknown") return `unknown, could not be read: ${state.reason}`;
+  if (state.policies.length === 0) return "none";
+  return state.policies
+    .map((p) => {
+      const scope =
+        p.excluded === null
+          ? `selection criteria not understood: ${p.selectionCriteria}`
+          : p.excluded.length > 0
+            ? `excludes ${p.excluded.length} group(s)`
+            : "all groups";
+      return `"${p.name}" -> ${p.destinationArn ?? "(no destination)"} (${scope})`;
+    })
+    .join("; ");
+}
+
+/** The human report: one row per group, the account policy, and the totals. */
+export function formatCoverageTable(report: CoverageReport): string {
+  const rows = report.groups.map((g) => [
+    g.logGroup,
+    g.kind,
+    g.covered,
+    g.via ?? "-",
+    g.auditStreams === undefined ? "-" : g.auditStreams ? "yes" : "no",
+    g.notes.join("; "),
+  ]);
+  const table =
+    rows.length > 0
+      ? formatTable(
+          [
+            { header: "log group" },
+            { header: "kind" },
+            { header: "covered" },
+            { header: "via" },
+            { header: "audit" },
+            { header: "notes" },
+          ],
+          rows,
+        )
+      : "no container log groups found\n";
+  const s = report.summary;
+  return (
+    `${table}\naccount-level subscription policy: ${describePolicy(report.accountPolicy)}\n` +
+    `${s.groups} group(s): ${s.covered} covered, ${s.uncovered} uncovered, ${s.unknown} unknown\n`
+  );
+}
+
+/** `coverage`: exit status per {@link COVERAGE_HELP}. */
+export async function runCoverage(
+  argv: string[],
+  io: CliIO,
+  deps: { logs?: CloudWatchLogsClient } = {},
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      prefix: { type: "string", multiple: true },
+      "detector-arn": { type: "string" },
+      "skip-account-policy": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (values.help) {
+    io.stderr(COVERAGE_HELP);
+    return 0;
+  }
+  const prefixes = values.prefix ?? [];
+  if (prefixes.some((p) => !p.trim())) throw new UsageError("--prefix must not be empty");
+  const detectorArn = values["detector-arn"];
+  if (detectorArn !== undefined && !/^arn:aws[a-z-]*:(lambda|kinesis|firehose|logs):/.test(detectorArn)) {
+    throw new UsageError(
+      `--detector-arn must be a Lambda, Kinesis, Firehose or CloudWatch Logs destination ARN; got "${detectorArn}"`,
+    );
+  }
+  const region = io.env.AWS_REGION?.trim();
+  const logs = deps.logs ?? new CloudWatchLogsClient({ maxAttempts: 6, ...(region ? { region } : {}) });
+  let report: CoverageReport;
+  try {
+    report = await collectCoverage(logs, {
+      prefixes,
+      isDetector: detectorMatcher(detectorArn),
+      skipAccountPolicy: values["skip-account-policy"],
+    });
+  } catch (error) {
+    io.stderr(`error: cannot read log groups: ${errorText(error)}\n`);
+    return 1;
+  }
+  if (values.json) io.stdout(JSON.stringify(report));
+  else for (const line of formatCoverageTable(report).trimEnd().split("\n")) io.stdout(line);
+  if (!values.json && report.accountPolicy.status === "unknown" && report.summary.unknown > 0) {
+    io.stderr(
+      "note: groups without a filter are 'unknown' because the account-level policy could not be read; " +
+        "grant logs:DescribeAccountPolicies or pass --skip-account-policy if the account uses none\n",
+    );
+  }
+  return report.summary.uncovered + report.summary.unknown > 0 ? 1 : 0;
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AccountPolicyState,
+  assessGroup,
+  classifyGroup,
+  destinationName,
+  detectorMatcher,
+  type FilterInfo,
+  formatCoverageTable,
+  parseSelectionCriteria,
+  runCoverage,
+  toPolicyInfo,
+} from "../../src/cli/coverage.js";
+import type { CliIO } from "../../src/cli/io.js";
+
+const DETECTOR = "arn:aws:lambda:eu-west-1:111122223333:function:prod-netutil-detector";
+const OTHER = "arn:aws:lambda:eu-west-1:111122223333:function:log-shipper";
+
+function filter(destinationArn: string, name = "to-detector", filterPattern = ""): FilterInfo {
+  return { name, destinationArn, filterPattern };
+}
+
+const NO_POLICY: AccountPolicyState = { status: "read", policies: [] };
+
+function policyState(selectionCriteria?: string, destinationArn = DETECTOR): AccountPolicyState {
+  return {
+    status: "read",
+    policies: [
+      toPolicyInfo({
+        policyName: "org-wide-netutil",
+        policyType: "SUBSCRIPTION_FILTER_POLICY",
+        policyDocument: JSON.stringify({
+          DestinationArn: destinationArn,
+          FilterPattern: "",
+          Distribution: "Random",
+        }),
+        scope: "ALL",
+        ...(selectionCriteria ? { selectionCriteria } : {}),
+      }),
+    ],
+  };
+}
+
+describe("detectorMatcher", () => {
+  it("by default recognizes any destination named netutil-detector", () => {
+    const isDetector = detectorMatcher();
+
+    expect(isDetector(DETECTOR)).toBe(true);
+    expect(isDetector(`${DETECTOR}:live`)).toBe(true);
+    expect(isDetector("arn:aws:kinesis:eu-west-1:111122223333:stream/netutil-detector-logs")).toBe(true);
+    expect(isDetector("arn:aws:firehose:eu-west-1:111122223333:deliverystream/netutil-detector")).toBe(true);
+    expect(isDetector("arn:aws:logs:eu-west-1:444455556666:destination:netutil-detector-central")).toBe(true);
+    expect(isDetector(OTHER)).toBe(false);
+    expect(isDetector("arn:aws:s3:::netutil-detector")).toBe(false);
+  });
+
+  it("with an explicit ARN matches that function, whatever the qualifier", () => {
+    const isDetector = detectorMatcher("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter");
+
+    expect(isDetector("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter:prod")).toBe(true);
+    expect(isDetector("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter")).toBe(true);
+    expect(isDetector(DETECTOR)).toBe(false);
+  });
+
+  it("reads resource names of every destination kind", () => {
+    expect(destinationName(`${DETECTOR}:7`)).toBe("prod-netutil-detector");
+    expect(destinationName("arn:aws:kinesis:us-east-1:111122223333:stream/s1")).toBe("s1");
+    expect(destinationName("arn:aws:sqs:us-east-1:111122223333:q")).toBeNull();
+  });
+});
+
+describe("parseSelectionCriteria", () => {
+  it("reads the excluded names", () => {
+    expect(parseSelectionCriteria('LogGroupName NOT IN ["/ecs/a", "/ecs/b"]')).toEqual(["/ecs/a", "/ecs/b"]);
+    expect(parseSelectionCriteria("LogGroupName NOT IN []")).toEqual([]);
+  });
+
+  it("returns null for anything it cannot read", () => {
+    expect(parseSelectionCriteria('LogGroupName IN ["/ecs/a"]')).toBeNull();
+    expect(parseSelectionCriteria("LogGroupName NOT IN [/ecs/a]")).toBeNull();
+  });
+});
+
+describe("classifyGroup", () => {
+  it("keeps ECS, EKS control-plane and user-prefixed groups, drops Container Insights", () => {
+    expect(classifyGroup("/ecs/payments", [])).toBe("ecs");
+    expect(classifyGroup("/aws/ecs/payments/api", [])).toBe("ecs");
+    expect(classifyGroup("/aws/ecs/containerinsights/prod/performance", [])).toBeNull();
+    expect(classifyGroup("/aws/eks/prod/cluster", [])).toBe("eks");
+    expect(classifyGroup("/aws/eks/prod/other", [])).toBeNull();
+    expect(classifyGroup("firelens/api", ["firelens/"])).toBe("custom");
+    expect(classifyGroup("/aws/lambda/x", [])).toBeNull();
+  });
+});
+
+describe("assessGroup", () => {
+  const ecs = { name: "/ecs/payments", kind: "ecs" as const };
+  const isDetector = detectorMatcher();
+
+  it("is covered by a subscription filter to the detector", () => {
+    const result = assessGroup(ecs, [filter(OTHER, "shipper"), filter(DETECTOR)], NO_POLICY, isDetector);
+
+    expect(result).toMatchObject({ covered: "yes", via: "subscription-filter", notes: [] });
+  });
+
+  it("notes a filter pattern that forwards only some events", () => {
+    const result = assessGroup(ecs, [filter(DETECTOR, "d", "?curl ?wget")], NO_POLICY, isDetector);
+
+    expect(result.covered).toBe("yes");
+    expect(result.notes[0]).toContain('"?curl ?wget"');
+  });
+
+  it("is uncovered without a filter or policy, and says when no slot is free", () => {
+    const result = assessGroup(ecs, [filter(OTHER, "a"), filter(OTHER, "b")], NO_POLICY, isDetector);
+
+    expect(result).toMatchObject({ covered: "no", via: null });
+    expect(result.notes).toEqual(["both subscription filter slots are used by other destinations"]);
+  });
+
+  it("is covered by an account policy that does not exclude it", () => {
+    const result = assessGroup(ecs, [], policyState('LogGroupName NOT IN ["/ecs/other"]'), isDetector);
+
+    expect(result).toMatchObject({ covered: "yes", via: "account-policy" });
+  });
+
+  it("is covered by an account policy without selection criteria", () => {
+    expect(assessGroup(ecs, [], policyState(), isDetector).via).toBe("account-policy");
+  });
+
+  it("is uncovered when the account policy excludes it", () => {
+    const result = assessGroup(ecs, [], policyState('LogGroupName NOT IN ["/ecs/payments"]'), isDetector);
+
+    expect(result.covered).toBe("no");
+    expect(result.notes).toContain("excluded from the account policy by its selection criteria");
+  });
+
+  it("ignores an account policy that delivers elsewhere", () => {
+    expect(assessGroup(ecs, [], policyState(undefined, OTHER), isDetector).covered).toBe("no");
+  });
+
+  it("is unknown when the policy's selection criteria cannot be read", () => {
+    expect(assessGroup(ecs, [], policyState("LogGroupNamePattern LIKE x"), isDetector).covered).toBe(
+      "unknown",
+    );
+  });
+
+  it("is unknown when the account policy could not be read", () => {
+    const state: AccountPolicyState = { status: "unknown", reason: "AccessDeniedException: no" };
+
+    expect(assessGroup(ecs, [], state, isDetector).covered).toBe("unknown");
+    expect(assessGroup(ecs, [filter(DETECTOR)], state, isDetector).covered).toBe("yes");
+  });
+
+  it("is uncovered when the policy check was skipped and there is no filter", () => {
+    expect(assessGroup(ecs, [], { status: "skipped" }, isDetector).covered).toBe("no");
+  });
+
+  it("reports EKS audit streams", () => {
+    const eks = { name: "/aws/eks/prod/cluster", kind: "eks" as const };
+
+    const without = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, false);
+    const withAudit = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, true);
+
+    expect(without).toMatchObject({ covered: "yes", auditStreams: false });
+    expect(without.notes[0]).toContain("kube-apiserver-audit-");
+    expect(withAudit).toMatchObject({ auditStreams: true, notes: [] });
+  });
+});
+
+describe("formatCoverageTable", () => {
+  it("prints one row per group, the policy and the totals", () => {
+    const isDetector = detectorMatcher();
+    const groups = [
+      assessGroup({ name: "/ecs/a", kind: "ecs" }, [filter(DETECTOR)], NO_POLICY, isDetector),
+      assessGroup({ name: "/aws/eks/prod/cluster", kind: "eks" }, [], NO_POLICY, isDetector, true),
+    ];
+
+    const text = formatCoverageTable({
+      groups,
+      accountPolicy: NO_POLICY,
+      summary: { groups: 2, covered: 1, uncovered: 1, unknown: 0 },
+    });
+
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/^log group\s+kind\s+covered\s+via\s+audit\s+notes$/);
+    expect(lines[2]).toMatch(/^\/ecs\/a\s+ecs\s+yes\s+subscription-filter\s+-$/);
+    expect(lines[3]).toMatch(/^\/aws\/eks\/prod\/cluster\s+eks\s+no\s+-\s+yes$/);
+    expect(text).toContain("account-level subscription policy: none");
+    expect(text).toContain("2 group(s): 1 covered, 1 uncovered, 0 unknown");
+  });
+});
+
+describe("runCoverage flags", () => {
+  const io: CliIO = { stdout() {}, stderr() {}, env: {}, stderrIsTTY: false, now: () => 0 };
+
+  it("rejects unknown flags and bad ARNs", async () => {
+    await expect(runCoverage(["--bogus"], io)).rejects.toMatchObject({
+      code: "ERR_PARSE_ARGS_UNKNOWN_OPTION",
+    });
+    await expect(runCoverage(["--detector-arn", "netutil"], io)).rejects.toThrow(/--detector-arn/);
+  });
+
+  it("prints help", async () => {
+    let err = "";
+    const helpIO = { ...io, stderr: (t: string) => void (err += t) };
+
+    expect(await runCoverage(["--help"], helpIO)).toBe(0);
+    expect(err).toContain("Usage: netutil-detector coverage");
+  });
+});
