@@ -201,10 +201,10 @@ describe("runCoverage flags", () => {
   });
 
   it("prints help", async () => {
-    let err = "";
-    const helpIO = { ...io, stderr: (t: string) => void (err += t) };
+    const err: string[] = [];
+    const helpIO = { ...io, stderr: (t: string) => err.push(t) };
 
     expect(await runCoverage(["--help"], helpIO)).toBe(0);
-    expect(err).toContain("Usage: netutil-detector coverage");
+    expect(err.join("")).toContain("Usage: netutil-detector coverage");
   });
 });
