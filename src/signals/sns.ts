@@ -1,0 +1,386 @@
+/**
+ * The SNS sink: delivers every signal to its topics, or throws.
+ *
+ * Routing relies only on what SNS documents. Two standard topics: the alert topic
+ * (SNS_TOPIC_ARN) gets every signal at or above MIN_SEVERITY, the optional pager topic
+ * (PAGER_TOPIC_ARN) every signal at or above PAGER_MIN_SEVERITY. Email and machine subscribers
+ * subscribe to the first, the pager to the second, so no subscriber needs a filter policy. Filter
+ * policies on message attributes are not used: with MessageStructure "json" attributes are not
+ * delivered, and raw delivery carries at most 10 of them.
+ *
+ * Each message is a PublishBatch entry with MessageStructure "json" (one body per protocol, from
+ * renderSnsMessage) and a Subject. Entries are packed in order into requests of at most 10 entries
+ * and at most 256 KiB of message + subject bytes (less a margin), so a busy batch costs one request
+ * per 10 signals.
+ *
+ * Delivery is at least once. An entry counts as delivered only when SNS lists it in `Successful`;
+ * only then is its `${topicArn}|${id}` remembered in RecentIds. `Failed` entries with SenderFault
+ * (bad parameter, too long) are never retried; other failures, entries missing from the answer, and
+ * requests that throw a retryable error (throttling, 5xx, network, timeout — after the SDK's own
+ * attempts) are retried in later rounds with jittered exponential backoff. Whatever is still
+ * undelivered after the last round makes the call throw PublishError, so Lambda retries the event
+ * and finally hands it to its on-failure destination. A timed-out request may still have been
+ * published: its retry can duplicate a message, with the same signal id for subscribers to
+ * deduplicate on; losing it is the worse failure.
+ *
+ * Requests run with a small bounded concurrency (4 in flight across both topics): a burst of a few
+ * hundred signals then takes a handful of round trips instead of tens, while staying far below the
+ * PublishBatch rate limits and the SDK's shared retry quota. Standard topics promise no order, so
+ * running them in parallel loses nothing.
+ */
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import { PublishError } from "../errors.js";
+import type { Severity, Signal } from "../model.js";
+import { atLeast } from "../severity.js";
+import type { RecentIds } from "./recent-ids.js";
+import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES } from "./render.js";
+
+/** A topic and the lowest severity it receives. */
+export interface Route {
+  topicArn: string;
+  minSeverity: Severity;
+}
+
+/** What one {@link publishSignals} call did. */
+export interface PublishReport {
+  /** Signals handed in, whatever their severity. */
+  signals: number;
+  /** Topic deliveries attempted: (route, signal) pairs at or above the route's minimum, not deduplicated. */
+  entries: number;
+  /** Entries SNS confirmed. */
+  published: number;
+  /** (route, signal) pairs skipped because the same topic got the same id recently or earlier in this call. */
+  deduplicated: number;
+  /** PublishBatch calls made (each may hide SDK-level retries). */
+  requests: number;
+  /** Entries sent again in a retry round, summed over rounds. */
+  retriedEntries: number;
+}
+
+export interface PublishOptions {
+  /** Ids published recently by this container; checked before and updated after a successful publish. */
+  recent?: RecentIds;
+  /** Retry rounds after the first attempt, for `Failed` entries and retryable request errors. Default 3. */
+  maxRounds?: number;
+  /** Backoff base in ms; round r waits between half and all of base * 2^(r-1). Default 100. */
+  baseDelayMs?: number;
+  /** Called before each retry round with the number of entries to retry and the last error code. */
+  onRetry?: (info: { round: number; failed: number; code?: string }) => void;
+}
+
+/** SNS limits of one PublishBatch request. */
+export const PUBLISH_BATCH_MAX_ENTRIES = 10;
+/** 256 KiB per request less room for what SNS may count beyond message and subject. */
+export const PUBLISH_BATCH_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
+
+const CONCURRENCY = 4;
+const MAX_DELAY_MS = 5_000;
+
+const THROTTLING_CODES = new Set([
+  "Throttled",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "KMSThrottling",
+  "KMSThrottlingException",
+]);
+const TRANSIENT_CODES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "InternalError",
+  "InternalErrorException",
+  "ServiceUnavailable",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+]);
+
+interface Delivery {
+  topicArn: string;
+  signal: Signal;
+  key: string;
+  /** Unique within the call, hence within any request: `e<n>`. */
+  entryId: string;
+  entry: PublishBatchRequestEntry;
+  bytes: number;
+  /** Error code of the latest failed attempt. */
+  code?: string;
+}
+
+interface BatchOutcome {
+  delivered: Delivery[];
+  retry: Delivery[];
+  failed: Delivery[];
+  error?: unknown;
+}
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $retryable?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  cause?: unknown;
+}
+
+/** The error's code as AWS names it (SDK `name`, or a Node.js `code` for network errors). */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as ErrorLike;
+  for (const candidate of [e.Code, e.code, e.name]) {
+    if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") return candidate;
+  }
+  return undefined;
+}
+
+/** Worth another round: throttling, server-side, network or timeout errors. Anything else is final. */
+function isRetryable(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const e = error as ErrorLike;
+  if (e.name === "AbortError") return false;
+  if (e.$retryable !== undefined && e.$retryable !== false) return true;
+  if (e.$fault === "server") return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === "number" && (status === 429 || status >= 500)) return true;
+  for (const code of [e.name, e.code, e.Code]) {
+    if (typeof code !== "string") continue;
+    if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return true;
+  }
+  return isRetryable(e.cause, depth + 1);
+}
+
+function utf8Bytes(text: string | undefined): number {
+  return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
+}
+
+/** Next-fit in order: a new request when 10 entries or the byte budget would be exceeded. */
+function pack(deliveries: readonly Delivery[]): Delivery[][] {
+  const byTopic = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) {
+    const list = byTopic.get(delivery.topicArn) ?? [];
+    list.push(delivery);
+    byTopic.set(delivery.topicArn, list);
+  }
+  const batches: Delivery[][] = [];
+  for (const list of byTopic.values()) {
+    let current: Delivery[] = [];
+    let bytes = 0;
+    for (const delivery of list) {
+      const full =
+        current.length === PUBLISH_BATCH_MAX_ENTRIES || bytes + delivery.bytes > PUBLISH_BATCH_MAX_BYTES;
+      if (current.length > 0 && full) {
+        batches.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(delivery);
+      bytes += delivery.bytes;
+    }
+    if (current.length > 0) batches.push(current);
+  }
+  return batches;
+}
+
+/** Sends one batch; never throws — every entry lands in exactly one bucket of the outcome. */
+async function sendBatch(client: SNSClient, batch: readonly Delivery[]): Promise<BatchOutcome> {
+  const topicArn = batch[0]?.topicArn;
+  const outcome: BatchOutcome = { delivered: [], retry: [], failed: [] };
+  try {
+    const response = await client.send(
+      new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: batch.map((d) => d.entry) }),
+    );
+    const successful = new Set((response.Successful ?? []).map((entry) => entry.Id));
+    const failures = new Map((response.Failed ?? []).map((entry) => [entry.Id, entry]));
+    for (const delivery of batch) {
+      const failure = failures.get(delivery.entryId);
+      if (failure) {
+        delivery.code = failure.Code ?? "UnknownFailure";
+        (failure.SenderFault === true ? outcome.failed : outcome.retry).push(delivery);
+        outcome.error = new Error(
+          `SNS rejected entry ${delivery.entryId}: ${delivery.code}: ${failure.Message ?? ""}`,
+        );
+      } else if (successful.has(delivery.entryId)) {
+        outcome.delivered.push(delivery);
+      } else {
+        // SNS always answers for every entry; anything else is an unconfirmed delivery.
+        delivery.code = "MissingFromResponse";
+        outcome.retry.push(delivery);
+        outcome.error = new Error(`SNS answered neither success nor failure for entry ${delivery.entryId}`);
+      }
+    }
+  } catch (error) {
+    const code = errorCode(error) ?? "UnknownError";
+    for (const delivery of batch) delivery.code = code;
+    (isRetryable(error) ? outcome.retry : outcome.failed).push(...batch);
+    outcome.error = error;
+  }
+  return outcome;
+}
+
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function backoffMs(round: number, baseDelayMs: number): number {
+  const ceiling = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (round - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A (topic, signal) pair given up on, with the code of its last failure. */
+type Lost = Pick<Delivery, "topicArn" | "signal" | "code">;
+
+function undeliveredError(signals: number, lost: readonly Lost[], lastError: unknown): PublishError {
+  const ids = [...new Set(lost.map((d) => d.signal.id))];
+  const perTopic = new Map<string, { count: number; codes: Set<string> }>();
+  for (const delivery of lost) {
+    const topic = perTopic.get(delivery.topicArn) ?? { count: 0, codes: new Set<string>() };
+    topic.count++;
+    if (delivery.code) topic.codes.add(delivery.code);
+    perTopic.set(delivery.topicArn, topic);
+  }
+  const where = [...perTopic]
+    .map(
+      ([arn, { count, codes }]) => `${count} to ${arn}${codes.size > 0 ? ` (${[...codes].join(", ")})` : ""}`,
+    )
+    .join("; ");
+  return new PublishError(
+    `${ids.length} of ${signals} signals were not delivered to SNS: ${where}`,
+    ids.length,
+    ids,
+    { cause: lastError },
+  );
+}
+
+/**
+ * Publishes each signal to every route whose minimum it reaches, in PublishBatch requests,
+ * retrying what SNS did not confirm. Resolves only when every (route, signal) pair was delivered
+ * or deduplicated; otherwise throws {@link PublishError} naming how many signals were lost and
+ * where. Never logs: the caller reports the returned figures.
+ */
+export async function publishSignals(
+  client: SNSClient,
+  routes: readonly Route[],
+  signals: readonly Signal[],
+  options: PublishOptions = {},
+): Promise<PublishReport> {
+  const { recent, maxRounds = 3, baseDelayMs = 100, onRetry } = options;
+  if (!Number.isSafeInteger(maxRounds) || maxRounds < 0)
+    throw new RangeError(`maxRounds must be >= 0: ${maxRounds}`);
+  if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
+    throw new RangeError(`baseDelayMs must be >= 0: ${baseDelayMs}`);
+  }
+  const report: PublishReport = {
+    signals: signals.length,
+    entries: 0,
+    published: 0,
+    deduplicated: 0,
+    requests: 0,
+    retriedEntries: 0,
+  };
+
+  const rendered = new Map<Signal, ReturnType<typeof renderSnsMessage> | { error: unknown }>();
+  const render = (signal: Signal) => {
+    let message = rendered.get(signal);
+    if (!message) {
+      try {
+        message = renderSnsMessage(signal);
+      } catch (error) {
+        message = { error };
+      }
+      rendered.set(signal, message);
+    }
+    return message;
+  };
+
+  let pending: Delivery[] = [];
+  const lost: Lost[] = [];
+  const seen = new Set<string>();
+  let lastError: unknown;
+  for (const route of routes) {
+    for (const signal of signals) {
+      if (!atLeast(signal.severity, route.minSeverity)) continue;
+      const key = `${route.topicArn}|${signal.id}`;
+      if (seen.has(key) || recent?.has(key)) {
+        report.deduplicated++;
+        continue;
+      }
+      seen.add(key);
+      report.entries++;
+      const message = render(signal);
+      if ("error" in message) {
+        // A signal that cannot be rendered is lost, and must say so.
+        lost.push({ topicArn: route.topicArn, signal, code: "RenderError" });
+        lastError = message.error;
+        continue;
+      }
+      const entryId = `e${report.entries}`;
+      const entry: PublishBatchRequestEntry = {
+        Id: entryId,
+        Message: message.message,
+        MessageStructure: "json",
+        Subject: message.subject,
+      };
+      const bytes = utf8Bytes(message.message) + utf8Bytes(message.subject);
+      pending.push({ topicArn: route.topicArn, signal, key, entryId, entry, bytes });
+    }
+  }
+
+  for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
+    if (round > 0) {
+      const code = pending.at(-1)?.code;
+      onRetry?.(
+        code === undefined ? { round, failed: pending.length } : { round, failed: pending.length, code },
+      );
+      report.retriedEntries += pending.length;
+      await sleep(backoffMs(round, baseDelayMs));
+    }
+    const outcomes = await mapBounded(pack(pending), CONCURRENCY, (batch) => sendBatch(client, batch));
+    pending = [];
+    for (const outcome of outcomes) {
+      report.requests++;
+      for (const delivery of outcome.delivered) {
+        recent?.add(delivery.key);
+        report.published++;
+      }
+      pending.push(...outcome.retry);
+      lost.push(...outcome.failed);
+      if (outcome.error !== undefined) lastError = outcome.error;
+    }
+  }
+  lost.push(...pending);
+
+  if (lost.length > 0) throw undeliveredError(signals.length, lost, lastError);
+  return report;
+}
