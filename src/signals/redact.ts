@@ -1,0 +1,338 @@
+/**
+ * Safe text: every string that leaves the function (signal JSON, email, subject, logs) goes through
+ * {@link redactText} first. Sanitizing removes what could inject into a terminal, a mail client or
+ * a pager title; redaction masks credential-looking values. Every pattern is linear-time (bounded
+ * quantifiers, anchored starts), so hostile 1 MB command lines cost milliseconds, not minutes.
+ */
+import type { Signal } from "../model.js";
+
+/** What replaces a secret. Chosen so that no masking pattern matches it again (idempotent). */
+export const REDACTED = "[REDACTED]";
+
+/** Longest text redacted in full; anything beyond is cut with a visible marker before any regex runs. */
+export const MAX_REDACT_CHARS = 2 * 1024 * 1024;
+
+// ANSI/VT sequences: CSI (ESC [ or 0x9B), string commands OSC/DCS/SOS/PM/APC (ESC ] P X ^ _ or their C1
+// forms) up to BEL or ST, and two-byte ESC sequences. An unterminated string command loses only its
+// introducer (the text after it is evidence, not something to hide); bodies are bounded.
+const ESCAPE_SEQUENCES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /(?:\x1b\[|\x9b)[\x30-\x3f]{0,64}[\x20-\x2f]{0,16}[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x2f]{0,16}[\x30-\x7e]?/g;
+const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]/g;
+// C0, DEL, C1, bidi embeddings/overrides/isolates and marks, zero-width and invisible formatting
+// characters, Unicode tag characters (used to smuggle hidden text).
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Makes untrusted text safe to show on one line: removes ANSI/VT escape sequences, C0/C1 control
+ * characters, bidi overrides, zero-width and tag characters; tabs and line breaks become a space;
+ * lone surrogates become U+FFFD. Never throws; non-strings yield "".
+ */
+export function sanitizeText(text: string): string {
+  if (typeof text !== "string") return "";
+  if (text.length > MAX_REDACT_CHARS) text = cutWithMarker(text, MAX_REDACT_CHARS);
+  return text
+    .replace(ESCAPE_SEQUENCES, "")
+    .replace(LINE_BREAKS, " ")
+    .replace(INVISIBLE, "")
+    .replace(LONE_SURROGATE, "\ufffd");
+}
+
+function cutWithMarker(text: string, keep: number): string {
+  const code = text.charCodeAt(keep - 1);
+  const cut = code >= 0xd800 && code <= 0xdbff ? keep - 1 : keep;
+  return `${text.slice(0, cut)}…[truncated ${text.length - cut} chars]`;
+}
+
+/** Key names whose values are secrets (env assignments, query strings, JSON keys, long options). */
+const SECRET_NAME =
+  /(?<![a-z])pass(?![a-z])|passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|session[_-]?(?:id|key)|sessid|auth[_-]?(?:key|code)|bearer/i;
+/** Option names that look secret but carry a reference to one (a file, a variable), not the secret. */
+const SECRET_REFERENCE = /(?:file|path|dir|env|stdin|cmd|command|helper|type|endpoint|url)$/i;
+
+/** True when an option or key name (dashes and quotes ignored) names a secret value. */
+function isSecretName(name: string): boolean {
+  const bare = name.replace(/^[-"']+|["']+$/g, "");
+  // PWD/OLDPWD are the shell's working directories, not passwords.
+  if (bare === "PWD" || bare === "OLDPWD") return false;
+  return SECRET_NAME.test(bare) && !SECRET_REFERENCE.test(bare);
+}
+
+/** Masks a value, keeping the quotes around it so the surrounding text still reads right. */
+function maskValue(value: string): string {
+  const quote = value[0];
+  if (quote === '"' || quote === "'") {
+    const closed = value.length > 1 && value.endsWith(quote);
+    return `${quote}${REDACTED}${closed ? quote : ""}`;
+  }
+  return REDACTED;
+}
+
+const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,48}PRIVATE KEY( BLOCK)?-----/g;
+const PRIVATE_KEY_END = /-----END[A-Z0-9 ]{0,48}PRIVATE KEY( BLOCK)?-----/g;
+
+/** A private key block, headers included; an unterminated block is masked to the end of the text. */
+function maskPrivateKeys(text: string): string {
+  if (!text.includes("PRIVATE KEY")) return text;
+  let out = "";
+  let from = 0;
+  PRIVATE_KEY_BEGIN.lastIndex = 0;
+  for (let begin = PRIVATE_KEY_BEGIN.exec(text); begin; begin = PRIVATE_KEY_BEGIN.exec(text)) {
+    PRIVATE_KEY_END.lastIndex = begin.index + begin[0].length;
+    const end = PRIVATE_KEY_END.exec(text);
+    out += `${text.slice(from, begin.index)}[REDACTED PRIVATE KEY]`;
+    from = end ? end.index + end[0].length : text.length;
+    PRIVATE_KEY_BEGIN.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+interface Rule {
+  pattern: RegExp;
+  replace: (match: string, ...groups: string[]) => string;
+}
+
+const AUTH_SCHEMES =
+  "basic|bearer|digest|negotiate|ntlm|token|hoba|mutual|vapid|aws4-hmac-sha256|scram-sha-\\d{1,3}";
+
+const RULES: readonly Rule[] = [
+  {
+    // Authorization / Cookie headers: the scheme stays, everything up to the closing quote goes.
+    pattern: new RegExp(
+      `\\b((?:proxy-)?authorization|set-cookie|cookie)([ \\t]*["']?[ \\t]*[:=][ \\t]*["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s'"\`][^'"\`]*)`,
+      "gi",
+    ),
+    replace: (_m, name, sep, scheme) => `${name}${sep}${scheme ? `${scheme} ` : ""}${REDACTED}`,
+  },
+  {
+    pattern: /\b(bearer)[ \t]+[A-Za-z0-9._~+/-]{4,}=*/gi,
+    replace: (_m, word) => `${word} ${REDACTED}`,
+  },
+  {
+    // scheme://user:password@host — the user stays, the password goes.
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:'"]{0,256}):([^\s/?#@'"]{1,4096})@/gi,
+    replace: (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`,
+  },
+  {
+    // -u user:pass, --user=user:pass, -uuser:pass (curl and friends). An all-caps "user" part is a socat
+    // address (`socat -u TCP:host:80 -`), not a credential.
+    pattern:
+      /(?<![^\s'"=])(--(?:proxy-|http-|ftp-)?user(?![A-Za-z0-9-])|-[uU])([ \t]+|=)?(["']?)([^\s'":@]{0,256}):([^\s'"]{1,4096})/g,
+    replace: (match, option, sep, quote, user) =>
+      /^[A-Z][A-Z0-9-]*$/.test(user) ? match : `${option}${sep ?? ""}${quote}${user}:${REDACTED}`,
+  },
+  {
+    // `aws configure set aws_secret_access_key VALUE`
+    pattern: /\b(aws_secret_access_key|aws_session_token|secret_access_key)[ \t]+([^\s'"=:][^\s'"]*)/gi,
+    replace: (_m, name) => `${name} ${REDACTED}`,
+  },
+  {
+    pattern: /(?<![A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g,
+    replace: (_m, prefix) => `${prefix}${REDACTED}`,
+  },
+  {
+    // Provider tokens with a recognizable prefix: GitHub, GitLab, Slack, npm, Stripe, Google API keys.
+    pattern:
+      /\b(gh[pousr]_|github_pat_|glpat-|npm_|[sr]k_live_|AIza)[A-Za-z0-9_-]{16,}|\b(xox[abposr]-|xapp-)[A-Za-z0-9-]{8,}/g,
+    replace: (_m, prefix, slack) => `${prefix ?? slack}${REDACTED}`,
+  },
+  {
+    // JSON Web Tokens (header.payload.signature), often passed without any "bearer".
+    pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+    replace: () => REDACTED,
+  },
+];
+
+/**
+ * A name followed by its value, where only secret names matter: the name pattern matches the name and
+ * separator only, so the value of a harmless name is scanned again for secrets (`url=https://h/?token=x`).
+ */
+interface NamedValueRule {
+  name: RegExp;
+  value: RegExp;
+}
+
+const NAMED_VALUE_RULES: readonly NamedValueRule[] = [
+  {
+    // --password value, --token "value" (space separated, in free text such as a `sh -c` payload).
+    name: /(?<![^\s'"])(--?[A-Za-z][A-Za-z0-9_-]{0,63})[ \t]+/g,
+    value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s'"-][^\s'"]*/y,
+  },
+  {
+    // key=value, key: value, "key":"value", ?token=…
+    name: /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,128})["']?[ \t]*[:=][ \t]*/g,
+    value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s"'&;,]+/y,
+  },
+];
+
+function maskNamedValues(text: string, rule: NamedValueRule): string {
+  let out = "";
+  let from = 0;
+  rule.name.lastIndex = 0;
+  for (let m = rule.name.exec(text); m; m = rule.name.exec(text)) {
+    if (!isSecretName(m[1] ?? "")) continue;
+    rule.value.lastIndex = m.index + m[0].length;
+    const value = rule.value.exec(text);
+    if (!value) continue;
+    out += text.slice(from, value.index) + maskValue(value[0]);
+    from = value.index + value[0].length;
+    rule.name.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * {@link sanitizeText}, then masks credential-looking values with "[REDACTED]": Authorization and
+ * Cookie headers, bearer tokens, `-u user:pass`, `user:pass@` in URLs, secret-named assignments and
+ * query parameters (password=, token=, api_key=, aws_secret_access_key=…), AWS access key ids,
+ * private key blocks, GitHub/GitLab/Slack/npm/Stripe/Google tokens and JWTs. Idempotent; never throws.
+ */
+export function redactText(text: string): string {
+  let out = maskPrivateKeys(sanitizeText(text));
+  for (const rule of RULES) {
+    rule.pattern.lastIndex = 0;
+    out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
+  }
+  for (const rule of NAMED_VALUE_RULES) out = maskNamedValues(out, rule);
+  return out;
+}
+
+/** Options whose next argument is `user:password` (the user stays). */
+const USER_PASSWORD_OPTIONS = new Set(["-u", "--user", "-U", "--proxy-user", "--http-user", "--ftp-user"]);
+/** Options whose next argument is an HTTP header. */
+const HEADER_OPTIONS = new Set(["-H", "--header", "--proxy-header"]);
+/** curl options whose next argument is `certificate[:password]`. */
+const CERT_OPTIONS = new Set(["-E", "--cert", "--proxy-cert"]);
+/** curl options whose next argument is a cookie string (name=value; …) or a cookie file. */
+const COOKIE_OPTIONS = new Set(["-b", "--cookie"]);
+/** Tools whose `-p` takes a password (for nc, socat, ssh-likes it is a port, so never generic). */
+const PASSWORD_P_TOOLS = new Set(["ncftp", "ncftpget", "ncftpput", "ncftpls", "ncftpbatch", "smbclient"]);
+const SECRET_HEADER = /auth|cookie|token|api[_-]?key|secret|passw|session|signature|credential/i;
+
+function maskAfter(value: string, separator: string): string {
+  const at = value.indexOf(separator);
+  return at < 0 ? value : `${value.slice(0, at + 1)}${REDACTED}`;
+}
+
+/** The masked form of `value` given the option before it, or `value` when the option is harmless. */
+function maskOptionValue(option: string, value: string, tool: string): string {
+  if (USER_PASSWORD_OPTIONS.has(option)) {
+    if (value.includes(":")) return /^[A-Z][A-Z0-9-]*:/.test(value) ? value : maskAfter(value, ":");
+    return tool === "lftp" ? maskAfter(value, ",") : value;
+  }
+  if (HEADER_OPTIONS.has(option)) {
+    const colon = value.indexOf(":");
+    const header = value.slice(0, Math.max(colon, 0)).trim();
+    // Authorization and Cookie are left to redactText, which keeps the scheme ("Bearer [REDACTED]").
+    if (colon <= 0 || /^(?:proxy-)?authorization$|cookie$/i.test(header)) return value;
+    return SECRET_HEADER.test(header) ? `${header}: ${REDACTED}` : value;
+  }
+  if (tool === "curl" && CERT_OPTIONS.has(option)) return maskAfter(value, ":");
+  if (tool === "curl" && COOKIE_OPTIONS.has(option)) return value.includes("=") ? REDACTED : value;
+  if (option === "-p" && PASSWORD_P_TOOLS.has(tool)) return REDACTED;
+  if (/^--?[A-Za-z][A-Za-z0-9_-]*$/.test(option) && isSecretName(option)) return REDACTED;
+  return value;
+}
+
+/**
+ * Redacts an argument vector (WITHOUT argv[0]) of the program `tool` (its basename, if known): options
+ * whose secret is the NEXT argument (`-u user:pass`, `--password x`, `-H 'X-Api-Key: k'`, ncftp
+ * `-p pass`) are masked pairwise, then every argument goes through {@link redactText}. Each argument is
+ * judged against the one before it without skipping, so a stray option can only over-mask.
+ */
+export function redactArgs(args: readonly string[], tool = ""): string[] {
+  if (!Array.isArray(args)) return [];
+  const name = (tool.split("/").pop() ?? "").toLowerCase();
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i];
+    const value = typeof raw === "string" ? raw : String(raw ?? "");
+    const previous = i > 0 ? args[i - 1] : undefined;
+    const masked = typeof previous === "string" ? maskOptionValue(previous, value, name) : value;
+    out.push(redactText(masked));
+  }
+  return out;
+}
+
+function redactOptional(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redactText(text);
+}
+
+function redactNullable(text: string | null): string | null {
+  return text === null ? null : redactText(text);
+}
+
+/** Copies `object` without its undefined properties (JSON drops them anyway; equality tests do not). */
+function defined<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Every text field of a signal through {@link redactText} (argument vectors through
+ * {@link redactArgs}). Idempotent: the renderers apply it again as a second line of defence for
+ * signals that did not come from buildSignals.
+ */
+export function redactSignal(signal: Signal): Signal {
+  const texts = (values: readonly string[] | undefined): string[] => (values ?? []).map(redactText);
+  const redacted: Signal = {
+    ...signal,
+    id: redactText(signal.id),
+    reasons: texts(signal.reasons),
+    timestamp: redactText(signal.timestamp),
+    firstSeen: redactText(signal.firstSeen),
+    lastSeen: redactText(signal.lastSeen),
+    title: redactText(signal.title),
+    message: redactText(signal.message),
+    utility: { ...signal.utility, name: redactText(signal.utility.name) },
+    process: {
+      name: redactText(signal.process.name),
+      path: redactNullable(signal.process.path),
+      args: redactArgs(signal.process.args ?? [], signal.process.name),
+    },
+    ancestors: (signal.ancestors ?? []).map((a) =>
+      defined({
+        name: redactOptional(a.name),
+        path: redactOptional(a.path),
+        args: a.args === undefined ? undefined : redactArgs(a.args, a.name ?? a.path ?? ""),
+      }),
+    ),
+    container: {
+      id: redactNullable(signal.container.id),
+      name: redactNullable(signal.container.name),
+      image: redactNullable(signal.container.image),
+    },
+    workload: defined({
+      platform: signal.workload.platform,
+      cluster: redactOptional(signal.workload.cluster),
+      namespace: redactOptional(signal.workload.namespace),
+      pod: redactOptional(signal.workload.pod),
+      task: redactOptional(signal.workload.task),
+      node: redactOptional(signal.workload.node),
+    }),
+    source: {
+      ...signal.source,
+      logGroup: redactText(signal.source.logGroup),
+      logStream: redactText(signal.source.logStream),
+      eventIds: texts(signal.source.eventIds),
+      owner: redactText(signal.source.owner),
+    },
+    triage: texts(signal.triage),
+    links: {
+      logStream: redactText(signal.links.logStream),
+      mitreTactic: redactText(signal.links.mitreTactic),
+      mitreTechnique: redactText(signal.links.mitreTechnique),
+      rule: redactText(signal.links.rule),
+    },
+  };
+  if (signal.actor) {
+    redacted.actor = defined({
+      user: redactOptional(signal.actor.user),
+      sourceIPs: signal.actor.sourceIPs === undefined ? undefined : texts(signal.actor.sourceIPs),
+      userAgent: redactOptional(signal.actor.userAgent),
+    });
+  }
+  return redacted;
+}
