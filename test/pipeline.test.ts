@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildSamples } from "../events/src/generate.js";
+import { buildSamples, readme } from "../events/src/generate.js";
 import { loadConfig } from "../src/config.js";
 import { handleEvent, type Sink } from "../src/invocation.js";
 import { RULE, SEVERITIES } from "../src/model.js";
@@ -53,7 +53,9 @@ describe("pipeline over every sample event", () => {
         `The process \`${signal.process.name}\` was executed, potentially to download additional tools.`,
       );
       expect(signal.triage).toHaveLength(5);
-      expect(signal.links.logStream).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudwatch\/home/);
+      expect(signal.links.logStream).toMatch(
+        /^https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudwatch\/home/,
+      );
       expect(signal.source.eventIds.length).toBeGreaterThan(0);
     }
   });
@@ -132,5 +134,6 @@ describe("sample events", () => {
     const { files, manifest: expected } = buildSamples();
     for (const [name, text] of files) expect(readFileSync(join(EVENTS_DIR, name), "utf8")).toBe(text);
     expect(manifest()).toEqual(expected);
+    expect(readFileSync(join(EVENTS_DIR, "README.md"), "utf8")).toBe(readme(expected));
   });
 });
