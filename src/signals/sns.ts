@@ -23,6 +23,12 @@
  * published: its retry can duplicate a message, with the same signal id for subscribers to
  * deduplicate on; losing it is the worse failure.
  *
+ * The client decides how long a stuck request lasts. In this SDK `requestTimeout` alone only logs
+ * a warning and the default socket timeout is 5 minutes, so give the client
+ * `requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true }`, with a
+ * request timeout well above SNS's normal latency (a timeout that fires while SNS is still
+ * publishing turns into a duplicate).
+ *
  * Requests run with a small bounded concurrency (4 in flight across both topics): a burst of a few
  * hundred signals then takes a handful of round trips instead of tens, while staying far below the
  * PublishBatch rate limits and the SDK's shared retry quota. Standard topics promise no order, so
@@ -33,7 +39,7 @@ import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
 import type { RecentIds } from "./recent-ids.js";
-import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES } from "./render.js";
+import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./render.js";
 
 /** A topic and the lowest severity it receives. */
 export interface Route {
@@ -310,7 +316,7 @@ export async function publishSignals(
     retriedEntries: 0,
   };
 
-  const rendered = new Map<Signal, ReturnType<typeof renderSnsMessage> | { error: unknown }>();
+  const rendered = new Map<Signal, SnsMessage | { error: unknown }>();
   const render = (signal: Signal) => {
     let message = rendered.get(signal);
     if (!message) {

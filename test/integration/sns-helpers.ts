@@ -62,7 +62,7 @@ export function mixedSignals(count: number, from = 0): Signal[] {
   );
 }
 
-/** Alert and pager topics with SQS subscribers: envelope (RawMessageDelivery unset) and raw. */
+/** Alert and pager topics with SQS subscribers: envelope (RawMessageDelivery "false") and raw. */
 export interface Topology {
   alertTopicArn: string;
   pagerTopicArn: string;
@@ -84,8 +84,7 @@ async function queueFor(sqs: SQSClient, sns: SNSClient, topicArn: string, name: 
       TopicArn: topicArn,
       Protocol: "sqs",
       Endpoint: attributes.Attributes?.QueueArn,
-      // moto treats any RawMessageDelivery value, even "false", as raw: leave it unset for envelopes.
-      ...(raw ? { Attributes: { RawMessageDelivery: "true" } } : {}),
+      Attributes: { RawMessageDelivery: raw ? "true" : "false" },
     }),
   );
   return QueueUrl!;
@@ -106,6 +105,22 @@ export async function createTopology(moto: Moto, prefix: string): Promise<Topolo
     alertRawQueueUrl: await queueFor(sqs, sns, alertTopicArn, `${prefix}-alerts-raw`, true),
     pagerQueueUrl: await queueFor(sqs, sns, pagerTopicArn, `${prefix}-pager-envelope`, false),
   };
+}
+
+/**
+ * One topic with one raw-delivery SQS subscriber. moto signs every envelope with a freshly generated
+ * RSA key, which makes envelope fan-out slow (50–500 ms per 10 messages); raw delivery keeps moto
+ * fast enough for tests whose client timeouts must stay short.
+ */
+export async function createRawTopic(
+  moto: Moto,
+  prefix: string,
+): Promise<{ topicArn: string; queueUrl: string }> {
+  const sns = new SNSClient(motoClientConfig(moto));
+  const sqs = new SQSClient(motoClientConfig(moto));
+  const topic = await sns.send(new CreateTopicCommand({ Name: `${prefix}-alerts` }));
+  const topicArn = topic.TopicArn!;
+  return { topicArn, queueUrl: await queueFor(sqs, sns, topicArn, `${prefix}-alerts-raw`, true) };
 }
 
 /**
@@ -153,6 +168,11 @@ export interface Envelope {
 
 export function parseEnvelope(message: Message): Envelope {
   return JSON.parse(message.Body ?? "") as Envelope;
+}
+
+/** The signal ids carried by raw-delivery messages (the body is the signal JSON). */
+export function rawIds(messages: readonly Message[]): string[] {
+  return messages.map((m) => (JSON.parse(m.Body ?? "") as Signal).id);
 }
 
 /** The signal ids carried by envelope messages (the `sqs` body is the signal JSON). */
