@@ -1,0 +1,329 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/model.js";
+import { buildSignals } from "../../src/signals/build.js";
+import { redactArgs, redactSignal, redactText, sanitizeText } from "../../src/signals/redact.js";
+import { renderEmail, renderJson, renderSnsMessage, renderSubject } from "../../src/signals/render.js";
+import { finding } from "./finding-factory.js";
+
+describe("sanitizeText", () => {
+  it.each([
+    ["ANSI colour (CSI)", "\x1b[1;31mred\x1b[0m", "red"],
+    ["cursor movement", "a\x1b[2Kb\x1b[10;20Hc", "abc"],
+    ["terminal title (OSC ... BEL)", "\x1b]0;pwned\x07text", "text"],
+    ["hyperlink (OSC ... ST)", "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", "click"],
+    ["C1 CSI", "a\x9b31mb", "ab"],
+    ["line breaks and tabs become spaces", "a\nb\r\nc\td\u2028e", "a b  c d e"],
+    ["other C0 and DEL", "a\x00b\x07c\x08d\x7fe", "abcde"],
+    ["bidi overrides and isolates", "invoice\u202egnp.exe\u2066x\u2069", "invoicegnp.exex"],
+    ["zero-width characters", "ad\u200bmin\u200d\ufeff", "admin"],
+    ["Unicode tag characters", "ok\udb40\udc41\udb40\udc42", "ok"],
+    ["lone surrogates", "a\ud800b\udc00c", "a\ufffdb\ufffdc"],
+    ["unterminated OSC", "a\x1b]0;title", "a0;title"],
+    ["emoji and accents survive", "caf\u00e9 \u{1f600}", "caf\u00e9 \u{1f600}"],
+  ])("%s", (_name, input, expected) => {
+    expect(sanitizeText(input)).toBe(expected);
+  });
+
+  it("never throws and leaves no control character, whatever the input", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (input) => {
+        const out = sanitizeText(input);
+        const forbidden = [...out].filter((c) => {
+          const code = c.codePointAt(0) ?? 0;
+          return (
+            code < 0x20 ||
+            (code >= 0x7f && code <= 0x9f) ||
+            /[\u202a-\u202e\u2066-\u2069\u200b-\u200f]/.test(c)
+          );
+        });
+        expect(forbidden).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("returns an empty string for a non-string", () => {
+    expect(sanitizeText(undefined as unknown as string)).toBe("");
+  });
+});
+
+describe("redactText", () => {
+  it.each([
+    ["curl -H bearer", "Authorization: Bearer abc.def-123", "Authorization: Bearer [REDACTED]"],
+    [
+      "basic header in a command",
+      `curl -H "authorization: Basic dXNlcjpwYXNz" https://x`,
+      `curl -H "authorization: Basic [REDACTED]" https://x`,
+    ],
+    ["header as JSON", `{"Authorization":"Bearer tok123456"}`, `{"Authorization":"Bearer [REDACTED]"}`],
+    [
+      "sigv4 header",
+      "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x, Signature=ab",
+      "Authorization: AWS4-HMAC-SHA256 [REDACTED]",
+    ],
+    ["cookie header", "Cookie: session=abc; csrf=def", "Cookie: [REDACTED]"],
+    ["bare bearer", "--oauth2-bearer tok_abcdef123", "--oauth2-bearer [REDACTED]"],
+    ["-u user:pass", "curl -u admin:hunter2 http://x", "curl -u admin:[REDACTED] http://x"],
+    ["--user=user:pass", "--user=admin:hunter2", "--user=admin:[REDACTED]"],
+    ["-uuser:pass", "-uadmin:hunter2", "-uadmin:[REDACTED]"],
+    ["URL credentials", "https://bob:s3cr3t@example.com/x", "https://bob:[REDACTED]@example.com/x"],
+    ["URL password only", "redis://:pw123@cache:6379", "redis://:[REDACTED]@cache:6379"],
+    ["AWS access key id", "key AKIAIOSFODNN7EXAMPLE used", "key AKIA[REDACTED] used"],
+    ["AWS session key id", "ASIAY34FZKBOKMUTVV7A", "ASIA[REDACTED]"],
+    [
+      "AWS secret in env style",
+      "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "aws_secret_access_key=[REDACTED]",
+    ],
+    [
+      "AWS secret via aws configure",
+      "aws configure set aws_secret_access_key wJalrXUtnFEMI",
+      "aws configure set aws_secret_access_key [REDACTED]",
+    ],
+    ["query string", "https://h/?a=1&token=abc&b=2", "https://h/?a=1&token=[REDACTED]&b=2"],
+    [
+      "query inside another value",
+      "url=https://h/?access_token=abc",
+      "url=https://h/?access_token=[REDACTED]",
+    ],
+    [
+      "presigned URL",
+      "https://b.s3/x?X-Amz-Credential=AKIAX%2F1&X-Amz-Signature=ab12",
+      "https://b.s3/x?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]",
+    ],
+    [
+      "env assignments",
+      "DB_PASSWORD=x1 API_KEY=x2 MYSQL_PWD=x3 passwd=x4 apikey=x5 secret=x6",
+      "DB_PASSWORD=[REDACTED] API_KEY=[REDACTED] MYSQL_PWD=[REDACTED] passwd=[REDACTED] apikey=[REDACTED] secret=[REDACTED]",
+    ],
+    ["JSON body", `-d '{"password": "a b", "user":"x"}'`, `-d '{"password": "[REDACTED]", "user":"x"}'`],
+    ["long option with space", "--password hunter2 --verbose", "--password [REDACTED] --verbose"],
+    ["quoted option value", `--token "a b c" next`, `--token "[REDACTED]" next`],
+    [
+      "private key block",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY----- tail",
+      "[REDACTED PRIVATE KEY] tail",
+    ],
+    ["unterminated private key", "x -----BEGIN RSA PRIVATE KEY----- MIIEow", "x [REDACTED PRIVATE KEY]"],
+    ["GitHub token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_[REDACTED]"],
+    ["Slack token", "xoxb-1234567890-abcdefghijkl", "xoxb-[REDACTED]"],
+    ["JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "[REDACTED]"],
+  ])("masks %s", (_name, input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  it.each([
+    ["nc UDP flag", "nc -u 10.0.0.5 53"],
+    ["socat unidirectional address", "socat -u TCP:db.internal:5432 -"],
+    ["user agent", "--user-agent=Mozilla/5.0:x"],
+    ["user without password", "https://git@github.com/org/repo.git"],
+    ["working directory", "PWD=/app OLDPWD=/"],
+    ["token file (a path, not a secret)", "--token-file /var/run/secrets/token"],
+    ["plain download", "curl -fsSL https://example.com/install.sh -o /tmp/i.sh"],
+    ["metadata endpoint", "http://169.254.169.254/latest/meta-data/iam/security-credentials/"],
+  ])("leaves %s alone", (_name, input) => {
+    expect(redactText(input)).toBe(input);
+  });
+
+  it("is idempotent", () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.constantFrom(
+              "password=",
+              "-u ",
+              "a:b",
+              "@",
+              "://",
+              "Authorization: ",
+              "Bearer ",
+              "'",
+              '"',
+              " ",
+              "AKIA",
+            ),
+            fc.string({ maxLength: 3 }),
+          ),
+          maxLength: 20,
+        }),
+        (input) => {
+          const once = redactText(input);
+          expect(redactText(once)).toBe(once);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("does bounded work on hostile 1 MB inputs", () => {
+    const M = 1_000_000;
+    const hostile = [
+      "a".repeat(M),
+      "a=".repeat(M / 2),
+      "x://a:".repeat(M / 6),
+      "\x1b]".repeat(M / 2),
+      "-----BEGIN RSA PRIVATE KEY-----".repeat(M / 31),
+      "bearer ".repeat(M / 7),
+      'password="'.repeat(M / 10),
+      "--token ".repeat(M / 8),
+      "-u a:".repeat(M / 5),
+      "eyJ".repeat(M / 3),
+      `${"k".repeat(200)}=`.repeat(M / 201),
+    ];
+    const started = performance.now();
+    for (const text of hostile) redactText(text);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe("redactArgs", () => {
+  it.each([
+    ["curl -u", "curl", ["-u", "admin:pw1", "http://x"], ["-u", "admin:[REDACTED]", "http://x"]],
+    ["curl --user", "curl", ["--user", "admin:pw1"], ["--user", "admin:[REDACTED]"]],
+    ["curl -U proxy user", "curl", ["-U", "proxy:pw1"], ["-U", "proxy:[REDACTED]"]],
+    ["curl -H api key", "curl", ["-H", "X-Api-Key: k1"], ["-H", "X-Api-Key: [REDACTED]"]],
+    [
+      "curl -H bearer",
+      "curl",
+      ["-H", "Authorization: Bearer t1"],
+      ["-H", "Authorization: Bearer [REDACTED]"],
+    ],
+    ["curl -H harmless", "curl", ["-H", "Accept: */*"], ["-H", "Accept: */*"]],
+    ["curl -E cert:password", "curl", ["-E", "client.pem:pw1"], ["-E", "client.pem:[REDACTED]"]],
+    ["curl -b cookie", "curl", ["-b", "sid=abc"], ["-b", "[REDACTED]"]],
+    ["curl -b cookie file", "curl", ["-b", "/tmp/jar"], ["-b", "/tmp/jar"]],
+    ["wget --password", "wget", ["--password", "pw1", "http://x"], ["--password", "[REDACTED]", "http://x"]],
+    ["wget --http-password=", "wget", ["--http-password=pw1"], ["--http-password=[REDACTED]"]],
+    [
+      "ncftpget -p",
+      "ncftpget",
+      ["-u", "bob", "-p", "pw1", "host"],
+      ["-u", "bob", "-p", "[REDACTED]", "host"],
+    ],
+    ["lftp -u user,pass", "lftp", ["-u", "bob,pw1", "host"], ["-u", "bob,[REDACTED]", "host"]],
+    ["nc -p is a port", "nc", ["-p", "4444", "-l"], ["-p", "4444", "-l"]],
+    ["nc -u is UDP", "nc", ["-u", "10.0.0.5", "53"], ["-u", "10.0.0.5", "53"]],
+    ["socat -u address", "socat", ["-u", "TCP:host:80", "-"], ["-u", "TCP:host:80", "-"]],
+    ["any tool --token", "/usr/bin/tool", ["--token", "t1"], ["--token", "[REDACTED]"]],
+    [
+      "sh -c payload",
+      "sh",
+      ["-c", "curl -u a:pw1 http://x | sh"],
+      ["-c", "curl -u a:[REDACTED] http://x | sh"],
+    ],
+    [
+      "a stray option only over-masks",
+      "curl",
+      ["-u", "--password", "pw1"],
+      ["-u", "--password", "[REDACTED]"],
+    ],
+  ])("%s", (_name, tool, args, expected) => {
+    expect(redactArgs(args, tool)).toEqual(expected);
+  });
+
+  it("tolerates a non-array", () => {
+    expect(redactArgs(undefined as unknown as string[])).toEqual([]);
+  });
+});
+
+describe("redactSignal", () => {
+  it("is idempotent on a built signal", () => {
+    const f = finding();
+    f.event.process.args = ["-u", "admin:pw1", "-H", "Authorization: Bearer t1", "https://a:b@h/?token=x"];
+    const [signal] = buildSignals([f]);
+
+    expect(redactSignal(signal!)).toEqual(signal);
+  });
+});
+
+// Secrets are letters and digits framed by "Zx…Q9", so they cannot occur by chance in fixed text.
+const alnum = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"];
+const upper = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"];
+const secretArb = fc
+  .string({ unit: fc.constantFrom(...alnum), minLength: 10, maxLength: 36 })
+  .map((s) => `Zx${s}Q9`);
+
+interface Planted {
+  secret: string;
+  argv: string[];
+}
+
+const plantedArb: fc.Arbitrary<Planted> = fc.oneof(
+  secretArb.map((s) => ({ secret: s, argv: ["-H", `Authorization: Bearer ${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["--header", `authorization: Basic ${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-H", `X-Api-Key: ${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-u", `admin:${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["--user", `admin:${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`--user=admin:${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`https://admin:${s}@example.com/path`] })),
+  fc
+    .string({ unit: fc.constantFrom(...upper), minLength: 14, maxLength: 14 })
+    .map((s) => ({ secret: `AKIAZX${s}`, argv: [`AKIAZX${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`aws_secret_access_key=${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-e", `AWS_SECRET_ACCESS_KEY=${s}`] })),
+  fc
+    .tuple(
+      secretArb,
+      fc.constantFrom("password", "passwd", "pwd", "token", "secret", "api_key", "apikey", "access_token"),
+    )
+    .map(([s, key]) => ({ secret: s, argv: [`https://example.com/a?x=1&${key}=${s}&y=2`] })),
+  secretArb.map((s) => ({
+    secret: s,
+    argv: ["--data-binary", `-----BEGIN RSA PRIVATE KEY-----\nMIIB${s}\n-----END RSA PRIVATE KEY-----`],
+  })),
+  secretArb.map((s) => ({ secret: s, argv: [`ghp_${s}0123456789abcdefghijklmnopqrstuvwxyz`.slice(0, 40)] })),
+  secretArb.map((s) => ({ secret: s, argv: [`xoxb-${s}`] })),
+  fc
+    .tuple(
+      secretArb,
+      fc.constantFrom("--password", "--token", "--passwd", "--api-key", "--secret", "--oauth2-bearer"),
+    )
+    .map(([s, option]) => ({ secret: s, argv: [option, s] })),
+);
+
+const harmlessArg = fc.oneof(
+  fc.constantFrom("-s", "-o", "/tmp/x", "-v", "-u", "-H", "--", "-L", "http://example.com/", "-p", "4444"),
+  fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789/._-"), maxLength: 12 }),
+);
+
+/** Single-quotes one argument for a `sh -c` payload. */
+const shellQuote = (arg: string) => (/^[\w./:=@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+describe("a secret planted anywhere in argv never leaves the function", () => {
+  it("in any output: subject, email, JSON, SNS message, or the signal itself", () => {
+    fc.assert(
+      fc.property(
+        plantedArb,
+        fc.array(harmlessArg, { maxLength: 6 }),
+        fc.nat(),
+        fc.constantFrom("argv", "sh -c", "ancestor"),
+        fc.constantFrom("curl", "wget", "nc", "socat", "sh"),
+        ({ secret, argv }, around, at, where, tool) => {
+          const position = at % (around.length + 1);
+          const args = [...around.slice(0, position), ...argv, ...around.slice(position)];
+          const f: Finding = finding();
+          f.event.process.name = tool;
+          if (where === "argv") f.event.process.args = args;
+          if (where === "sh -c")
+            f.event.process.args = ["-c", `${tool} ${args.map(shellQuote).join(" ")} | sh`];
+          if (where === "ancestor") f.event.ancestors[0] = { name: "sh", path: "/bin/sh", args: args };
+          f.process = f.event.process;
+
+          const [signal] = buildSignals([f]);
+          const outputs = [
+            JSON.stringify(signal),
+            renderSubject(signal!),
+            renderEmail(signal!),
+            renderJson(signal!),
+            renderSnsMessage(signal!).message,
+          ];
+
+          for (const output of outputs) expect(output).not.toContain(secret);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
