@@ -129,7 +129,8 @@ const ANCESTOR_KEY = /^proc\.a(?:name|exepath|exe|cmdline)\[(\d{1,4})\]$/;
 /** Level 1 is the parent (proc.p* or proc.a*[1]); proc.a*[N] is the N-th ancestor. */
 function ancestorsOf(fields: JsonObject): AncestorInfo[] {
   let deepest = 1;
-  for (const key of Object.keys(fields)) {
+  for (const key in fields) {
+    if (!key.startsWith("proc.a")) continue;
     const match = ANCESTOR_KEY.exec(key);
     if (match !== null) deepest = Math.max(deepest, Math.min(Number(match[1]), MAX_ANCESTORS));
   }

@@ -320,7 +320,11 @@ export function clusterFromTaskArn(taskArn: string): string | undefined {
 /** Drops keys whose value is undefined, so events compare and serialize cleanly. */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = field;
+  const source = value as Record<string, unknown>;
+  for (const key in source) {
+    const field = source[key];
+    if (field !== undefined) out[key] = field;
+  }
   return out as T;
 }
 

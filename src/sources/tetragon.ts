@@ -31,9 +31,12 @@ const EVENT_KEYS = [
   "process_usdt",
 ] as const;
 
+const QUOTED_KEYS = EVENT_KEYS.map((key) => `"${key}"`);
+
 function sniff(message: string): boolean {
-  for (const key of EVENT_KEYS) if (message.includes(`"${key}"`)) return true;
-  return false;
+  // One scan rejects almost every other message; the exact keys keep "process_id"-style JSON out.
+  if (!message.includes('"process_')) return false;
+  return QUOTED_KEYS.some((key) => message.includes(key));
 }
 
 function parse(message: string, ctx: LogContext): ExecEvent[] | null {
