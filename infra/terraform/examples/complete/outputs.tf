@@ -1,0 +1,27 @@
+output "function_arn" {
+  value = module.netutil_detector.function_arn
+}
+
+output "alert_topic_arn" {
+  value = module.netutil_detector.alert_topic_arn
+}
+
+output "pager_topic_arn" {
+  value = module.netutil_detector.pager_topic_arn
+}
+
+output "dlq_url" {
+  value = module.netutil_detector.dlq_url
+}
+
+output "subscribed_log_groups" {
+  value = module.netutil_detector.subscribed_log_groups
+}
+
+output "lambda_permission_source_arns" {
+  value = module.netutil_detector.lambda_permission_source_arns
+}
+
+output "kinesis_stream_arn" {
+  value = module.netutil_detector.kinesis_stream_arn
+}

@@ -1,0 +1,84 @@
+variable "region" {
+  description = "Region of the log groups (subscriptions do not cross regions)."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Name of the function and prefix of its resources."
+  type        = string
+  default     = "netutil-detector"
+}
+
+variable "lambda_zip" {
+  description = "Deployment package; defaults to dist/lambda.zip of this repository (npm run package)."
+  type        = string
+  default     = null
+}
+
+variable "lambda_runtime" {
+  description = "nodejs24.x needs hashicorp/aws >= 6.19; set nodejs22.x when pinned to 5.x."
+  type        = string
+  default     = "nodejs24.x"
+}
+
+variable "delivery" {
+  description = "\"lambda\" (direct subscriptions) or \"kinesis\" (high volume)."
+  type        = string
+  default     = "lambda"
+}
+
+variable "ecs_log_group_names" {
+  type    = list(string)
+  default = ["/ecs/payments-api", "/ecs/checkout-worker"]
+}
+
+variable "ecs_log_group_prefixes" {
+  type    = list(string)
+  default = ["/ecs/batch/"]
+}
+
+variable "eks_cluster_names" {
+  type    = list(string)
+  default = ["prod-eu"]
+}
+
+variable "extra_log_group_names" {
+  description = "E.g. the group where Tetragon or Falco exports land, or the CloudTrail group for ECS Exec."
+  type        = list(string)
+  default     = ["/security/falco"]
+}
+
+variable "account_policy" {
+  type = object({
+    enabled             = bool
+    excluded_log_groups = optional(list(string), [])
+  })
+  default = { enabled = false }
+}
+
+variable "alert_emails" {
+  type    = list(string)
+  default = ["secops@example.com"]
+}
+
+variable "pager_https_endpoints" {
+  type      = map(string)
+  default   = {}
+  sensitive = true
+}
+
+variable "min_severity" {
+  type    = string
+  default = "medium"
+}
+
+variable "pager_min_severity" {
+  type    = string
+  default = "high"
+}
+
+variable "reserved_concurrency" {
+  type    = number
+  default = null
+}

@@ -1,0 +1,96 @@
+locals {
+  # Every variable the handler reads (src/config.ts ENV); AWS_REGION is set by Lambda itself.
+  # PAGER_TOPIC_ARN is left out, not empty, when there is no pager topic.
+  environment_variables = merge({
+    SNS_TOPIC_ARN                = aws_sns_topic.alerts.arn
+    MIN_SEVERITY                 = var.min_severity
+    PAGER_MIN_SEVERITY           = var.pager_min_severity
+    ALLOWLIST                    = jsonencode(var.allowlist)
+    DEDUP_TTL_SECONDS            = tostring(var.dedup_ttl_seconds)
+    MAX_DECODED_BYTES            = tostring(var.max_decoded_bytes)
+    POWERTOOLS_SERVICE_NAME      = "netutil-detector"
+    POWERTOOLS_METRICS_NAMESPACE = "NetutilDetector"
+    LOG_LEVEL                    = var.log_level
+  }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  description      = "Detects network utilities executed in containers (MITRE TA0011/T1105) from CloudWatch Logs"
+  role             = aws_iam_role.function.arn
+  filename         = var.lambda_zip
+  source_code_hash = filebase64sha256(var.lambda_zip)
+  # handler.js (ESM, next to a package.json of type module) exporting `handler`.
+  handler       = "handler.handler"
+  runtime       = var.runtime
+  architectures = ["arm64"]
+  memory_size   = var.memory_size
+  timeout       = var.timeout
+
+  reserved_concurrent_executions = var.reserved_concurrency == null ? -1 : var.reserved_concurrency
+
+  environment {
+    variables = local.environment_variables
+  }
+
+  tags = local.tags
+
+  # The log group must exist first, or Lambda creates one without retention that Terraform does not own.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = local.function_group
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${var.name}-dlq"
+  message_retention_seconds         = var.dlq_retention_seconds
+  kms_master_key_id                 = aws_kms_key.this.arn
+  kms_data_key_reuse_period_seconds = 3600
+  tags                              = local.tags
+}
+
+# Asynchronous invocations (direct subscription filters): two retries, then the DLQ keeps the event.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = var.async_max_event_age_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dlq.arn
+    }
+  }
+}
+
+locals {
+  # One statement per distinct prefix ("/ecs/*", "/aws/eks/*") instead of one per group: the function
+  # policy is limited to 20 KB, which one-statement-per-group exhausts at about 60 groups.
+  named_groups_watched = [for g in local.named_groups : g if g != local.function_group]
+  candidate_patterns = distinct(concat(
+    [for p in var.ecs_log_group_prefixes : "${p}*"],
+    [for g in local.named_groups_watched : try("${regex("^(/aws/[^/]+/|/[^/]+/)", g)[0]}*", "${g}:*")],
+  ))
+  # "/ecs/batch/*" adds nothing next to "/ecs/*".
+  permission_patterns = local.use_kinesis ? [] : (local.account_wide ? ["*"] : [
+    for p in local.candidate_patterns : p
+    if !anytrue([for q in local.candidate_patterns : q != p && endswith(q, "*") && startswith(trimsuffix(p, "*"), trimsuffix(q, "*"))])
+  ])
+  permission_source_arns = {
+    for p in local.permission_patterns :
+    p => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${p}"
+  }
+}
+
+resource "aws_lambda_permission" "logs" {
+  for_each       = local.permission_source_arns
+  statement_id   = "cwlogs-${substr(sha256(each.key), 0, 16)}"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this.function_name
+  principal      = "logs.amazonaws.com"
+  source_arn     = each.value
+  source_account = local.account_id
+}

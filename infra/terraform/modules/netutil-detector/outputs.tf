@@ -1,0 +1,54 @@
+output "function_arn" {
+  description = "ARN of the detector function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_name" {
+  description = "Name of the detector function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "alert_topic_arn" {
+  description = "Alert topic (every signal at or above min_severity; alarms too)."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "pager_topic_arn" {
+  description = "Pager topic (signals at or above pager_min_severity), or null."
+  value       = one(aws_sns_topic.pager[*].arn)
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue (failed invocations, failed Kinesis batches)."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "kms_key_arn" {
+  description = "Key encrypting the topics and the queue."
+  value       = aws_kms_key.this.arn
+}
+
+output "log_group_name" {
+  description = "The function's own log group."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "subscribed_log_groups" {
+  description = "Log groups with a subscription filter to the detector (empty with the account policy)."
+  value       = local.subscribed_log_groups
+}
+
+output "lambda_permission_source_arns" {
+  description = "Source ARN patterns CloudWatch Logs may invoke the function for (one per prefix)."
+  value       = values(local.permission_source_arns)
+}
+
+output "kinesis_stream_arn" {
+  description = "The stream log groups write to when delivery = \"kinesis\", else null."
+  value       = one(aws_kinesis_stream.this[*].arn)
+}
