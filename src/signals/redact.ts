@@ -23,7 +23,7 @@ const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]/g;
 // characters, Unicode tag characters (used to smuggle hidden text).
 const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
@@ -114,7 +114,14 @@ const RULES: readonly Rule[] = [
   {
     // scheme://user:password@host — the user stays, the password goes.
     pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:'"]{0,256}):([^\s/?#@'"]{1,4096})@/gi,
-    replace: (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`,
+    // `https://TOKEN:x-oauth-basic@github.com` puts the secret in the user part.
+    replace: (_m, scheme, user, password) =>
+      password === "x-oauth-basic" ? `${scheme}${REDACTED}:${password}@` : `${scheme}${user}:${REDACTED}@`,
+  },
+  {
+    // scheme://TOKEN@host: a user part that long and plain is a token, not a login name.
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[A-Za-z0-9_-]{20,256}@/gi,
+    replace: (_m, scheme) => `${scheme}${REDACTED}@`,
   },
   {
     // -u user:pass, --user=user:pass, -uuser:pass (curl and friends). An all-caps "user" part is a socat
@@ -162,8 +169,9 @@ const NAMED_VALUE_RULES: readonly NamedValueRule[] = [
     value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s'"-][^\s'"]*/y,
   },
   {
-    // key=value, key: value, "key":"value", ?token=…
-    name: /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,128})["']?[ \t]*[:=][ \t]*/g,
+    // key=value, "key":"value", key: value, ?token=… — a bare `name:tag` (an image reference) is no
+    // assignment, so a colon needs a quoted key or a space after it.
+    name: /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,128})(?:["']?[ \t]*=[ \t]*|["'][ \t]*:[ \t]*|[ \t]*:[ \t]+)/g,
     value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s"'&;,]+/y,
   },
 ];
@@ -184,6 +192,10 @@ function maskNamedValues(text: string, rule: NamedValueRule): string {
   return out + text.slice(from);
 }
 
+/** Every masking rule needs one of these; most arguments (`-s`, `/tmp/x`) have none and skip them all. */
+const MIGHT_HOLD_SECRET =
+  /[=:@\s]|bearer|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|npm_|k_live_|AIza|eyJ|PRIVATE KEY/i;
+
 /**
  * {@link sanitizeText}, then masks credential-looking values with "[REDACTED]": Authorization and
  * Cookie headers, bearer tokens, `-u user:pass`, `user:pass@` in URLs, secret-named assignments and
@@ -191,7 +203,9 @@ function maskNamedValues(text: string, rule: NamedValueRule): string {
  * private key blocks, GitHub/GitLab/Slack/npm/Stripe/Google tokens and JWTs. Idempotent; never throws.
  */
 export function redactText(text: string): string {
-  let out = maskPrivateKeys(sanitizeText(text));
+  const clean = sanitizeText(text);
+  if (!MIGHT_HOLD_SECRET.test(clean)) return clean;
+  let out = maskPrivateKeys(clean);
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);

@@ -18,6 +18,7 @@ describe("sanitizeText", () => {
     ["bidi overrides and isolates", "invoice\u202egnp.exe\u2066x\u2069", "invoicegnp.exex"],
     ["zero-width characters", "ad\u200bmin\u200d\ufeff", "admin"],
     ["Unicode tag characters", "ok\udb40\udc41\udb40\udc42", "ok"],
+    ["soft hyphen and Hangul fillers", "cu\u00adrl\u3164", "curl"],
     ["lone surrogates", "a\ud800b\udc00c", "a\ufffdb\ufffdc"],
     ["unterminated OSC", "a\x1b]0;title", "a0;title"],
     ["emoji and accents survive", "caf\u00e9 \u{1f600}", "caf\u00e9 \u{1f600}"],
@@ -69,6 +70,17 @@ describe("redactText", () => {
     ["-uuser:pass", "-uadmin:hunter2", "-uadmin:[REDACTED]"],
     ["URL credentials", "https://bob:s3cr3t@example.com/x", "https://bob:[REDACTED]@example.com/x"],
     ["URL password only", "redis://:pw123@cache:6379", "redis://:[REDACTED]@cache:6379"],
+    [
+      "token as URL user",
+      "https://0123456789abcdef0123456789abcdef01234567@github.com/o/r",
+      "https://[REDACTED]@github.com/o/r",
+    ],
+    [
+      "token before x-oauth-basic",
+      "https://tok123:x-oauth-basic@github.com/o/r",
+      "https://[REDACTED]:x-oauth-basic@github.com/o/r",
+    ],
+    ["YAML-style key", "api_key: abc123", "api_key: [REDACTED]"],
     ["AWS access key id", "key AKIAIOSFODNN7EXAMPLE used", "key AKIA[REDACTED] used"],
     ["AWS session key id", "ASIAY34FZKBOKMUTVV7A", "ASIA[REDACTED]"],
     [
@@ -119,6 +131,7 @@ describe("redactText", () => {
     ["user agent", "--user-agent=Mozilla/5.0:x"],
     ["user without password", "https://git@github.com/org/repo.git"],
     ["working directory", "PWD=/app OLDPWD=/"],
+    ["image reference", "ghcr.io/acme/secret-store:1.4.2 registry/auth-token-api:v3"],
     ["token file (a path, not a secret)", "--token-file /var/run/secrets/token"],
     ["plain download", "curl -fsSL https://example.com/install.sh -o /tmp/i.sh"],
     ["metadata endpoint", "http://169.254.169.254/latest/meta-data/iam/security-credentials/"],
