@@ -1,0 +1,46 @@
+// Serverless Framework v3 variable resolvers for serverless.yml: turn comma-separated params into
+// lists, so `--param="logGroups=/ecs/a,/ecs/b"` subscribes any number of groups without editing YAML.
+// CommonJS (.cjs) because serverless v3 loads variable files with require().
+"use strict";
+
+const list = (raw) =>
+  String(raw ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** One cloudwatchLog event per configured log group (at most two filters may exist per group). */
+async function events({ resolveVariable }) {
+  const groups = list(await resolveVariable("param:logGroups"));
+  const filter = (await resolveVariable("param:filterPattern")) ?? "";
+  if (groups.length === 0) throw new Error('param "logGroups" is empty: name at least one log group');
+  const own = `/aws/lambda/${await resolveVariable("self:service")}-${await resolveVariable("sls:stage")}`;
+  if (groups.includes(own)) throw new Error(`param "logGroups" contains the function's own log group ${own}`);
+  return groups.map((logGroup) => ({ cloudwatchLog: { logGroup, filter } }));
+}
+
+const logicalId = (prefix, value, index) => `${prefix}${index}${value.replace(/[^A-Za-z0-9]/g, "").slice(0, 40)}`;
+
+/** Email subscriptions to the alert topic and HTTPS subscriptions to the pager topic. */
+async function subscriptions({ resolveVariable }) {
+  const resources = {};
+  const emails = list(await resolveVariable("param:alertEmails"));
+  for (const [index, email] of emails.entries()) {
+    resources[logicalId("AlertEmail", email, index)] = {
+      Type: "AWS::SNS::Subscription",
+      Properties: { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: email },
+    };
+  }
+  // Pager URLs often embed an integration key: keep them out of logical ids.
+  const pagers = list(await resolveVariable("param:pagerEndpoints"));
+  for (const [index, url] of pagers.entries()) {
+    if (!url.startsWith("https://")) throw new Error(`pager endpoint #${index + 1} must start with https://`);
+    resources[`PagerEndpoint${index}`] = {
+      Type: "AWS::SNS::Subscription",
+      Properties: { TopicArn: { Ref: "PagerTopic" }, Protocol: "https", Endpoint: url },
+    };
+  }
+  return resources;
+}
+
+module.exports = { events, subscriptions };
