@@ -1,21 +1,23 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { loadConfig, routesFor } from "./config.js";
 import { handleEvent, summarize } from "./invocation.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
+import { createSnsClient } from "./signals/sns-client.js";
 import { powertoolsTelemetry } from "./telemetry.js";
 
 // Built once per container: a bad configuration fails the cold start, naming the variable.
 const config = loadConfig(process.env, { requireTopic: true });
-const logger = new Logger({ serviceName: "netutil-detector" });
-const metrics = new Metrics({ namespace: "NetutilDetector", serviceName: "netutil-detector" });
-const telemetry = powertoolsTelemetry(logger, metrics);
-const sns = new SNSClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+// Powertools reads POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE / LOG_LEVEL; these are the defaults.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || "netutil-detector";
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "NetutilDetector",
 });
+const telemetry = powertoolsTelemetry(logger, metrics);
+const sns = createSnsClient();
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
 const routes = routesFor(config);
 

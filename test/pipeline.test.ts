@@ -81,7 +81,7 @@ describe("pipeline over every sample event", () => {
     const [signal] = (await run("tetragon-reverse-shell.json")).signals;
     expect(signal?.count).toBe(3);
     expect(signal?.source.eventIds).toHaveLength(3);
-    expect(signal?.firstSeen < (signal?.lastSeen ?? "")).toBe(true);
+    expect((signal?.firstSeen ?? "") < (signal?.lastSeen ?? "")).toBe(true);
   });
 
   it("aggregates the audit stages of one kubectl exec into one signal", async () => {

@@ -41,13 +41,10 @@ const dryRunSink: Sink = async () => ({ published: 0, deduplicated: 0, requests:
 
 async function snsSink(config: Readonly<Config>): Promise<Sink> {
   // Loaded only when publishing, so a dry run never imports the AWS SDK.
-  const { SNSClient } = await import("@aws-sdk/client-sns");
+  const { createSnsClient } = await import("../signals/sns-client.js");
   const { publishSignals } = await import("../signals/sns.js");
   const { RecentIds } = await import("../signals/recent-ids.js");
-  const client = new SNSClient({
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
-  });
+  const client = createSnsClient();
   const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
   const routes = routesFor(config);
   return (signals) => publishSignals(client, routes, signals, { recent });

@@ -1,0 +1,105 @@
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { handleEvent } from "../../src/invocation.js";
+import type { Signal } from "../../src/model.js";
+import { silentTelemetry } from "../../src/telemetry.js";
+import { CLI, ROOT, runCli } from "../support/cli.js";
+import { manifest, sampleEvent } from "../support/events.js";
+import { type Moto, startMoto } from "../support/moto.js";
+import { drain, type Envelope, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
+
+// The built Lambda bundle, configured through its environment, against SNS and SQS in moto_server.
+describe("dist/handler.js against SNS in moto_server", () => {
+  let moto: Moto;
+  let alerts: Subscribed;
+  let pager: Subscribed;
+  let handler: (event: unknown) => Promise<Record<string, unknown>>;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    alerts = await topicWithQueue(moto, "netutil-alerts");
+    pager = await topicWithQueue(moto, "netutil-pager");
+    Object.assign(process.env, moto.env, {
+      SNS_TOPIC_ARN: alerts.topicArn,
+      PAGER_TOPIC_ARN: pager.topicArn,
+      MIN_SEVERITY: "medium",
+      PAGER_MIN_SEVERITY: "critical",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    });
+    ({ handler } = await import(pathToFileURL(`${ROOT}/dist/handler.js`).href));
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("publishes every sample's signals: all to the alert topic, critical ones to the pager", async () => {
+    // The ids the pipeline yields for the samples (the Kinesis sample repeats two of them: the
+    // container's recent-id cache must keep those from being published twice).
+    const config = loadConfig({}, { requireTopic: false });
+    const expected = new Map<string, Signal>();
+    for (const entry of manifest().filter((e) => !e.expect.error)) {
+      const dry = await handleEvent(sampleEvent(entry.file), {
+        config,
+        telemetry: silentTelemetry,
+        sink: async () => ({ published: 0, deduplicated: 0, requests: 0 }),
+      });
+      for (const signal of dry.signals) expected.set(signal.id, signal);
+
+      const summary = await handler(sampleEvent(entry.file));
+      if (entry.format === "kinesis") expect(summary).toEqual({ batchItemFailures: [] });
+      else expect(summary.signals).toBe(entry.expect.signals);
+    }
+    const envelopes = (await drain(moto, alerts.queueUrl, expected.size)).map(
+      (b) => JSON.parse(b) as Envelope,
+    );
+    const received = envelopes.map((e) => JSON.parse(e.Message) as Signal);
+    expect(received.map((s) => s.id).sort()).toEqual([...expected.keys()].sort());
+    for (const [i, envelope] of envelopes.entries()) {
+      const signal = received[i]!;
+      expect(signal).toEqual(expected.get(signal.id));
+      expect(envelope.Subject).toMatch(/^[\x20-\x7E]{1,99}$/);
+      expect(envelope.Subject).toContain(signal.utility.name);
+    }
+    const critical = [...expected.values()].filter((s) => s.severity === "critical").map((s) => s.id);
+    const paged = (await drain(moto, pager.queueUrl, critical.length)).map(
+      (b) => JSON.parse(JSON.parse(b).Message) as Signal,
+    );
+    expect(paged.map((s) => s.id).sort()).toEqual(critical.sort());
+  });
+
+  it("does not republish ids it already delivered from this container", async () => {
+    const first = await handler(sampleEvent("falco-wget-piped-to-shell.json"));
+    expect(first).toMatchObject({ signals: 1, published: 0, deduplicated: 2 });
+    expect(await drain(moto, alerts.queueUrl)).toEqual([]);
+  });
+
+  it("fails the invocation on an undecodable payload", async () => {
+    await expect(handler(sampleEvent("bad-payload.json"))).rejects.toMatchObject({ name: "DecodeError" });
+  });
+
+  it("the CLI publishes with SNS_TOPIC_ARN set, and fails when SNS is unreachable", async () => {
+    const env = {
+      ...moto.env,
+      SNS_TOPIC_ARN: alerts.topicArn,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+    const run = runCli(["invoke", "events/tetragon-download-to-tmp.json"], env);
+    expect(run.status).toBe(0);
+    expect(run.lines).toHaveLength(1);
+    expect(run.stderr).toMatch(/1 published/);
+    const bodies = await drain(moto, alerts.queueUrl, 1);
+    expect(JSON.parse(JSON.parse(bodies[0] ?? "{}").Message).id).toBe(run.lines[0]?.id);
+
+    const down = runCli(["invoke", "events/tetragon-download-to-tmp.json"], {
+      ...env,
+      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      AWS_MAX_ATTEMPTS: "1",
+    });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/PublishError/);
+    expect(CLI).toContain("dist/cli.js");
+  });
+});
