@@ -212,15 +212,12 @@ function piece(text: unknown): string {
   return typeof text === "string" ? toPrintableAscii(sanitizeText(text.slice(0, 1024)).slice(0, 256)) : "";
 }
 
-function workloadPath(signal: Signal): string {
+function workloadPath(signal: Signal, taskIdChars = Number.POSITIVE_INFINITY): string {
   const { workload, container } = signal;
+  const task = workload.task && lastSegment(workload.task).slice(0, taskIdChars);
   const parts =
     workload.platform === "ecs"
-      ? [
-          workload.cluster && lastSegment(workload.cluster),
-          workload.task && lastSegment(workload.task),
-          container.name,
-        ]
+      ? [workload.cluster && lastSegment(workload.cluster), task, container.name]
       : [workload.cluster, workload.namespace, workload.pod];
   const path = parts
     .map(piece)
@@ -239,8 +236,13 @@ function workloadPath(signal: Signal): string {
 export function renderSubject(signal: Signal): string {
   const severity = piece(signal.severity).toUpperCase() || "ALERT";
   const utility = piece(signal.utility?.name) || piece(signal.process?.name) || "network utility";
-  const where = signal.workload && signal.container ? workloadPath(signal) : "";
-  const subject = toPrintableAscii(`[${severity}] ${RULE.name}: ${utility}${where ? ` in ${where}` : ""}`);
+  const compose = (taskIdChars?: number): string => {
+    const where = signal.workload && signal.container ? workloadPath(signal, taskIdChars) : "";
+    return toPrintableAscii(`[${severity}] ${RULE.name}: ${utility}${where ? ` in ${where}` : ""}`);
+  };
+  let subject = compose();
+  // A 32-character ECS task id would push the container name out; its first 12 identify it in the console.
+  if (subject.length > SUBJECT_MAX_CHARS && signal.workload?.platform === "ecs") subject = compose(12);
   if (subject.length <= SUBJECT_MAX_CHARS) return subject;
   return `${subject.slice(0, SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
 }

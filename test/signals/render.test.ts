@@ -80,6 +80,17 @@ describe("renderSubject", () => {
     );
   });
 
+  it("shortens a long ECS task id so the container still shows", () => {
+    const signal = poke(ecsSignal(), (s) => {
+      s.workload.task = "arn:aws:ecs:eu-west-1:123456789012:task/prod/0f6c2d9e8b7a41c3a5d4e3f2b1a09c8d";
+      s.container.name = "payments-api";
+    });
+
+    expect(renderSubject(signal)).toBe(
+      "[CRITICAL] Network utility executed in container: nc in prod/0f6c2d9e8b7a/payments-api",
+    );
+  });
+
   it("falls back to the container when there is no orchestrator", () => {
     const signal = poke(eksSignal(), (s) => {
       s.workload = { platform: "docker" };
