@@ -774,10 +774,9 @@ async function makePublisher(
   deps: HuntDeps,
 ): Promise<(signals: Signal[]) => Promise<number>> {
   // Loaded only with --publish, so a read-only hunt never loads the SNS client.
-  const { SNSClient } = await import("@aws-sdk/client-sns");
   const { publishSignals } = await import("../signals/sns.js");
   const { RecentIds } = await import("../signals/recent-ids.js");
-  const client = deps.sns ?? new SNSClient({ maxAttempts: 3 });
+  const client = deps.sns ?? (await import("../signals/sns-client.js")).createSnsClient();
   const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
   const routes = routesFor(config);
   return async (signals) => {
