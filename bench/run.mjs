@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { common } from "../scripts/build.mjs";
-import { generate } from "./generate.mjs";
+import { generate, generateBusy } from "./generate.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const data = join(root, "bench/.data");
@@ -30,12 +30,24 @@ const cliEnv = { ...env, SNS_TOPIC_ARN: "" };
 
 // The baseline for cold start: the smallest useful Lambda, an SNS client bundled the same way.
 const bareEntry = join(data, "bare-sns-entry.mjs");
-writeFileSync(bareEntry, 'import { SNSClient } from "@aws-sdk/client-sns";\nexport const sns = new SNSClient({});\n');
-await build({ ...common, entryPoints: [bareEntry], outfile: join(data, "bare-sns.mjs"), absWorkingDir: root });
+writeFileSync(
+  bareEntry,
+  'import { SNSClient } from "@aws-sdk/client-sns";\nexport const sns = new SNSClient({});\n',
+);
+await build({
+  ...common,
+  entryPoints: [bareEntry],
+  outfile: join(data, "bare-sns.mjs"),
+  absWorkingDir: root,
+});
 
 function timeOnce(args, childEnv) {
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { cwd: root, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  const run = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: childEnv,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.status !== 0) {
     console.error(`bench: ${args.join(" ")} failed:\n${run.stderr}`);
@@ -69,18 +81,86 @@ const [bare, handler] = race([
 ]);
 
 const size = statSync(join(root, "dist/handler.js")).size;
-const gz = gzipSync(await import("node:fs").then((fs) => fs.readFileSync(join(root, "dist/handler.js")))).length;
+const gz = gzipSync(
+  await import("node:fs").then((fs) => fs.readFileSync(join(root, "dist/handler.js"))),
+).length;
 const bareSize = statSync(join(data, "bare-sns.mjs")).size;
 const events = files.length * 5000;
 
 const rows = [
   ["pipeline / decode floor", pipeline / floor, 1.5, `${pipeline.toFixed(0)} ms vs ${floor.toFixed(0)} ms`],
-  ["handler load / bare SNS bundle", handler / bare, 1.3, `${handler.toFixed(0)} ms vs ${bare.toFixed(0)} ms`],
+  [
+    "handler load / bare SNS bundle",
+    handler / bare,
+    1.3,
+    `${handler.toFixed(0)} ms vs ${bare.toFixed(0)} ms`,
+  ],
 ];
-console.log(`netutil-detector benchmark — ${events} Tetragon exec events in ${files.length} batches, ${utilities} network utilities; median of ${rounds} runs, whole processes, node ${process.version}`);
+console.log(
+  `netutil-detector benchmark — ${events} Tetragon exec events in ${files.length} batches, ${utilities} network utilities; median of ${rounds} runs, whole processes, node ${process.version}`,
+);
 for (const [name, ratio, target, detail] of rows) {
   const verdict = ratio <= target ? "meets" : "OVER";
-  console.log(`  ${name.padEnd(32)} ${ratio.toFixed(2).padStart(5)}  (target <= ${target}, ${verdict})  ${detail}`);
+  console.log(
+    `  ${name.padEnd(32)} ${ratio.toFixed(2).padStart(5)}  (target <= ${target}, ${verdict})  ${detail}`,
+  );
 }
-console.log(`  pipeline throughput              ${Math.round(events / (pipeline / 1000)).toLocaleString("en-US")} events/s (whole process, incl. start-up)`);
-console.log(`  dist/handler.js                  ${(size / 1024).toFixed(0)} KiB (${(gz / 1024).toFixed(0)} KiB gzipped); bare SNS bundle ${(bareSize / 1024).toFixed(0)} KiB`);
+console.log(
+  `  pipeline throughput              ${Math.round(events / (pipeline / 1000)).toLocaleString("en-US")} events/s (whole process, incl. start-up)`,
+);
+console.log(
+  `  dist/handler.js                  ${(size / 1024).toFixed(0)} KiB (${(gz / 1024).toFixed(0)} KiB gzipped); bare SNS bundle ${(bareSize / 1024).toFixed(0)} KiB`,
+);
+
+// SNS requests per signal on a busy batch, against moto_server (a real SNS API on loopback).
+async function snsFigure() {
+  const { createServer } = await import("node:net");
+  const { spawn } = await import("node:child_process");
+  const port = await new Promise((ok) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = srv.address().port;
+      srv.close(() => ok(p));
+    });
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  moto.on("error", () => {});
+  try {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${endpoint}/moto-api/`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const { SNSClient, CreateTopicCommand } = await import("@aws-sdk/client-sns");
+    const sns = new SNSClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "netutil-bench" }));
+    const busy = generateBusy(data, 250);
+    const run = spawnSync(process.execPath, ["dist/cli.js", "invoke", busy], {
+      cwd: root,
+      env: {
+        ...env,
+        SNS_TOPIC_ARN: TopicArn,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const match = /(\d+) published in (\d+) SNS request/.exec(run.stderr);
+    if (run.status !== 0 || !match) return `failed: ${run.stderr.slice(-300)}`;
+    const [published, requests] = [Number(match[1]), Number(match[2])];
+    return `${requests} PublishBatch requests for ${published} signals = ${(requests / published).toFixed(2)} per signal (target <= 0.10)`;
+  } catch (error) {
+    return `skipped (${error.message})`;
+  } finally {
+    moto.kill();
+  }
+}
+console.log(`  SNS on a busy batch (moto)       ${await snsFigure()}`);

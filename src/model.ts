@@ -189,6 +189,8 @@ export interface Signal {
     owner: string;
   };
   triage: string[];
+  /** Present when long evidence was cut to keep the SNS message under 256 KiB. */
+  truncated?: true;
   links: { logStream: string; mitreTactic: string; mitreTechnique: string; rule: string };
 }
 

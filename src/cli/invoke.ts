@@ -98,6 +98,8 @@ export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
   for (const o of outcomes) addStats(total, o.stats);
   const signals = outcomes.reduce((n, o) => n + o.signals.length, 0);
   const published = outcomes.reduce((n, o) => n + o.delivery.published, 0);
+  const requests = outcomes.reduce((n, o) => n + o.delivery.requests, 0);
+  const deduplicated = outcomes.reduce((n, o) => n + o.delivery.deduplicated, 0);
   const failed = outcomes.filter((o) => !o.ok).length;
   const f = total.findings;
   return (
@@ -106,7 +108,9 @@ export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
     `(${total.prefiltered} skipped by prefilter, ${total.unrecognized} unrecognized, ${total.parseErrors} malformed); ` +
     `findings low ${f.low} / medium ${f.medium} / high ${f.high} / critical ${f.critical}, ` +
     `${total.benign} benign, ${total.suppressed} allowlisted; ${signals} signal(s) ` +
-    (dryRun ? "(dry run: nothing published)" : `(${published} published)`)
+    (dryRun
+      ? "(dry run: nothing published)"
+      : `(${published} published in ${requests} SNS request(s), ${deduplicated} deduplicated)`)
   );
 }
 
