@@ -64,9 +64,9 @@ function median(values) {
 /** Runs the contenders alternately `rounds` times (after one warm-up each); medians in ms. */
 function race(contenders) {
   const times = contenders.map(() => []);
-  contenders.forEach((c) => timeOnce(c.args, c.env));
+  for (const c of contenders) timeOnce(c.args, c.env);
   for (let r = 0; r < rounds; r++) {
-    contenders.forEach((c, i) => times[i].push(timeOnce(c.args, c.env)));
+    for (const [i, c] of contenders.entries()) times[i].push(timeOnce(c.args, c.env));
   }
   return times.map(median);
 }
