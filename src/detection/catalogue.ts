@@ -1,0 +1,89 @@
+import type { Utility, UtilityCategory } from "../model.js";
+
+/**
+ * The network utilities the rule knows, by exact executable name. The DESIGN.md "Detection lists" anchors,
+ * plus a few extensions, each with its reason:
+ * - wget2: GNU Wget2, packaged as `wget2` beside (or instead of) wget on current distributions.
+ * - lftp: a scriptable FTP/HTTP/SFTP client found in many base images.
+ * - ftpget, ftpput: busybox applets, the FTP download/upload tools of Alpine-style images.
+ * - ncftpput: the upload half of the ncftp package (ncftp/ncftpget are anchors).
+ * - mitmdump, mitmweb: the command-line and web front ends of mitmproxy.
+ * - dumpcap: Wireshark's capture engine, which tshark runs and which can capture on its own.
+ */
+const CATALOGUE: ReadonlyArray<readonly [UtilityCategory, readonly string[]]> = [
+  [
+    "download",
+    [
+      "curl",
+      "wget",
+      "wget2",
+      "lwp-download",
+      "aria2c",
+      "axel",
+      "tftp",
+      "ftp",
+      "ncftp",
+      "ncftpget",
+      "lftp",
+      "ftpget",
+      "whois",
+    ],
+  ],
+  ["remote-copy", ["scp", "sftp", "rsync", "ncftpput", "ftpput"]],
+  ["dns", ["nslookup", "dig", "host", "drill", "kdig", "delv"]],
+  ["relay", ["nc", "nc.openbsd", "nc.traditional", "netcat", "ncat", "socat", "telnet", "cryptcat"]],
+  [
+    "scanner",
+    ["nmap", "masscan", "zmap", "zgrab", "zgrab2", "rustscan", "hping3", "nping", "naabu", "fping"],
+  ],
+  ["sniffer", ["tcpdump", "tshark", "dumpcap", "ngrep", "mitmproxy", "mitmdump", "mitmweb"]],
+];
+
+/** Every catalogued utility name with its category. Names are matched exactly, never as prefixes. */
+export const UTILITIES: ReadonlyMap<string, UtilityCategory> = new Map(
+  CATALOGUE.flatMap(([category, names]) => names.map((name) => [name, category] as const)),
+);
+
+/**
+ * Multi-call binaries whose first argument names the applet to run (`busybox wget …`). They are not
+ * utilities themselves; the rule looks at the applet.
+ */
+export const MULTICALL_BINARIES: ReadonlySet<string> = new Set(["busybox", "toybox"]);
+
+const DELETED_SUFFIX = " (deleted)";
+
+/**
+ * The executable name of a path: its last component, without the " (deleted)" marker the kernel appends
+ * to unlinked executables. A bare name is returned unchanged.
+ */
+export function executableName(nameOrPath: string): string {
+  let value = nameOrPath;
+  if (value.endsWith(DELETED_SUFFIX)) value = value.slice(0, -DELETED_SUFFIX.length);
+  const slash = value.lastIndexOf("/");
+  return slash === -1 ? value : value.slice(slash + 1);
+}
+
+/**
+ * Looks a process up in the catalogue by the exact basename of `nameOrPath` (case-sensitive, like the
+ * file system): "/usr/bin/curl" and "curl" match, "ncdu", "nc-helper" and "curlftpfs" do not.
+ */
+export function lookupUtility(nameOrPath: string): Utility | undefined {
+  if (typeof nameOrPath !== "string") return undefined;
+  const name = executableName(nameOrPath);
+  const category = UTILITIES.get(name);
+  return category === undefined ? undefined : { name, category };
+}
+
+const CATEGORY_WORDS: Readonly<Record<UtilityCategory, string>> = {
+  download: "download tool",
+  "remote-copy": "remote copy tool",
+  dns: "DNS lookup tool",
+  relay: "network relay tool",
+  scanner: "network scanner",
+  sniffer: "packet sniffer",
+};
+
+/** Plain words for a category, as used in reasons: "download tool", "packet sniffer". */
+export function describeCategory(category: UtilityCategory): string {
+  return CATEGORY_WORDS[category];
+}

