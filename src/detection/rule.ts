@@ -1,0 +1,832 @@
+/**
+ * The rule "Network utility executed in container" (MITRE TA0011 / T1105): which process is a network
+ * utility, how severe its execution looks, and in which plain words. Pure; never throws.
+ */
+import type { AncestorInfo, ExecEvent, Finding, ProcessInfo, Severity, Utility, Verdict } from "../model.js";
+import { maxSeverity, severityRank } from "../severity.js";
+import { describeCategory, executableName, lookupUtility, MULTICALL_BINARIES } from "./catalogue.js";
+import {
+  type CommandSegment,
+  commandSegments,
+  commandStart,
+  isShell,
+  resolvePath,
+  shellPayload,
+} from "./command-line.js";
+import { suspiciousLocation } from "./locations.js";
+import { exfiltrationLook, findCredentialEndpoint, hostOf, isExemptTarget } from "./network.js";
+import { MAX_ARGS, type ParsedArgs, type ParsedOption, parseArgs, specFor } from "./options.js";
+
+/** Ancestors looked at, nearest first; sources already cap chains, this bounds hostile events. */
+const MAX_ANCESTORS = 64;
+/** Characters of a name or argument quoted in a reason. */
+const QUOTE_CHARS = 120;
+
+/**
+ * Stands in for a working directory nobody reported, so that `wget http://x/a; ./a` still matches
+ * the downloaded file with the executed one. Only used to compare paths, never shown or classified.
+ */
+const UNKNOWN_DIR = "/\u0000unknown-cwd";
+
+const HOST_PROCESS: Verdict = Object.freeze({ kind: "none", why: "host-process" });
+const NOT_A_UTILITY: Verdict = Object.freeze({ kind: "none", why: "not-a-utility" });
+
+interface Indicator {
+  severity: Severity;
+  reason: string;
+}
+
+/** One utility invocation found in an event: the process itself, or a command inside a session's payload. */
+interface Candidate {
+  utility: Utility;
+  /** What the Finding reports as the process. */
+  process: ProcessInfo;
+  /** The utility's name followed by its arguments (a busybox applet's name replaces busybox). */
+  words: string[];
+  /** Executable path as run, when known. */
+  path?: string;
+  cwd?: string;
+  /** The command-line segment, for exec sessions. */
+  segment?: CommandSegment;
+  /** Every segment of the session's command line, for exec sessions. */
+  segments?: CommandSegment[];
+}
+
+interface Assessment {
+  candidate: Candidate;
+  severity: Severity;
+  reasons: string[];
+  benign?: string;
+}
+
+/** What the ancestors' command lines show, computed once per event. */
+interface AncestorContext {
+  feeds: string[];
+  segments: CommandSegment[];
+}
+
+/**
+ * Judges one exec event. Hosts processes (and events that cannot tell) are `none/host-process`;
+ * processes that are not catalogued utilities are `none/not-a-utility`; loopback-only or
+ * version/help invocations without a high or critical indicator are `benign`; everything else is a
+ * finding whose severity is the highest applicable and whose reasons say why, highest first.
+ */
+export function evaluate(event: ExecEvent): Verdict {
+  if (event?.inContainer !== true) return HOST_PROCESS;
+  let candidates: Candidate[];
+  try {
+    candidates = findCandidates(event);
+  } catch {
+    candidates = [];
+  }
+  if (candidates.length === 0) return NOT_A_UTILITY;
+
+  let context: AncestorContext;
+  try {
+    context = ancestorContext(event);
+  } catch {
+    context = { feeds: [], segments: [] };
+  }
+  const assessments = candidates.map((candidate) => assessSafely(candidate, event, context));
+  let best: Assessment | undefined;
+  for (const assessment of assessments) {
+    if (assessment.benign !== undefined) continue;
+    if (best === undefined || severityRank(assessment.severity) > severityRank(best.severity))
+      best = assessment;
+  }
+  if (best === undefined) {
+    const first = assessments[0]!;
+    return { kind: "benign", utility: first.candidate.utility, why: first.benign ?? "" };
+  }
+  const chosen = best.candidate;
+  const others = unique(candidates.filter((c) => c !== chosen).map((c) => c.utility.name)).filter(
+    (name) => name !== chosen.utility.name,
+  );
+  const reasons = [...best.reasons];
+  if (others.length > 0) reasons.push(`the command line also runs ${others.join(", ")}`);
+  const finding: Finding = {
+    event,
+    utility: best.candidate.utility,
+    process: best.candidate.process,
+    severity: best.severity,
+    reasons,
+  };
+  return { kind: "finding", finding };
+}
+
+function assessSafely(candidate: Candidate, event: ExecEvent, context: AncestorContext): Assessment {
+  try {
+    return assess(candidate, event, context);
+  } catch (error) {
+    // A bug in argument analysis must not hide a utility: report it for a human to look at.
+    const { name, category } = candidate.utility;
+    return {
+      candidate,
+      severity: "medium",
+      reasons: [
+        `${name} (${describeCategory(category)}) ran in a container; its arguments could not be analysed (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      ],
+    };
+  }
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function findCandidates(event: ExecEvent): Candidate[] {
+  const proc = event.process ?? ({ name: "" } as ProcessInfo);
+  const args = strings(proc.args);
+  const path = text(proc.path);
+  const name = text(proc.name) ?? "";
+  if (event.viaExecSession === true) return sessionCandidates(proc, path ?? name, args);
+
+  const cwd = text(proc.cwd);
+  const base = {
+    process: proc,
+    ...(path !== undefined ? { path } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
+  };
+  const byPath = path !== undefined ? lookupUtility(path) : undefined;
+  if (byPath !== undefined) return [{ ...base, utility: byPath, words: [byPath.name, ...args] }];
+  if (MULTICALL_BINARIES.has(executableName(path ?? name)) || MULTICALL_BINARIES.has(executableName(name))) {
+    const first = args[0];
+    const applet = first !== undefined && !first.startsWith("-") ? lookupUtility(first) : undefined;
+    if (applet !== undefined) return [{ ...base, utility: applet, words: [applet.name, ...args.slice(1)] }];
+  }
+  const byName = lookupUtility(name);
+  if (byName !== undefined) return [{ ...base, utility: byName, words: [byName.name, ...args] }];
+  return [];
+}
+
+function sessionCandidates(proc: ProcessInfo, argv0: string, args: string[]): Candidate[] {
+  if (argv0 === "") return [];
+  const cwd = text(proc.cwd);
+  const segments = commandSegments([argv0, ...args], { splitOperators: true, ...(cwd ? { cwd } : {}) });
+  const out: Candidate[] = [];
+  for (const segment of segments) {
+    const start = commandStart(segment.argv);
+    const words = segment.argv.slice(start);
+    const head = words[0];
+    if (head === undefined) continue;
+    const utility = lookupUtility(head);
+    if (utility === undefined) continue;
+    const multicall = start > 0 && MULTICALL_BINARIES.has(executableName(segment.argv[start - 1]!));
+    const exe = multicall ? segment.argv[start - 1]! : head;
+    const isWhole = segment === segments[0] && start === 0 && segment.argv.length === args.length + 1;
+    const process: ProcessInfo = isWhole
+      ? proc
+      : {
+          name: executableName(exe),
+          ...(exe.includes("/") ? { path: exe } : {}),
+          args: multicall ? words : words.slice(1),
+          ...(proc.user !== undefined ? { user: proc.user } : {}),
+          ...(segment.cwd !== undefined ? { cwd: segment.cwd } : {}),
+        };
+    out.push({
+      utility,
+      process,
+      words: [utility.name, ...words.slice(1)],
+      ...(exe.includes("/") ? { path: exe } : {}),
+      ...(segment.cwd !== undefined ? { cwd: segment.cwd } : {}),
+      segment,
+      segments,
+    });
+  }
+  return out;
+}
+
+function ancestorList(event: ExecEvent): AncestorInfo[] {
+  return Array.isArray(event.ancestors) ? event.ancestors.slice(0, MAX_ANCESTORS) : [];
+}
+
+function ancestorRole(index: number): string {
+  return index === 0 ? "the parent's" : index === 1 ? "the grandparent's" : `ancestor ${index + 1}'s`;
+}
+
+function ancestorContext(event: ExecEvent): AncestorContext {
+  const feeds: string[] = [];
+  const all: CommandSegment[] = [];
+  const cwd = text(event.process?.cwd);
+  ancestorList(event).forEach((ancestor, index) => {
+    if (ancestor === null || typeof ancestor !== "object") return;
+    const args = strings(ancestor.args);
+    const argv0 = text(ancestor.path) ?? text(ancestor.name);
+    if (argv0 === undefined || args.length === 0) return;
+    const argv = [argv0, ...args];
+    if (shellPayload(argv.slice(commandStart(argv))) === undefined) return;
+    const segments = commandSegments(argv, index === 0 && cwd ? { cwd } : {});
+    all.push(...segments);
+    for (const segment of segments) {
+      if (segment.depth === 0) continue;
+      const words = segment.argv.slice(commandStart(segment.argv));
+      const utility = words[0] !== undefined ? lookupUtility(words[0]) : undefined;
+      if (utility === undefined) continue;
+      const feed = feedsInterpreter(segment);
+      if (feed !== undefined)
+        feeds.push(`${describeFeed(utility, feed)} in ${ancestorRole(index)} command line`);
+    }
+  });
+  return { feeds: unique(feeds), segments: all };
+}
+
+const INTERPRETER =
+  /^(?:python|pypy|perl|ruby|php|lua|luajit|node|nodejs|deno|bun|tclsh|wish|pwsh|powershell)[0-9.]*$/;
+
+/** The shell or interpreter a segment runs, when it would execute what it is given. */
+function interpreterOf(segment: CommandSegment): string | undefined {
+  const words = segment.argv.slice(commandStart(segment.argv));
+  const head = words[0];
+  if (head === undefined) return undefined;
+  const name = executableName(head);
+  if (isShell(name) || INTERPRETER.test(name) || name === "source" || name === "." || name === "eval") {
+    return name;
+  }
+  return undefined;
+}
+
+const STDOUT_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>"]);
+
+function redirectsStdout(segment: CommandSegment): boolean {
+  return segment.redirects.some(
+    (r) => STDOUT_REDIRECTS.has(r.op) && r.target !== "/dev/stdout" && r.target !== "/dev/stderr",
+  );
+}
+
+interface Feed {
+  how: "pipe" | "command-substitution" | "process-substitution";
+  consumer: string;
+}
+
+/** Whether what `segment` prints ends up executed by a shell or interpreter, and how. */
+function feedsInterpreter(segment: CommandSegment): Feed | undefined {
+  let node: CommandSegment | undefined = segment;
+  for (let steps = 0; node !== undefined && steps < 32; steps++) {
+    if (!redirectsStdout(node)) {
+      let next = node.pipesTo;
+      for (let k = 0; next !== undefined && k < 64; k++) {
+        const consumer = interpreterOf(next);
+        if (consumer !== undefined) return { how: "pipe", consumer };
+        if (redirectsStdout(next)) break;
+        next = next.pipesTo;
+      }
+    }
+    const sub: CommandSegment["substitutionOf"] = node.substitutionOf;
+    if (sub !== undefined) {
+      if (sub.kind === "command" && sub.argIndex === commandStart(sub.segment.argv)) {
+        return { how: "command-substitution", consumer: "the shell" };
+      }
+      const consumer = interpreterOf(sub.segment);
+      if (consumer !== undefined) {
+        return { how: sub.kind === "command" ? "command-substitution" : "process-substitution", consumer };
+      }
+      node = sub.segment;
+      continue;
+    }
+    node = node.payloadOf;
+  }
+  return undefined;
+}
+
+function describeFeed(utility: Utility, feed: Feed): string {
+  const what =
+    utility.category === "download" ? "download" : utility.category === "dns" ? "answer" : "output";
+  const kind = isShell(feed.consumer) || feed.consumer === "the shell" ? "a shell" : "an interpreter";
+  if (feed.how === "pipe") return `${utility.name} ${what} is piped to ${kind} (${feed.consumer})`;
+  const via = feed.how === "command-substitution" ? "command substitution" : "process substitution";
+  if (feed.consumer === "the shell") return `${utility.name} ${what} is executed as a command through ${via}`;
+  return `${utility.name} ${what} is executed by ${feed.consumer} through ${via}`;
+}
+
+function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return clean.length > QUOTE_CHARS ? `${clean.slice(0, QUOTE_CHARS)}…` : clean;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext): Assessment {
+  const { utility } = candidate;
+  const name = utility.name;
+  const args = candidate.words.slice(1, MAX_ARGS + 1);
+  const parsed = parseArgs(args, specFor(name));
+  const indicators: Indicator[] = [];
+  const add = (severity: Severity, reason: string) => indicators.push({ severity, reason });
+
+  const execution = executesCommand(name, parsed);
+  if (execution !== undefined) add("critical", `${name} executes a command or shell (${quote(execution)})`);
+  if (candidate.segment !== undefined && feedsCategory(utility)) {
+    const feed = feedsInterpreter(candidate.segment);
+    if (feed !== undefined) add("critical", describeFeed(utility, feed));
+  }
+  for (const feed of context.feeds) add("critical", feed);
+
+  const outputs = downloadOutputs(name, parsed, candidate);
+  const executed = executedPaths([...(candidate.segments ?? []), ...context.segments], candidate.segment);
+  for (const output of outputs) {
+    if (output.directory) continue;
+    if (executed.has(resolvePath(candidate.cwd ?? UNKNOWN_DIR, output.path) ?? "")) {
+      const shown = resolvePath(candidate.cwd, output.path) ?? output.path;
+      add("critical", `the file ${name} downloads (${quote(shown)}) is then executed`);
+      break;
+    }
+  }
+
+  for (const arg of args) {
+    const endpoint = findCredentialEndpoint(arg);
+    if (endpoint === undefined) continue;
+    const shown =
+      endpoint.written === endpoint.address ? endpoint.address : `${endpoint.written} = ${endpoint.address}`;
+    add("high", `${name} reaches a cloud credential endpoint: ${quote(shown)} (${endpoint.label})`);
+    break;
+  }
+  const targets = targetsOf(name, utility, parsed);
+  for (const host of targets.hosts) {
+    const look = exfiltrationLook(host);
+    if (look === undefined) continue;
+    const what =
+      utility.category === "dns" ? "queries a name that looks" : "contacts a host whose name looks";
+    add("high", `${name} ${what} like DNS exfiltration (${look}): ${quote(host)}`);
+    break;
+  }
+  const upload = uploads(name, parsed, candidate);
+  if (upload !== undefined) add("high", `${name} ${upload}`);
+  for (const output of outputs) {
+    const resolved = resolvePath(candidate.cwd, output.path);
+    if (resolved === undefined) continue;
+    const location = suspiciousLocation(resolved);
+    if (location === undefined || (location.kind !== "writable" && location.kind !== "hidden")) continue;
+    const shown = output.directory ? `${resolved} (${output.why})` : resolved;
+    add("high", `${name} downloads into ${location.words}: ${quote(shown)}`);
+    break;
+  }
+
+  if (candidate.path !== undefined) {
+    const location = suspiciousLocation(candidate.path, candidate.cwd);
+    if (location !== undefined)
+      add("medium", `the utility ${quote(candidate.path)} runs from ${location.words}`);
+  }
+  const lineage = lineageOf(candidate, event);
+  lineage.forEach((ancestor, index) => {
+    const where = ancestor.path ?? ancestor.name;
+    if (where === undefined) return;
+    const location = suspiciousLocation(where);
+    if (location === undefined) return;
+    add("medium", `${index === 0 ? "parent" : "ancestor"} ${quote(where)} runs from ${location.words}`);
+  });
+
+  const session = event.viaExecSession === true ? " through an exec session" : "";
+  add("low", `${name} (${describeCategory(utility.category)}) ran in a container${session}`);
+
+  let severity: Severity = "low";
+  for (const indicator of indicators) severity = maxSeverity(severity, indicator.severity);
+  const reasons = unique(
+    indicators
+      .map((indicator, order) => ({ ...indicator, order }))
+      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.order - b.order)
+      .map((indicator) => indicator.reason),
+  );
+
+  let benign: string | undefined;
+  if (severityRank(severity) <= severityRank("medium")) {
+    if (args.length > 0 && args.every((arg) => VERSION_OR_HELP.has(arg))) {
+      benign = "only asks for its version or help";
+    } else if (
+      targets.exemptable &&
+      targets.hosts.length > 0 &&
+      [...targets.hosts, ...targets.via].every((host) => isExemptTarget(host))
+    ) {
+      benign = `every target is loopback or motd.ubuntu.com (${quote(unique(targets.hosts).join(", "))})`;
+    }
+  }
+  return { candidate, severity, reasons, ...(benign !== undefined ? { benign } : {}) };
+}
+
+const VERSION_OR_HELP = new Set(["--version", "-V", "-version", "--help", "-h", "-help", "-?"]);
+
+function feedsCategory(utility: Utility): boolean {
+  return utility.category === "download" || utility.category === "relay" || utility.category === "dns";
+}
+
+/** The process's ancestry as far as the event shows it, nearest first (payload shells first in a session). */
+function lineageOf(candidate: Candidate, event: ExecEvent): { path?: string; name?: string }[] {
+  const out: { path?: string; name?: string }[] = [];
+  for (let shell = candidate.segment?.payloadOf, k = 0; shell !== undefined && k < 16; k++) {
+    const head = shell.argv[commandStart(shell.argv)] ?? shell.argv[0];
+    if (head !== undefined) out.push(head.includes("/") ? { path: head } : { name: head });
+    shell = shell.payloadOf;
+  }
+  for (const ancestor of ancestorList(event)) {
+    if (ancestor === null || typeof ancestor !== "object") continue;
+    const path = text(ancestor.path);
+    const name = text(ancestor.name);
+    // A name only counts as a place when it carries one (memfd:…, a path, " (deleted)").
+    out.push({ ...(path !== undefined ? { path } : {}), ...(name !== undefined ? { name } : {}) });
+  }
+  return out;
+}
+
+function option(parsed: ParsedArgs, ...names: string[]): ParsedOption | undefined {
+  return parsed.options.find((o) => names.includes(o.name));
+}
+
+function options(parsed: ParsedArgs, ...names: string[]): ParsedOption[] {
+  return parsed.options.filter((o) => names.includes(o.name));
+}
+
+const NETCATS = new Set(["nc", "nc.openbsd", "nc.traditional", "netcat", "ncat", "cryptcat"]);
+
+/** The option that makes the utility run a command or shell, as written; undefined when none does. */
+function executesCommand(name: string, parsed: ParsedArgs): string | undefined {
+  if (NETCATS.has(name)) {
+    return option(parsed, "-e", "-c", "--exec", "--sh-exec", "--lua-exec")?.written;
+  }
+  if (name === "socat") {
+    for (const operand of parsed.operands) {
+      for (const address of operand.split("!!")) {
+        if (/^\s*(?:exec|system|shell)\s*:/i.test(address)) return address;
+      }
+    }
+    return undefined;
+  }
+  if (name === "tcpdump") return option(parsed, "-z")?.written;
+  if (name === "aria2c") {
+    return parsed.options.find((o) => /^--on-(?:bt-)?download-/.test(o.name) && o.value !== undefined)
+      ?.written;
+  }
+  if (name === "rsync" || name === "scp") {
+    // The "remote shell" is normally ssh; any other program (sh -c …) is a local command run by the tool.
+    const shell = option(parsed, name === "rsync" ? "-e" : "-S", "--rsh");
+    const program = shell?.value?.trim().split(/\s+/)[0];
+    if (program !== undefined && !/^(?:ssh|rsh|autossh|dbclient)$/.test(executableName(program))) {
+      return shell?.written;
+    }
+    return undefined;
+  }
+  if (name === "lftp") {
+    return options(parsed, "-c", "-e").find((o) => /(?:^|;)\s*!/.test(o.value ?? ""))?.written;
+  }
+  return undefined;
+}
+
+interface Targets {
+  /** Hosts, IP addresses and DNS names the invocation connects to or queries. */
+  hosts: string[];
+  /** Proxies and address overrides the traffic goes through; not reported, but they void the exemption. */
+  via: string[];
+  /** False when the tool talks to a default server that no argument shows (whois without -h). */
+  exemptable: boolean;
+}
+
+const DNS_TYPES = new Set(
+  "a aaaa any axfr caa cname dnskey ds hinfo https ixfr mx naptr ns nsec nsec3 ptr rrsig soa spf srv sshfp svcb tlsa txt in ch hs chaos hesiod".split(
+    " ",
+  ),
+);
+
+function hostsOf(values: (string | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (value === undefined) continue;
+    const host = hostOf(value);
+    if (host !== undefined) out.push(host);
+  }
+  return out;
+}
+
+/** The host part of a remote-copy operand (`user@host:path`, `host::module`, `scp://host/…`), if remote. */
+function remoteHost(operand: string): string | undefined {
+  if (/^(?:scp|sftp|rsync):\/\//i.test(operand)) return hostOf(operand);
+  if (/^[/.~]/.test(operand)) return undefined;
+  const match = /^(?:[^@/:]+@)?(\[[^\]]+\]|[^/:[\]]+):/.exec(operand);
+  if (match === null) return undefined;
+  return match[1]!.replace(/^\[|\]$/g, "");
+}
+
+function socatTargets(parsed: ParsedArgs): { hosts: string[]; via: string[] } {
+  const hosts: string[] = [];
+  const via: string[] = [];
+  for (const operand of parsed.operands) {
+    for (const address of operand.split("!!")) {
+      const colon = address.indexOf(":");
+      if (colon === -1) continue;
+      const type = address.slice(0, colon).toLowerCase();
+      const params = address.slice(colon + 1).split(",")[0] ?? "";
+      const host = /^\[([^\]]*)\]/.exec(params)?.[1] ?? params.split(":")[0] ?? "";
+      if (
+        /^(?:tcp|udp|sctp|dccp)[46]?(?:-connect|-sendto|-datagram)?$|^(?:openssl|ssl)(?:-connect)?$/.test(
+          type,
+        )
+      ) {
+        if (host !== "") hosts.push(host);
+      } else if (/^(?:socks[45]a?|proxy)(?:-connect)?$/.test(type)) {
+        if (host !== "") via.push(host);
+        const target = params.split(":")[1];
+        if (target !== undefined && target !== "") hosts.push(target);
+      }
+    }
+  }
+  return { hosts, via };
+}
+
+function targetsOf(name: string, utility: Utility, parsed: ParsedArgs): Targets {
+  const none: Targets = { hosts: [], via: [], exemptable: true };
+  const operands = parsed.operands;
+  switch (name) {
+    case "curl": {
+      const via: string[] = [];
+      for (const o of options(parsed, "-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5")) {
+        if (o.value !== undefined) via.push(...hostsOf([o.value]));
+      }
+      for (const o of options(parsed, "--socks5-hostname")) via.push(...hostsOf([o.value]));
+      for (const o of options(parsed, "--resolve", "--connect-to")) {
+        // HOST:PORT:ADDRESS (resolve) or HOST1:PORT1:HOST2:PORT2 (connect-to): the traffic goes to the third field.
+        const third = o.value?.replace(/^\+/, "").split(":").slice(2).join(":");
+        const address = o.name === "--connect-to" ? third?.replace(/:\d*$/, "") : third;
+        if (address) via.push(address.replace(/^\[|\]$/g, ""));
+      }
+      const urls = options(parsed, "--url").map((o) => o.value);
+      return { hosts: hostsOf([...operands, ...urls]), via, exemptable: true };
+    }
+    case "whois": {
+      const server = option(parsed, "-h")?.value;
+      return server === undefined ? { ...none, exemptable: false } : { ...none, hosts: hostsOf([server]) };
+    }
+    case "tftp":
+    case "ftp":
+    case "ftpget":
+    case "ftpput":
+    case "ncftpget":
+    case "ncftpput":
+    case "lwp-download":
+      return { ...none, hosts: hostsOf([operands[0]]) };
+    case "dig":
+    case "kdig":
+    case "delv":
+    case "drill": {
+      const hosts: string[] = [];
+      for (const operand of operands) {
+        if (operand.startsWith("@")) hosts.push(...hostsOf([operand.slice(1)]));
+        else if (!DNS_TYPES.has(operand.toLowerCase())) hosts.push(operand);
+      }
+      for (const o of options(parsed, "-q", "-x")) if (o.value !== undefined) hosts.push(o.value);
+      return { ...none, hosts };
+    }
+    case "host":
+    case "nslookup":
+      return { ...none, hosts: operands.filter((o) => o !== "-").slice(0, 2) };
+    case "socat":
+      return { ...socatTargets(parsed), exemptable: true };
+    case "rustscan":
+    case "naabu": {
+      const listed = options(parsed, "-a", "--addresses", "-host").flatMap((o) => (o.value ?? "").split(","));
+      return { ...none, hosts: hostsOf([...listed, ...operands]) };
+    }
+    case "masscan": {
+      const ranges = options(parsed, "--range").map((o) => o.value);
+      return { ...none, hosts: hostsOf([...ranges, ...operands]) };
+    }
+    default:
+      break;
+  }
+  if (NETCATS.has(name) || name === "telnet") {
+    const via = hostsOf(options(parsed, "-x", "--proxy").map((o) => o.value));
+    return { hosts: hostsOf(operands), via, exemptable: true };
+  }
+  switch (utility.category) {
+    case "remote-copy": {
+      const hosts: string[] = [];
+      for (const operand of operands) {
+        const host = name === "sftp" ? hostOf(operand) : remoteHost(operand);
+        if (host !== undefined) hosts.push(host);
+      }
+      return { ...none, hosts };
+    }
+    case "sniffer":
+      return none;
+    default:
+      return { ...none, hosts: hostsOf(operands) };
+  }
+}
+
+interface Output {
+  path: string;
+  /** The path is a directory the tool writes into (the working directory, -P, --output-dir). */
+  directory: boolean;
+  why: string;
+}
+
+const NOT_FILES = new Set(["-", "/dev/null", "/dev/stdout", "/dev/stderr"]);
+
+/** Where the invocation writes what it downloads. */
+function downloadOutputs(name: string, parsed: ParsedArgs, candidate: Candidate): Output[] {
+  const out: Output[] = [];
+  const file = (path: string | undefined, why: string) => {
+    if (path !== undefined && path !== "" && !NOT_FILES.has(path)) out.push({ path, directory: false, why });
+  };
+  const dir = (path: string | undefined, why: string) => {
+    if (path !== undefined && path !== "") out.push({ path, directory: true, why });
+  };
+  const inCwd = "working directory";
+  // Files named after the URL, written into `directory` (curl -O, wget without -O).
+  const into = (directory: string, why: string) => {
+    let named = false;
+    for (const operand of parsed.operands) {
+      const fileName = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\/(?:[^?#]*\/)?([^/?#]+)(?:[?#]|$)/i.exec(operand)?.[1];
+      if (fileName === undefined || fileName === "." || fileName === "..") continue;
+      file(directory === "." ? fileName : `${directory}/${fileName}`, why);
+      named = true;
+    }
+    if (!named) dir(directory, why);
+  };
+  const operands = parsed.operands;
+  switch (name) {
+    case "curl": {
+      const outputDir = option(parsed, "--output-dir")?.value;
+      for (const o of options(parsed, "-o", "--output")) {
+        const value = o.value;
+        if (value === undefined || NOT_FILES.has(value)) continue;
+        file(outputDir !== undefined && !value.startsWith("/") ? `${outputDir}/${value}` : value, o.written);
+      }
+      if (option(parsed, "-O", "--remote-name", "--remote-name-all") !== undefined) {
+        into(outputDir ?? ".", outputDir !== undefined ? "--output-dir" : inCwd);
+      }
+      break;
+    }
+    case "wget":
+    case "wget2": {
+      const document = options(parsed, "-O", "--output-document");
+      for (const o of document) file(o.value, o.written);
+      if (document.length === 0 && option(parsed, "--spider") === undefined && operands.length > 0) {
+        const prefix = option(parsed, "-P", "--directory-prefix");
+        if (prefix?.value !== undefined) into(prefix.value, prefix.written);
+        else into(".", inCwd);
+      }
+      break;
+    }
+    case "aria2c": {
+      const target = option(parsed, "-d", "--dir")?.value;
+      const named = option(parsed, "-o", "--out")?.value;
+      if (named !== undefined) file(target !== undefined ? `${target}/${named}` : named, "-o");
+      else dir(target ?? ".", target !== undefined ? "-d" : inCwd);
+      break;
+    }
+    case "axel": {
+      const named = option(parsed, "-o", "--output");
+      if (named !== undefined) file(named.value, named.written);
+      else into(".", inCwd);
+      break;
+    }
+    case "lwp-download":
+      if (operands[1] !== undefined) file(operands[1], operands[1]);
+      else into(".", inCwd);
+      break;
+    case "tftp": {
+      const rest = option(parsed, "-c")?.value ?? "";
+      if (option(parsed, "-g") !== undefined || /^get\b/.test(rest)) {
+        const local = option(parsed, "-l")?.value;
+        if (local !== undefined) file(local, "-l");
+        else dir(".", inCwd);
+      }
+      break;
+    }
+    case "ftpget":
+      if (operands.length >= 3) file(operands[1], operands[1]!);
+      else dir(".", inCwd);
+      break;
+    case "ncftpget":
+      if (operands[0] !== undefined && /^[a-z]+:\/\//i.test(operands[0])) into(".", inCwd);
+      else if (operands[1] !== undefined) dir(operands[1], operands[1]);
+      break;
+    case "scp":
+    case "rsync": {
+      const destination = operands[operands.length - 1];
+      if (
+        destination !== undefined &&
+        operands.length >= 2 &&
+        remoteHost(destination) === undefined &&
+        operands.slice(0, -1).some((o) => remoteHost(o) !== undefined)
+      ) {
+        file(destination, destination);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  const segment = candidate.segment;
+  if (segment !== undefined) {
+    for (const redirect of segment.redirects) {
+      if (
+        STDOUT_REDIRECTS.has(redirect.op) &&
+        !NOT_FILES.has(redirect.target) &&
+        !/^&?\d+$/.test(redirect.target)
+      ) {
+        file(redirect.target, `${redirect.op} ${redirect.target}`);
+      }
+    }
+    const next = segment.pipesTo;
+    if (next !== undefined && !redirectsStdout(segment)) {
+      const words = next.argv.slice(commandStart(next.argv));
+      if (words[0] !== undefined && executableName(words[0]) === "tee") {
+        for (const word of words.slice(1)) if (!word.startsWith("-")) file(word, `| tee ${word}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** What the invocation sends out of the container, in words after the utility's name; undefined when nothing. */
+function uploads(name: string, parsed: ParsedArgs, candidate: Candidate): string | undefined {
+  switch (name) {
+    case "curl": {
+      const upload = option(parsed, "-T", "--upload-file");
+      if (upload?.value !== undefined) return `uploads a file (${quote(upload.written)})`;
+      for (const o of options(
+        parsed,
+        "-d",
+        "--data",
+        "--data-ascii",
+        "--data-binary",
+        "--json",
+        "--data-urlencode",
+      )) {
+        const value = o.value ?? "";
+        const fromFile = value.startsWith("@") || (o.name === "--data-urlencode" && /^[^=]*@/.test(value));
+        if (!fromFile) continue;
+        return /@-$/.test(value)
+          ? `uploads its standard input (${quote(o.written)})`
+          : `uploads a file (${quote(o.written)})`;
+      }
+      const form = options(parsed, "-F", "--form").find((o) => /=\s*[@<]/.test(o.value ?? ""));
+      if (form !== undefined) return `uploads a file (${quote(form.written)})`;
+      return undefined;
+    }
+    case "wget":
+    case "wget2": {
+      const post = option(parsed, "--post-file", "--body-file");
+      return post === undefined ? undefined : `uploads a file (${quote(post.written)})`;
+    }
+    case "scp":
+    case "rsync": {
+      const operands = parsed.operands;
+      const destination = operands[operands.length - 1];
+      if (destination === undefined || operands.length < 2 || remoteHost(destination) === undefined)
+        return undefined;
+      if (!operands.slice(0, -1).some((o) => remoteHost(o) === undefined)) return undefined;
+      return `copies local files to a remote host (${quote(destination)})`;
+    }
+    case "ftpput":
+    case "ncftpput":
+      return parsed.operands.length >= 2
+        ? `uploads a file (${quote(parsed.operands.slice(1).join(" "))})`
+        : undefined;
+    case "tftp": {
+      const rest = option(parsed, "-c")?.value ?? "";
+      if (option(parsed, "-p") !== undefined || /^put\b/.test(rest)) {
+        const local = option(parsed, "-l")?.value ?? rest.split(/\s+/)[1];
+        return `uploads a file${local ? ` (${quote(local)})` : ""}`;
+      }
+      return undefined;
+    }
+    default:
+      break;
+  }
+  if (NETCATS.has(name) || name === "telnet" || name === "socat") {
+    const input = candidate.segment?.redirects.find((r) => r.op === "<" && r.target !== "/dev/null");
+    if (input !== undefined) return `sends a file (< ${quote(input.target)})`;
+  }
+  return undefined;
+}
+
+/** Paths that a command line executes: run as a command, or given to a shell/interpreter or `.`. */
+function executedPaths(
+  segments: readonly CommandSegment[],
+  exclude: CommandSegment | undefined,
+): Set<string> {
+  const out = new Set<string>();
+  for (const segment of segments.slice(0, 512)) {
+    if (segment === exclude) continue;
+    const words = segment.argv.slice(commandStart(segment.argv));
+    const head = words[0];
+    if (head === undefined) continue;
+    let target: string | undefined;
+    if (head.includes("/")) target = head;
+    else if (interpreterOf(segment) !== undefined && head !== "eval") {
+      target = words.slice(1).find((w) => !w.startsWith("-"));
+    }
+    if (target === undefined) continue;
+    const resolved = resolvePath(segment.cwd ?? UNKNOWN_DIR, target);
+    if (resolved !== undefined) out.add(resolved);
+  }
+  return out;
+}
