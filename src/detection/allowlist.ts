@@ -1,0 +1,172 @@
+import { AllowlistError } from "../errors.js";
+import type { Finding } from "../model.js";
+import { globMatch, hasWildcard, MAX_PATTERN_LENGTH, MAX_SUBJECT_LENGTH } from "./glob.js";
+
+/**
+ * One allowlist entry. Every field given must match (AND); values are globs (`*`, `?`, else literal,
+ * case-sensitive); a field the event does not carry never matches.
+ * - image: the container image as the event reports it; a value without a tag or digest
+ *   (`docker.io/library/busybox`, `*\/curl`) also matches that image at any tag or digest.
+ * - containerName, namespace, cluster: compared with the event's container name, Kubernetes
+ *   namespace, and EKS/ECS cluster name.
+ * - utility: the catalogued utility name (curl, nc, dig…).
+ * - parent: the parent's executable path or name; ancestor: any ancestor's path or name.
+ * - args: the utility's arguments joined with single spaces; a value without wildcards matches when it
+ *   occurs anywhere in them, a value with wildcards must match the whole joined string.
+ * - comment: free text for humans, ignored.
+ */
+export interface AllowlistEntry {
+  image?: string;
+  containerName?: string;
+  namespace?: string;
+  cluster?: string;
+  utility?: string;
+  parent?: string;
+  ancestor?: string;
+  args?: string;
+  comment?: string;
+}
+
+export interface Allowlist {
+  readonly size: number;
+  /** Index of the first entry that matches the finding, or null. */
+  match(finding: Finding): number | null;
+}
+
+const MATCH_FIELDS = [
+  "image",
+  "containerName",
+  "namespace",
+  "cluster",
+  "utility",
+  "parent",
+  "ancestor",
+  "args",
+] as const;
+type MatchField = (typeof MATCH_FIELDS)[number];
+const ALL_FIELDS: ReadonlySet<string> = new Set<string>([...MATCH_FIELDS, "comment"]);
+
+/** Entries accepted in one allowlist; findings are few, but a runaway file should fail loudly. */
+export const MAX_ENTRIES = 1000;
+/** Longest comment accepted. */
+export const MAX_COMMENT_LENGTH = 1024;
+/** Ancestors compared for `ancestor`. */
+const MAX_ANCESTORS = 64;
+
+export const EMPTY_ALLOWLIST: Allowlist = Object.freeze({ size: 0, match: () => null });
+
+/**
+ * Parses an allowlist: a JSON array of {@link AllowlistEntry} objects. Throws an {@link AllowlistError}
+ * naming `origin`, the entry index and the field for invalid JSON, a non-array, an entry that is not an
+ * object, has an unknown key, a non-string or empty value, a value longer than 512 characters, or no
+ * field to match on.
+ */
+export function parseAllowlist(text: string, origin: string): Allowlist {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new AllowlistError(`${origin}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (!Array.isArray(value)) throw new AllowlistError(`${origin}: must be a JSON array of entries`);
+  if (value.length > MAX_ENTRIES) {
+    throw new AllowlistError(`${origin}: has ${value.length} entries; at most ${MAX_ENTRIES} are accepted`);
+  }
+  const entries = value.map((item, index) => validateEntry(item, index, origin));
+  if (entries.length === 0) return EMPTY_ALLOWLIST;
+  const frozen = Object.freeze(entries.map((entry) => Object.freeze(entry)));
+  return Object.freeze({
+    size: frozen.length,
+    match(finding: Finding): number | null {
+      for (let i = 0; i < frozen.length; i++) if (entryMatches(frozen[i]!, finding)) return i;
+      return null;
+    },
+  });
+}
+
+function validateEntry(item: unknown, index: number, origin: string): AllowlistEntry {
+  const where = `${origin}: entry ${index}`;
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    throw new AllowlistError(
+      `${where}: must be an object such as {"utility": "curl", "namespace": "monitoring"}`,
+    );
+  }
+  const entry: AllowlistEntry = {};
+  let fields = 0;
+  for (const [key, field] of Object.entries(item)) {
+    if (!ALL_FIELDS.has(key)) {
+      throw new AllowlistError(`${where}: unknown field "${key}" (known: ${[...ALL_FIELDS].join(", ")})`);
+    }
+    if (typeof field !== "string") throw new AllowlistError(`${where}: field "${key}" must be a string`);
+    const max = key === "comment" ? MAX_COMMENT_LENGTH : MAX_PATTERN_LENGTH;
+    if (field.length > max) {
+      throw new AllowlistError(`${where}: field "${key}" is ${field.length} characters long; at most ${max}`);
+    }
+    if (key !== "comment") {
+      if (field.length === 0) throw new AllowlistError(`${where}: field "${key}" must not be empty`);
+      fields++;
+    }
+    entry[key as keyof AllowlistEntry] = field;
+  }
+  if (fields === 0) {
+    throw new AllowlistError(
+      `${where}: has no field to match on (${MATCH_FIELDS.join(", ")}); it would match everything`,
+    );
+  }
+  return entry;
+}
+
+function some(pattern: string, subjects: (string | undefined)[]): boolean {
+  return subjects.some((subject) => typeof subject === "string" && globMatch(pattern, subject));
+}
+
+/** The image without its tag or digest: "repo/app:1.2@sha256:…" → "repo/app". */
+function imageRepository(image: string): string {
+  const at = image.indexOf("@");
+  const withoutDigest = at === -1 ? image : image.slice(0, at);
+  const colon = withoutDigest.lastIndexOf(":");
+  return colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+function fieldMatches(field: MatchField, pattern: string, finding: Finding): boolean {
+  const event = finding.event;
+  switch (field) {
+    case "image": {
+      const image = event.container?.image;
+      if (typeof image !== "string") return false;
+      return globMatch(pattern, image) || globMatch(pattern, imageRepository(image));
+    }
+    case "containerName":
+      return some(pattern, [event.container?.name]);
+    case "namespace":
+      return some(pattern, [event.workload?.namespace]);
+    case "cluster":
+      return some(pattern, [event.workload?.cluster]);
+    case "utility":
+      return some(pattern, [finding.utility.name]);
+    case "parent": {
+      const parent = event.ancestors?.[0];
+      return parent !== undefined && some(pattern, [parent.path, parent.name]);
+    }
+    case "ancestor":
+      return (event.ancestors ?? []).slice(0, MAX_ANCESTORS).some((a) => some(pattern, [a?.path, a?.name]));
+    case "args": {
+      const args = finding.process.args ?? [];
+      let joined = "";
+      for (let i = 0; i < args.length; i++) {
+        joined += i === 0 ? args[i] : ` ${args[i]}`;
+        // Over the cap the entry does not match: padding arguments must not make a finding disappear.
+        if (joined.length > MAX_SUBJECT_LENGTH) return false;
+      }
+      return hasWildcard(pattern) ? globMatch(pattern, joined) : joined.includes(pattern);
+    }
+  }
+}
+
+function entryMatches(entry: AllowlistEntry, finding: Finding): boolean {
+  for (const field of MATCH_FIELDS) {
+    const pattern = entry[field];
+    if (pattern !== undefined && !fieldMatches(field, pattern, finding)) return false;
+  }
+  return true;
+}
