@@ -1,5 +1,6 @@
 // Bundles the Lambda entry and the CLI with esbuild: ESM, node20 (one bundle serves the
 // nodejs24.x runtime too), minified, tree-shaken, with source maps. Writes dist/.
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -23,6 +24,22 @@ export const common = {
   mainFields: ["module", "main"],
 };
 
+/**
+ * The allowlist bundled into the function: ALLOWLIST_FILE if set, else ./allowlist.json if present.
+ * Its text is embedded as is; the function validates it at cold start (and `invoke` at once).
+ */
+function bundledAllowlist() {
+  const file = process.env.ALLOWLIST_FILE || (existsSync("allowlist.json") ? "allowlist.json" : undefined);
+  if (!file) return {};
+  const text = readFileSync(file, "utf8");
+  try {
+    if (!Array.isArray(JSON.parse(text))) throw new Error("not a JSON array");
+  } catch (error) {
+    throw new Error(`build: ${file} must hold a JSON array of allowlist entries: ${error.message}`);
+  }
+  return { __BUNDLED_ALLOWLIST__: JSON.stringify(text) };
+}
+
 export async function buildAll(outdir = "dist") {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
@@ -31,6 +48,7 @@ export async function buildAll(outdir = "dist") {
     entryPoints: { handler: "src/handler.ts", cli: "src/cli.ts" },
     outdir,
     metafile: true,
+    define: bundledAllowlist(),
   });
   // Lambda decides ESM vs CommonJS for .js files from the nearest package.json.
   await writeFile(`${outdir}/package.json`, `${JSON.stringify({ type: "module" }, null, 2)}\n`);

@@ -36,6 +36,28 @@ export interface Config {
   region: string | undefined;
 }
 
+/**
+ * Allowlist entries bundled at build time from allowlist.json (or the file named by ALLOWLIST_FILE
+ * when building): esbuild replaces this identifier with the file's text. Unbundled (tests), absent.
+ */
+declare const __BUNDLED_ALLOWLIST__: string | undefined;
+const BUNDLED_ALLOWLIST = typeof __BUNDLED_ALLOWLIST__ === "string" ? __BUNDLED_ALLOWLIST__ : undefined;
+
+/** Both allowlists apply; entry indexes of the second follow those of the first. */
+function combine(first: Allowlist, second: Allowlist): Allowlist {
+  if (first.size === 0) return second;
+  if (second.size === 0) return first;
+  return {
+    size: first.size + second.size,
+    match(finding) {
+      const hit = first.match(finding);
+      if (hit !== null) return hit;
+      const next = second.match(finding);
+      return next === null ? null : first.size + next;
+    },
+  };
+}
+
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 function readTopic(
@@ -89,7 +111,7 @@ function readInteger(
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
-  options: { requireTopic: boolean } = { requireTopic: true },
+  options: { requireTopic: boolean; bundledAllowlist?: string } = { requireTopic: true },
 ): Readonly<Config> {
   const snsTopicArn = readTopic(env, ENV.snsTopicArn, options.requireTopic);
   const pagerTopicArn = readTopic(env, ENV.pagerTopicArn, false);
@@ -103,6 +125,20 @@ export function loadConfig(
     throw new ConfigError(`${ENV.allowlist} is invalid: ${(error as Error).message}`, ENV.allowlist, {
       cause: error,
     });
+  }
+  const bundled = options.bundledAllowlist ?? BUNDLED_ALLOWLIST;
+  if (bundled !== undefined) {
+    try {
+      allowlist = combine(parseAllowlist(bundled, "allowlist.json (bundled)"), allowlist);
+    } catch (error) {
+      throw new ConfigError(
+        `the bundled allowlist.json is invalid: ${(error as Error).message}`,
+        "allowlist.json",
+        {
+          cause: error,
+        },
+      );
+    }
   }
   return Object.freeze({
     snsTopicArn,

@@ -79,3 +79,19 @@ describe("loadConfig", () => {
     for (const name of Object.keys(ENV_DEFAULTS)) expect(Object.values(ENV)).toContain(name);
   });
 });
+
+describe("bundled allowlist", () => {
+  it("applies the bundled entries before ALLOWLIST's", () => {
+    const config = loadConfig(
+      { ALLOWLIST: '[{"utility":"dig"}]' },
+      { requireTopic: false, bundledAllowlist: '[{"utility":"curl"},{"utility":"wget"}]' },
+    );
+    expect(config.allowlist.size).toBe(3);
+  });
+
+  it("fails fast naming the bundled file", () => {
+    expect(variableOf(() => loadConfig({}, { requireTopic: false, bundledAllowlist: '[{"bogus":1}]' }))).toBe(
+      "allowlist.json",
+    );
+  });
+});
