@@ -245,6 +245,11 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/** A diagnostic line; on a terminal it first clears the progress line it interrupts. */
+function notice(io: CliIO, text: string): void {
+  io.stderr(`${io.stderrIsTTY ? "\r\u001b[K" : ""}${text}\n`);
+}
+
 /** Why a hunt ended early; each kind maps to an exit status. */
 type Stop =
   | { kind: "throttled"; error: unknown }
@@ -625,7 +630,7 @@ async function hunt(
         if (page === "not found") {
           row.status = "not found";
           notFound++;
-          io.stderr(`\nerror: log group not found while searching: ${target.name}\n`);
+          notice(io, `error: log group not found while searching: ${target.name}`);
           break;
         }
         const events = page.events ?? [];
@@ -761,7 +766,7 @@ async function fetchPage(
       if (!isThrottling(error)) throw new StopHunt({ kind: "error", error });
       if (attempt >= retry.attempts) throw new StopHunt({ kind: "throttled", error });
       const delay = backoffDelay(attempt, retry);
-      if (!io.stderrIsTTY) io.stderr(`throttled by CloudWatch Logs; retrying in ${formatDuration(delay)}\n`);
+      notice(io, `throttled by CloudWatch Logs; retrying in ${formatDuration(delay)}`);
       await sleep(delay, signal);
       if (signal.aborted) throw new StopHunt({ kind: "interrupted" });
     }

@@ -435,6 +435,49 @@ describe("hunt against moto_server", () => {
     expect(bodies).toHaveLength(run.signals.length);
   });
 
+  it("stops with a resume token when signals cannot be published, printing none of that page", async () => {
+    const sns = new SNSClient(motoClientConfig(moto));
+    const missingTopic = `arn:aws:sns:us-east-1:${MOTO_ACCOUNT}:no-such-topic`;
+
+    const run = await hunt(
+      ["--log-group", "/ecs/orders", "--since", "24h", "--publish"],
+      { sns },
+      {
+        SNS_TOPIC_ARN: missingTopic,
+      },
+    );
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/hunt stopped: signals could not be published \(PublishError: /);
+    expect(run.stderr).toMatch(/resume with: netutil-detector hunt --resume [A-Za-z0-9_-]+/);
+    expect(run.signals).toEqual([]);
+    expect(run.summary.totals.events).toBe(0);
+  });
+
+  it("reports a group that disappears during the hunt and goes on", async () => {
+    const client = new CloudWatchLogsClient(motoClientConfig(moto));
+    const send = client.send.bind(client) as (c: unknown, o?: unknown) => Promise<unknown>;
+    client.send = ((command: unknown, options?: unknown) => {
+      if (command instanceof FilterLogEventsCommand && command.input.logGroupName === "/ecs/orders") {
+        const error = Object.assign(new Error("The specified log group does not exist."), {
+          name: "ResourceNotFoundException",
+        });
+        return Promise.reject(error);
+      }
+      return send(command, options);
+    }) as typeof client.send;
+
+    const run = await hunt(["--prefix", "/ecs/", "--since", "24h"], { logs: client });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: log group not found while searching: /ecs/orders");
+    expect(run.summary.groups.map((g) => [g.logGroup, g.status])).toEqual([
+      ["/ecs/orders", "not found"],
+      ["/ecs/payments", "done"],
+    ]);
+    expect(run.signals.length).toBeGreaterThan(0);
+  });
+
   it.skipIf(!existsSync(CLI))(
     "dist/cli.js: honours AWS_ENDPOINT_URL and prints a resume token on SIGINT",
     async () => {
