@@ -222,7 +222,7 @@ export function assessGroup(
       result.notes.push("excluded from the account policy by its selection criteria");
   } else if (policy.status === "unknown") {
     result.covered = "unknown";
-    result.notes.push("no subscription filter to the detector; the account-level policy could not be read");
+    result.notes.push("no filter to the detector; account policy unreadable");
   }
   if (filters.length >= 2) result.notes.push("both subscription filter slots are used by other destinations");
   return result;
@@ -299,7 +299,15 @@ async function readAccountPolicy(logs: CloudWatchLogsClient): Promise<AccountPol
     } while (nextToken);
     return { status: "read", policies };
   } catch (error) {
-    // Missing permission, or an endpoint (moto) that does not implement the API.
+    // Missing permission, or an endpoint that does not implement the API (moto answers with an HTML page).
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((error as Error).name === "SyntaxError") {
+      const where = status ? `HTTP ${status}` : "a response";
+      return {
+        status: "unknown",
+        reason: `DescribeAccountPolicies got ${where} that is not the API's JSON (endpoint does not implement it?)`,
+      };
+    }
     return { status: "unknown", reason: errorText(error) };
   }
 }
