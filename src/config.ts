@@ -122,7 +122,8 @@ export function loadConfig(
   try {
     allowlist = parseAllowlist(env[ENV.allowlist]?.trim() || ENV_DEFAULTS.ALLOWLIST, ENV.allowlist);
   } catch (error) {
-    throw new ConfigError(`${ENV.allowlist} is invalid: ${(error as Error).message}`, ENV.allowlist, {
+    // The parser's message already starts with the origin ("ALLOWLIST: entry 2: …").
+    throw new ConfigError(`invalid allowlist: ${(error as Error).message}`, ENV.allowlist, {
       cause: error,
     });
   }
