@@ -1,0 +1,501 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeSubscriptionFiltersCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetFunctionEventInvokeConfigCommand,
+  GetPolicyCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+} from "@aws-sdk/client-lambda";
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MOTO_ACCOUNT, MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
+import { buildLambdaZip, copyFromRepo, REPO, requireTool, run, tempDir } from "./tools.js";
+
+// terraform init + plan x3 + apply + in-place switch to Kinesis + destroy against moto_server.
+const SLOW = 300_000;
+
+/** Log groups that exist before the apply, as ECS and EKS would have created them. */
+const NAMED = ["/ecs/payments-api", "/ecs/checkout-worker", "/aws/eks/prod-eu/cluster", "/security/falco"];
+const BY_PREFIX = ["/ecs/batch/nightly", "/ecs/batch/hourly"];
+const UNWATCHED = "/ecs-legacy/unrelated";
+const SERVICES = ["cloudwatch", "iam", "kinesis", "kms", "lambda", "logs", "sns", "sqs", "sts"];
+
+interface Outputs {
+  function_arn: string;
+  alert_topic_arn: string;
+  pager_topic_arn: string;
+  dlq_url: string;
+  kinesis_stream_arn: string | null;
+  subscribed_log_groups: string[];
+  lambda_permission_source_arns: string[];
+}
+
+interface PolicyStatement {
+  Sid?: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Principal?: { Service?: string };
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+describe("Terraform module via examples/complete", () => {
+  let work: string;
+  let exampleDir: string;
+  let moto: Moto;
+  let tfEnv: Record<string, string>;
+  let outputs: Outputs;
+  const clients = {} as {
+    logs: CloudWatchLogsClient;
+    lambda: LambdaClient;
+    sns: SNSClient;
+    sqs: SQSClient;
+    iam: IAMClient;
+  };
+
+  async function terraform(args: string[]) {
+    const result = await run("terraform", [...args, "-no-color"], {
+      cwd: exampleDir,
+      env: tfEnv,
+      timeoutMs: SLOW,
+    });
+    if (result.code !== 0)
+      throw new Error(`terraform ${args[0]} failed:\n${result.stderr}\n${result.stdout}`);
+    return result;
+  }
+
+  async function planJson(name: string, vars: string[]) {
+    const planFile = join(work, `${name}.tfplan`);
+    await terraform(["plan", "-input=false", "-lock=false", `-out=${planFile}`, ...vars]);
+    const shown = await terraform(["show", "-json", planFile]);
+    return JSON.parse(shown.stdout) as {
+      resource_changes: { address: string; change: { actions: string[]; after: Record<string, unknown> } }[];
+    };
+  }
+
+  async function readOutputs(): Promise<Outputs> {
+    const shown = await terraform(["output", "-json"]);
+    const raw = JSON.parse(shown.stdout) as Record<string, { value: unknown }>;
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value])) as unknown as Outputs;
+  }
+
+  async function filtersOf(logGroupName: string) {
+    const found = await clients.logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName }));
+    return found.subscriptionFilters ?? [];
+  }
+
+  async function functionPolicy(): Promise<PolicyStatement[]> {
+    try {
+      const { Policy } = await clients.lambda.send(
+        new GetPolicyCommand({ FunctionName: outputs.function_arn }),
+      );
+      return (JSON.parse(Policy ?? "{}") as { Statement?: PolicyStatement[] }).Statement ?? [];
+    } catch (error) {
+      if ((error as Error).name === "ResourceNotFoundException") return [];
+      throw error;
+    }
+  }
+
+  async function rolePolicy(roleName: string, policyName: string): Promise<PolicyStatement[]> {
+    const found = await clients.iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+    );
+    const document = JSON.parse(decodeURIComponent(found.PolicyDocument ?? "{}")) as {
+      Statement: PolicyStatement[];
+    };
+    return document.Statement;
+  }
+
+  /**
+   * Raw call to moto for services without an SDK client in the project (CloudWatch) or whose client
+   * insists on HTTP/2 (Kinesis). moto routes on the credential scope and does not check signatures.
+   */
+  async function motoCall(service: string, request: { form?: string; target?: string; body?: string }) {
+    const response = await fetch(moto.endpoint, {
+      method: "POST",
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${MOTO_REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+        ...(request.target
+          ? { "content-type": "application/x-amz-json-1.1", "x-amz-target": request.target }
+          : { "content-type": "application/x-www-form-urlencoded" }),
+      },
+      body: request.form ?? request.body ?? "",
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`moto ${service} answered ${response.status}: ${text.slice(0, 500)}`);
+    return text;
+  }
+
+  const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+
+  beforeAll(async () => {
+    await requireTool("terraform", ["version"], "install Terraform >= 1.9 (CI: .ci/run installs it)");
+    work = await tempDir("tf");
+    await copyFromRepo(work, ["infra/terraform"]);
+    exampleDir = join(work, "infra/terraform/examples/complete");
+    const zip = await buildLambdaZip(work);
+    moto = await startMoto();
+
+    // Offline provider: the preinstalled filesystem mirror; users with internet need none of this.
+    const cliConfig = join(work, "terraform.rc");
+    await writeFile(
+      cliConfig,
+      [
+        "provider_installation {",
+        '  filesystem_mirror {\n    path    = "/opt/tf-plugins"\n    include = ["registry.terraform.io/*/*"]\n  }',
+        '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }',
+        "}",
+        "",
+      ].join("\n"),
+    );
+    tfEnv = {
+      ...moto.env,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      TF_DATA_DIR: join(work, ".terraform-data"),
+      CHECKPOINT_DISABLE: "1",
+    };
+    // Test-only override: every service at moto, no credential or account lookups.
+    const endpoints = SERVICES.map((s) => `    ${s} = "${moto.endpoint}"`).join("\n");
+    await writeFile(
+      join(exampleDir, "moto_override.tf"),
+      `provider "aws" {\n  access_key                  = "testing"\n  secret_key                  = "testing"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  s3_use_path_style           = true\n  endpoints {\n${endpoints}\n  }\n}\n`,
+    );
+    await writeFile(
+      join(exampleDir, "terraform.tfvars.json"),
+      JSON.stringify({
+        lambda_zip: zip,
+        // hashicorp/aws 5.100 (the offline mirror) predates nodejs24.x; the module's default stays 24.
+        lambda_runtime: "nodejs22.x",
+        region: MOTO_REGION,
+        ecs_log_group_names: ["/ecs/payments-api", "/ecs/checkout-worker"],
+        ecs_log_group_prefixes: ["/ecs/batch/"],
+        eks_cluster_names: ["prod-eu"],
+        extra_log_group_names: ["/security/falco"],
+        alert_emails: ["secops@example.com"],
+        pager_https_endpoints: { oncall: "https://pager.example.com/integration/abc/enqueue" },
+      }),
+    );
+
+    const config = motoClientConfig(moto);
+    clients.logs = new CloudWatchLogsClient(config);
+    clients.lambda = new LambdaClient(config);
+    clients.sns = new SNSClient(config);
+    clients.sqs = new SQSClient(config);
+    clients.iam = new IAMClient(config);
+    for (const logGroupName of [...NAMED, ...BY_PREFIX, UNWATCHED]) {
+      await clients.logs.send(new CreateLogGroupCommand({ logGroupName }));
+    }
+    await terraform(["init", "-input=false"]);
+  }, SLOW);
+
+  afterAll(async () => {
+    for (const client of Object.values(clients)) client?.destroy();
+    await moto?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test("is formatted (terraform fmt -check)", async () => {
+    const result = await run(
+      "terraform",
+      ["fmt", "-check", "-recursive", "-diff", "-no-color", "infra/terraform"],
+      {
+        cwd: REPO,
+      },
+    );
+    expect(result.stdout, "run terraform fmt -recursive infra/terraform").toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test("validates", async () => {
+    const result = await terraform(["validate", "-json"]);
+    const report = JSON.parse(result.stdout) as { valid: boolean; warning_count: number };
+    expect(report).toMatchObject({ valid: true, warning_count: 0 });
+  });
+
+  test("rejects bad inputs with the variable's message", async () => {
+    const result = await run(
+      "terraform",
+      [
+        "plan",
+        "-input=false",
+        "-lock=false",
+        "-no-color",
+        "-var=delivery=firehose",
+        '-var=ecs_log_group_prefixes=["/aws/lambda/"]',
+      ],
+      { cwd: exampleDir, env: tfEnv, timeoutMs: SLOW },
+    );
+    expect(result.code).not.toBe(0);
+    const message = result.stderr.replace(/\s+/g, " ");
+    expect(message).toContain('delivery must be "lambda" or "kinesis"');
+    expect(message).toContain("never /aws/lambda");
+  });
+
+  test("refuses an EKS cluster whose audit log group does not exist, saying how to enable it", async () => {
+    const result = await run(
+      "terraform",
+      ["plan", "-input=false", "-lock=false", "-no-color", '-var=eks_cluster_names=["no-audit"]'],
+      { cwd: exampleDir, env: tfEnv, timeoutMs: SLOW },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.replace(/\s+/g, " ")).toContain(
+      "/aws/eks/no-audit/cluster does not exist: enable audit logging",
+    );
+  });
+
+  // moto has no PutAccountPolicy, so the account-level policy is checked as a plan, not applied.
+  test("plans the account-level policy (Kinesis delivery) excluding the function's own log group", async () => {
+    const plan = await planJson("account", [
+      "-var=delivery=kinesis",
+      '-var=account_policy={ enabled = true, excluded_log_groups = ["/aws/lambda/other-forwarder"] }',
+    ]);
+    const byAddress = new Map(
+      plan.resource_changes.map((c) => [c.address.replace(/^module\.netutil_detector\./, ""), c]),
+    );
+    const policy = byAddress.get("aws_cloudwatch_log_account_policy.subscription[0]");
+    expect(policy?.change.after).toMatchObject({
+      policy_type: "SUBSCRIPTION_FILTER_POLICY",
+      scope: "ALL",
+      selection_criteria:
+        'LogGroupName NOT IN ["/aws/lambda/netutil-detector","/aws/lambda/other-forwarder"]',
+    });
+    // Per-group filters and Lambda permissions give way to the policy and the stream.
+    expect(
+      [...byAddress.keys()].filter((a) => a.startsWith("aws_cloudwatch_log_subscription_filter")),
+    ).toEqual([]);
+    expect([...byAddress.keys()].filter((a) => a.startsWith("aws_lambda_permission"))).toEqual([]);
+    expect(byAddress.get("aws_lambda_event_source_mapping.kinesis[0]")?.change.after).toMatchObject({
+      bisect_batch_on_function_error: true,
+      function_response_types: ["ReportBatchItemFailures"],
+      maximum_retry_attempts: 5,
+      starting_position: "LATEST",
+    });
+    expect(byAddress.get("aws_kinesis_stream.this[0]")?.change.after).toMatchObject({
+      stream_mode_details: [{ stream_mode: "ON_DEMAND" }],
+      encryption_type: "KMS",
+    });
+  });
+
+  test("plans the account-level policy (direct delivery) with one account-wide permission", async () => {
+    const plan = await planJson("account-lambda", ["-var=account_policy={ enabled = true }"]);
+    const permissions = plan.resource_changes.filter((c) => c.address.includes("aws_lambda_permission.logs"));
+    expect(permissions.map((p) => p.change.after)).toEqual([
+      expect.objectContaining({
+        principal: "logs.amazonaws.com",
+        source_account: MOTO_ACCOUNT,
+        source_arn: `arn:aws:logs:${MOTO_REGION}:${MOTO_ACCOUNT}:log-group:*`,
+      }),
+    ]);
+  });
+
+  test(
+    "applies against moto: every named and prefixed group subscribed to the function, nothing else",
+    async () => {
+      await terraform(["apply", "-input=false", "-auto-approve"]);
+      outputs = await readOutputs();
+
+      const expected = [...NAMED, ...BY_PREFIX].sort();
+      expect(outputs.subscribed_log_groups).toEqual(expected);
+      for (const group of expected) {
+        const filters = await filtersOf(group);
+        expect(filters, group).toHaveLength(1);
+        expect(filters[0]).toMatchObject({
+          filterName: "netutil-detector",
+          destinationArn: outputs.function_arn,
+        });
+      }
+      expect(await filtersOf(UNWATCHED)).toEqual([]);
+      expect(await filtersOf("/aws/lambda/netutil-detector")).toEqual([]);
+    },
+    SLOW,
+  );
+
+  test("grants CloudWatch Logs one invoke statement per prefix, not per group", async () => {
+    const statements = await functionPolicy();
+    const logs = statements.filter((s) => s.Principal?.Service === "logs.amazonaws.com");
+    const arn = (p: string) => `arn:aws:logs:${MOTO_REGION}:${MOTO_ACCOUNT}:log-group:${p}`;
+    // "/ecs/batch/*" is covered by "/ecs/*" and gets no statement of its own.
+    expect(logs.map((s) => s.Condition?.ArnLike?.["AWS:SourceArn"]).sort()).toEqual(
+      [arn("/aws/eks/*"), arn("/ecs/*"), arn("/security/*")].sort(),
+    );
+    for (const statement of logs) {
+      expect(statement.Action).toBe("lambda:InvokeFunction");
+      expect(statement.Condition?.StringEquals?.["AWS:SourceAccount"]).toBe(MOTO_ACCOUNT);
+    }
+    expect(statements).toHaveLength(logs.length);
+  });
+
+  test("runs handler.handler on arm64 with the whole configuration in its environment", async () => {
+    const config = await clients.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: "netutil-detector" }),
+    );
+    expect(config).toMatchObject({
+      Handler: "handler.handler",
+      Architectures: ["arm64"],
+      Runtime: "nodejs22.x",
+    });
+    expect(config.Environment?.Variables).toEqual({
+      SNS_TOPIC_ARN: outputs.alert_topic_arn,
+      PAGER_TOPIC_ARN: outputs.pager_topic_arn,
+      MIN_SEVERITY: "medium",
+      PAGER_MIN_SEVERITY: "high",
+      ALLOWLIST: "[]",
+      DEDUP_TTL_SECONDS: "3600",
+      MAX_DECODED_BYTES: "33554432",
+      POWERTOOLS_SERVICE_NAME: "netutil-detector",
+      POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
+      LOG_LEVEL: "INFO",
+    });
+  });
+
+  test("creates encrypted topics with the email and pager subscriptions", async () => {
+    for (const [topic, protocol, endpoint] of [
+      [outputs.alert_topic_arn, "email", "secops@example.com"],
+      [outputs.pager_topic_arn, "https", "https://pager.example.com/integration/abc/enqueue"],
+    ] as const) {
+      const { Attributes } = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topic }));
+      expect(Attributes?.KmsMasterKeyId, topic).toMatch(/^arn:aws:kms:/);
+      const { Subscriptions } = await clients.sns.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: topic }),
+      );
+      expect(Subscriptions?.map((s) => [s.Protocol, s.Endpoint])).toEqual([[protocol, endpoint]]);
+    }
+  });
+
+  test("wires the DLQ: two async retries, then the encrypted queue", async () => {
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: outputs.dlq_url,
+        AttributeNames: ["QueueArn", "KmsMasterKeyId"],
+      }),
+    );
+    expect(Attributes?.KmsMasterKeyId).toMatch(/^arn:aws:kms:/);
+    const invoke = await clients.lambda.send(
+      new GetFunctionEventInvokeConfigCommand({ FunctionName: "netutil-detector" }),
+    );
+    expect(invoke.MaximumRetryAttempts).toBe(2);
+    expect(invoke.DestinationConfig?.OnFailure?.Destination).toBe(Attributes?.QueueArn);
+  });
+
+  test("gives the function role only its own log group, topics, DLQ and key", async () => {
+    const statements = await rolePolicy("netutil-detector", "netutil-detector");
+    const actions = statements.flatMap((s) => list(s.Action)).sort();
+    expect(actions).toEqual(
+      [
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sns:Publish",
+        "sqs:SendMessage",
+      ].sort(),
+    );
+    for (const statement of statements) {
+      expect(list(statement.Resource).every((r) => r.startsWith("arn:aws:") && r !== "*")).toBe(true);
+    }
+    const publish = statements.find((s) => list(s.Action).includes("sns:Publish"));
+    expect(list(publish?.Resource).sort()).toEqual([outputs.alert_topic_arn, outputs.pager_topic_arn].sort());
+  });
+
+  test("alarms on errors, throttles and DLQ depth publish to the alert topic", async () => {
+    const xml = await motoCall("monitoring", {
+      form: "Action=DescribeAlarms&Version=2010-08-01&AlarmNamePrefix=netutil-detector-",
+    });
+    const names = [...xml.matchAll(/<AlarmName>([^<]+)<\/AlarmName>/g)].map((m) => m[1]).sort();
+    expect(names).toEqual([
+      "netutil-detector-dlq-not-empty",
+      "netutil-detector-errors",
+      "netutil-detector-throttles",
+    ]);
+    const actions = [...xml.matchAll(/<AlarmActions>\s*<member>([^<]+)<\/member>/g)].map((m) => m[1]);
+    expect(actions).toEqual([outputs.alert_topic_arn, outputs.alert_topic_arn, outputs.alert_topic_arn]);
+  });
+
+  test(
+    "switches in place to delivery = kinesis: filters to the stream, partial-batch mapping, no invoke grants",
+    async () => {
+      await terraform(["apply", "-input=false", "-auto-approve", "-var=delivery=kinesis"]);
+      outputs = await readOutputs();
+      const stream = outputs.kinesis_stream_arn;
+      expect(stream).toMatch(/^arn:aws:kinesis:.*:stream\/netutil-detector$/);
+
+      const summary = await motoCall("kinesis", {
+        target: "Kinesis_20131202.DescribeStreamSummary",
+        body: JSON.stringify({ StreamARN: stream }),
+      });
+      expect(JSON.parse(summary)).toMatchObject({
+        StreamDescriptionSummary: { StreamModeDetails: { StreamMode: "ON_DEMAND" }, EncryptionType: "KMS" },
+      });
+
+      const roleArn = `arn:aws:iam::${MOTO_ACCOUNT}:role/netutil-detector-logs-to-kinesis`;
+      for (const group of outputs.subscribed_log_groups) {
+        const filters = await filtersOf(group);
+        expect(filters, group).toHaveLength(1);
+        expect(filters[0]).toMatchObject({ destinationArn: stream, roleArn });
+      }
+
+      const { Role } = await clients.iam.send(
+        new GetRoleCommand({ RoleName: "netutil-detector-logs-to-kinesis" }),
+      );
+      const trust = JSON.parse(decodeURIComponent(Role?.AssumeRolePolicyDocument ?? "{}")) as {
+        Statement: PolicyStatement[];
+      };
+      expect(trust.Statement[0]?.Principal?.Service).toBe("logs.amazonaws.com");
+      expect(trust.Statement[0]?.Condition?.StringLike?.["aws:SourceArn"]).toBe(
+        `arn:aws:logs:${MOTO_REGION}:${MOTO_ACCOUNT}:*`,
+      );
+      const put = await rolePolicy("netutil-detector-logs-to-kinesis", "put-records");
+      expect(put.map((s) => [list(s.Action).sort(), list(s.Resource)])).toEqual([
+        [["kinesis:PutRecord", "kinesis:PutRecords"], [stream]],
+      ]);
+
+      // moto ignores the FunctionName filter of ListEventSourceMappings: filter here.
+      const { EventSourceMappings } = await clients.lambda.send(new ListEventSourceMappingsCommand({}));
+      const mapping = EventSourceMappings?.find((m) => m.EventSourceArn === stream);
+      const { Attributes } = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: outputs.dlq_url, AttributeNames: ["QueueArn"] }),
+      );
+      expect(mapping).toMatchObject({
+        FunctionArn: outputs.function_arn,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        DestinationConfig: { OnFailure: { Destination: Attributes?.QueueArn } },
+      });
+
+      const read = (await rolePolicy("netutil-detector", "netutil-detector")).find(
+        (s) => s.Sid === "ReadOwnStream",
+      );
+      expect(list(read?.Resource)).toEqual([stream]);
+      expect(list(read?.Action)).toContain("kinesis:GetRecords");
+      expect((await functionPolicy()).filter((s) => s.Principal?.Service === "logs.amazonaws.com")).toEqual(
+        [],
+      );
+    },
+    SLOW,
+  );
+
+  test(
+    "destroys everything it created",
+    async () => {
+      await terraform(["destroy", "-input=false", "-auto-approve", "-var=delivery=kinesis"]);
+      await expect(
+        clients.lambda.send(new GetFunctionCommand({ FunctionName: "netutil-detector" })),
+      ).rejects.toThrow();
+      for (const group of [...NAMED, ...BY_PREFIX]) expect(await filtersOf(group), group).toEqual([]);
+      const state = await readFile(join(exampleDir, "terraform.tfstate"), "utf8");
+      expect((JSON.parse(state) as { resources: unknown[] }).resources).toEqual([]);
+    },
+    SLOW,
+  );
+});
