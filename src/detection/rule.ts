@@ -206,6 +206,20 @@ function ancestorList(event: ExecEvent): AncestorInfo[] {
   return Array.isArray(event.ancestors) ? event.ancestors.slice(0, MAX_ANCESTORS) : [];
 }
 
+/**
+ * What an ancestor ran as argv[0]. A busybox applet run through its symlink (`sh` -> /bin/busybox,
+ * Alpine's only shell) has the multi-call binary as path and the applet as name: the applet is what ran,
+ * and `busybox -c '…'` would read as no shell at all.
+ */
+function ancestorArgv0(ancestor: AncestorInfo): string | undefined {
+  const path = text(ancestor.path);
+  const name = text(ancestor.name);
+  if (path !== undefined && name !== undefined && MULTICALL_BINARIES.has(executableName(path))) {
+    if (!MULTICALL_BINARIES.has(executableName(name))) return name;
+  }
+  return path ?? name;
+}
+
 function ancestorRole(index: number): string {
   return index === 0 ? "the parent's" : index === 1 ? "the grandparent's" : `ancestor ${index + 1}'s`;
 }
@@ -217,7 +231,7 @@ function ancestorContext(event: ExecEvent): AncestorContext {
   ancestorList(event).forEach((ancestor, index) => {
     if (ancestor === null || typeof ancestor !== "object") return;
     const args = strings(ancestor.args);
-    const argv0 = text(ancestor.path) ?? text(ancestor.name);
+    const argv0 = ancestorArgv0(ancestor);
     if (argv0 === undefined || args.length === 0) return;
     const argv = [argv0, ...args];
     if (shellPayload(argv.slice(commandStart(argv))) === undefined) return;

