@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -22,6 +23,7 @@ import { buildLambdaZip, copyFromRepo, REPO, requireTool, run, tempDir } from ".
 
 // terraform init + plan x3 + apply + in-place switch to Kinesis + destroy against moto_server.
 const SLOW = 300_000;
+const PROVIDER_MIRROR = "/opt/tf-plugins";
 
 /** Log groups that exist before the apply, as ECS and EKS would have created them. */
 const NAMED = ["/ecs/payments-api", "/ecs/checkout-worker", "/aws/eks/prod-eu/cluster", "/security/falco"];
@@ -144,13 +146,14 @@ describe("Terraform module via examples/complete", () => {
     const zip = await buildLambdaZip(work);
     moto = await startMoto();
 
-    // Offline provider: the preinstalled filesystem mirror; users with internet need none of this.
+    // Offline provider: the preinstalled filesystem mirror, where there is one (CI); else the registry.
     const cliConfig = join(work, "terraform.rc");
+    const mirror = existsSync(PROVIDER_MIRROR);
     await writeFile(
       cliConfig,
       [
         "provider_installation {",
-        '  filesystem_mirror {\n    path    = "/opt/tf-plugins"\n    include = ["registry.terraform.io/*/*"]\n  }',
+        `  filesystem_mirror {\n    path    = "${PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/*/*"]\n  }`,
         '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }',
         "}",
         "",
@@ -158,7 +161,7 @@ describe("Terraform module via examples/complete", () => {
     );
     tfEnv = {
       ...moto.env,
-      TF_CLI_CONFIG_FILE: cliConfig,
+      ...(mirror ? { TF_CLI_CONFIG_FILE: cliConfig } : {}),
       TF_IN_AUTOMATION: "1",
       TF_INPUT: "0",
       TF_DATA_DIR: join(work, ".terraform-data"),
