@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { loadConfig, routesFor } from "./config.js";
-import { handleEvent, summarize } from "./invocation.js";
+import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
 import { createSnsClient } from "./signals/sns-client.js";
@@ -23,14 +23,19 @@ const routes = routesFor(config);
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
 export const handler = async (event: unknown) => {
+  const result = newInvocationResult();
   try {
-    const result = await handleEvent(event, {
-      config,
-      telemetry,
-      sink: (signals) => publishSignals(sns, routes, signals, { recent }),
-    });
+    await handleEvent(
+      event,
+      { config, telemetry, sink: (s) => publishSignals(sns, routes, s, { recent }) },
+      result,
+    );
     logger.info("batch processed", summarize(result));
     return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summarize(result);
+  } catch (error) {
+    // Thrown on purpose (undecodable payload, undelivered signals): Lambda retries, then the DLQ keeps it.
+    logger.error("batch failed; Lambda will retry it", { ...summarize(result), error: errorSummary(error) });
+    throw error;
   } finally {
     telemetry.flush();
   }

@@ -28,8 +28,11 @@ export interface InvocationResult {
   /** Batches that were CONTROL_MESSAGE health probes. */
   controlMessages: number;
   stats: BatchStats;
+  /** Every signal detected, delivered or not. */
   signals: Signal[];
   delivery: DeliveryReport;
+  /** Signals the sink reported as not delivered (the invocation then failed). */
+  undelivered: number;
   /** Kinesis only: sequence number of the first record that could not be handled. */
   batchItemFailures: { itemIdentifier: string }[];
 }
@@ -45,8 +48,17 @@ function kinesisRecords(event: unknown): KinesisStreamRecord[] | null {
   return records as KinesisStreamRecord[];
 }
 
-function emptyDelivery(): DeliveryReport {
-  return { published: 0, deduplicated: 0, requests: 0 };
+/** An empty result; pass your own to {@link handleEvent} to keep what was done when it throws. */
+export function newInvocationResult(): InvocationResult {
+  return {
+    source: "awslogs",
+    controlMessages: 0,
+    stats: emptyStats(),
+    signals: [],
+    delivery: { published: 0, deduplicated: 0, requests: 0 },
+    undelivered: 0,
+    batchItemFailures: [],
+  };
 }
 
 async function processDecoded(
@@ -67,18 +79,19 @@ async function processDecoded(
   countBatch(deps.telemetry, stats);
   addStats(result.stats, stats);
   if (signals.length === 0) return;
+  result.signals.push(...signals);
   let delivery: DeliveryReport;
   try {
     delivery = await deps.sink(signals);
   } catch (error) {
     const undelivered = error instanceof PublishError ? error.undelivered : signals.length;
     deps.telemetry.count(METRIC.publishFailures, undelivered);
+    result.undelivered += undelivered;
     throw error;
   }
   deps.telemetry.count(METRIC.published, delivery.published);
   deps.telemetry.count(METRIC.deduplicated, delivery.deduplicated);
   deps.telemetry.count(METRIC.publishRequests, delivery.requests);
-  result.signals.push(...signals);
   result.delivery.published += delivery.published;
   result.delivery.deduplicated += delivery.deduplicated;
   result.delivery.requests += delivery.requests;
@@ -100,19 +113,16 @@ function countDecodeError(deps: InvocationDeps, error: unknown, attributes: Reco
  * hands signals to the sink.
  *
  * awslogs: an undecodable payload or a failed delivery throws, so Lambda retries and the
- * on-failure destination keeps the event. Kinesis: the first record that cannot be decoded or
+ * on-failure destination keeps the event; `result`, when the caller passes one, still holds the
+ * counters and the signals detected so far. Kinesis: the first record that cannot be decoded or
  * delivered is reported in `batchItemFailures` and processing stops there — Lambda resumes from
  * that record, so the records after it would be processed twice if we went on.
  */
-export async function handleEvent(event: unknown, deps: InvocationDeps): Promise<InvocationResult> {
-  const result: InvocationResult = {
-    source: "awslogs",
-    controlMessages: 0,
-    stats: emptyStats(),
-    signals: [],
-    delivery: emptyDelivery(),
-    batchItemFailures: [],
-  };
+export async function handleEvent(
+  event: unknown,
+  deps: InvocationDeps,
+  result: InvocationResult = newInvocationResult(),
+): Promise<InvocationResult> {
   const records = kinesisRecords(event);
   if (records) {
     result.source = "kinesis";
@@ -163,10 +173,22 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     findings: stats.findings,
     suppressed: stats.suppressed,
     signals: result.signals.length,
+    undelivered: result.undelivered,
     published: result.delivery.published,
     deduplicated: result.delivery.deduplicated,
     publishRequests: result.delivery.requests,
     invalidEvents: stats.invalidEvents,
     parseErrors: stats.parseErrors,
+  };
+}
+
+/** A loggable description of an error: name, message, and the typed fields that matter. */
+export function errorSummary(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error instanceof DecodeError ? { stage: error.stage } : {}),
+    ...(error instanceof PublishError ? { undelivered: error.undelivered, signalIds: error.signalIds } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig, routesFor } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
-import { type DeliveryReport, handleEvent, type Sink } from "../invocation.js";
+import { type DeliveryReport, handleEvent, newInvocationResult, type Sink } from "../invocation.js";
 import type { BatchStats, Signal } from "../model.js";
 import { addStats, emptyStats } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
@@ -35,6 +35,7 @@ export interface FileOutcome {
   stats: BatchStats;
   signals: Signal[];
   delivery: DeliveryReport;
+  undelivered: number;
 }
 
 const dryRunSink: Sink = async () => ({ published: 0, deduplicated: 0, requests: 0 });
@@ -65,6 +66,7 @@ export async function runFiles(
       stats: emptyStats(),
       signals: [],
       delivery: { published: 0, deduplicated: 0, requests: 0 },
+      undelivered: 0,
     };
     outcomes.push(outcome);
     let event: unknown;
@@ -74,12 +76,9 @@ export async function runFiles(
       outcome.error = `cannot read ${file} as JSON: ${(error as Error).message}`;
       continue;
     }
+    const result = newInvocationResult();
     try {
-      const result = await handleEvent(event, { config, sink, telemetry: silentTelemetry });
-      outcome.control = result.controlMessages;
-      addStats(outcome.stats, result.stats);
-      outcome.signals = result.signals;
-      outcome.delivery = result.delivery;
+      await handleEvent(event, { config, sink, telemetry: silentTelemetry }, result);
       if (result.batchItemFailures.length > 0) {
         outcome.error = `${file}: Kinesis record ${result.batchItemFailures[0]?.itemIdentifier} could not be handled`;
       } else {
@@ -88,6 +87,12 @@ export async function runFiles(
     } catch (error) {
       outcome.error = `${file}: ${(error as Error).name}: ${(error as Error).message}`;
     }
+    // Even when delivery failed, what was detected is reported.
+    outcome.control = result.controlMessages;
+    addStats(outcome.stats, result.stats);
+    outcome.signals = result.signals;
+    outcome.delivery = result.delivery;
+    outcome.undelivered = result.undelivered;
   }
   return outcomes;
 }
@@ -100,6 +105,7 @@ export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
   const published = outcomes.reduce((n, o) => n + o.delivery.published, 0);
   const requests = outcomes.reduce((n, o) => n + o.delivery.requests, 0);
   const deduplicated = outcomes.reduce((n, o) => n + o.delivery.deduplicated, 0);
+  const undelivered = outcomes.reduce((n, o) => n + o.undelivered, 0);
   const failed = outcomes.filter((o) => !o.ok).length;
   const f = total.findings;
   return (
@@ -110,7 +116,8 @@ export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
     `${total.benign} benign, ${total.suppressed} allowlisted; ${signals} signal(s) ` +
     (dryRun
       ? "(dry run: nothing published)"
-      : `(${published} published in ${requests} SNS request(s), ${deduplicated} deduplicated)`)
+      : `(${published} published in ${requests} SNS request(s), ${deduplicated} deduplicated` +
+        (undelivered > 0 ? `, ${undelivered} NOT DELIVERED)` : ")"))
   );
 }
 

@@ -6,12 +6,14 @@ import type { Signal } from "../../src/model.js";
 import { silentTelemetry } from "../../src/telemetry.js";
 import { CLI, ROOT, runCli } from "../support/cli.js";
 import { manifest, sampleEvent } from "../support/events.js";
+import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import { drain, type Envelope, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
 
 // The built Lambda bundle, configured through its environment, against SNS and SQS in moto_server.
 describe("dist/handler.js against SNS in moto_server", () => {
   let moto: Moto;
+  let proxy: FaultProxy;
   let alerts: Subscribed;
   let pager: Subscribed;
   let handler: (event: unknown) => Promise<Record<string, unknown>>;
@@ -20,7 +22,10 @@ describe("dist/handler.js against SNS in moto_server", () => {
     moto = await startMoto();
     alerts = await topicWithQueue(moto, "netutil-alerts");
     pager = await topicWithQueue(moto, "netutil-pager");
+    // The handler talks to moto through a recording proxy, so the test sees the exact requests.
+    proxy = await startFaultProxy(moto.endpoint);
     Object.assign(process.env, moto.env, {
+      AWS_ENDPOINT_URL: proxy.endpoint,
       SNS_TOPIC_ARN: alerts.topicArn,
       PAGER_TOPIC_ARN: pager.topicArn,
       MIN_SEVERITY: "medium",
@@ -32,6 +37,7 @@ describe("dist/handler.js against SNS in moto_server", () => {
     ({ handler } = await import(pathToFileURL(`${ROOT}/dist/handler.js`).href));
   });
   afterAll(async () => {
+    await proxy?.close();
     await moto?.stop();
   });
 
@@ -70,6 +76,35 @@ describe("dist/handler.js against SNS in moto_server", () => {
     expect(paged.map((s) => s.id).sort()).toEqual(critical.sort());
   });
 
+  it("sends humans readable email text and machines the signal JSON, per protocol", async () => {
+    const sent = proxy.publishBatches.flatMap((b) => b.messages);
+    const kubectl = sent.find((m) => m.subject?.includes("checkout-api") && m.message.includes("kubectl"));
+    expect(kubectl?.structure).toBe("json");
+    const bodies = JSON.parse(kubectl?.message ?? "{}") as Record<string, string>;
+    const signal = JSON.parse(bodies.default ?? "{}") as Signal;
+    expect(signal.viaExecSession).toBe(true);
+    const email = bodies.email ?? "";
+    for (const text of [
+      "Network utility executed in container - severity CRITICAL",
+      "The process `curl` was executed, potentially to download additional tools.",
+      "curl download is piped to a shell (bash)",
+      "Cluster:         prod-eks",
+      "Namespace:       payments",
+      "Pod:             checkout-api-7d9f6c5b8-x2x7k",
+      "Container:       checkout-api",
+      "arn:aws:sts::123456789012:assumed-role/platform-dev/alice",
+      "Triage and response",
+      "https://attack.mitre.org/techniques/T1105/",
+      `Id:              ${signal.id}`,
+    ]) {
+      expect(email).toContain(text);
+    }
+    expect(email).not.toMatch(/[\u001b\u0000-\u0008]/);
+    expect(kubectl?.subject).toBe(
+      "[CRITICAL] Network utility executed in container: curl in prod-eks/payments/checkout-api-7d9f6c5...",
+    );
+  });
+
   it("does not republish ids it already delivered from this container", async () => {
     const first = await handler(sampleEvent("falco-wget-piped-to-shell.json"));
     expect(first).toMatchObject({ signals: 1, published: 0, deduplicated: 2 });
@@ -100,6 +135,9 @@ describe("dist/handler.js against SNS in moto_server", () => {
     });
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/PublishError/);
+    // What was detected is still reported, and the summary says it was not delivered.
+    expect(down.lines.map((s) => s.id)).toEqual(run.lines.map((s) => s.id));
+    expect(down.stderr).toMatch(/1 NOT DELIVERED/);
     expect(CLI).toContain("dist/cli.js");
   });
 });

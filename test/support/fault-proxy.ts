@@ -37,7 +37,7 @@ export interface FaultProxy {
   /** Requests that got a fault, per action. */
   readonly faulted: Readonly<Record<string, number>>;
   /** Every PublishBatch request received: entry count and UTF-8 bytes of all Message + Subject values. */
-  readonly publishBatches: readonly { entries: number; bytes: number }[];
+  readonly publishBatches: readonly PublishBatchRecord[];
   close(): Promise<void>;
 }
 
@@ -114,15 +114,25 @@ function entryId(fields: [string, string][]): string {
   return fields.find(([field]) => field === "Id")?.[1] ?? "";
 }
 
-function measure(body: string): { entries: number; bytes: number } {
+/** One PublishBatch request as it left the client: sizes, and each entry's Subject and Message. */
+export interface PublishBatchRecord {
+  entries: number;
+  bytes: number;
+  messages: { subject: string | undefined; message: string; structure: string | undefined }[];
+}
+
+function measure(body: string): PublishBatchRecord {
   const { entries } = splitEntries(body);
   let bytes = 0;
+  const messages: PublishBatchRecord["messages"] = [];
   for (const fields of entries) {
+    const get = (name: string) => fields.find(([field]) => field === name)?.[1];
     for (const [field, value] of fields) {
       if (field === "Message" || field === "Subject") bytes += Buffer.byteLength(value, "utf8");
     }
+    messages.push({ subject: get("Subject"), message: get("Message") ?? "", structure: get("MessageStructure") });
   }
-  return { entries: entries.length, bytes };
+  return { entries: entries.length, bytes, messages };
 }
 
 type Member = Record<string, string>;
@@ -173,7 +183,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const persistent = new Map<string, Fault>();
   const counts: Record<string, number> = {};
   const faulted: Record<string, number> = {};
-  const publishBatches: { entries: number; bytes: number }[] = [];
+  const publishBatches: PublishBatchRecord[] = [];
   const sockets = new Set<Socket>();
 
   const forward = (
