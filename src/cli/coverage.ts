@@ -13,8 +13,23 @@ import { formatTable } from "./progress.js";
 
 /** Container log group prefixes checked by default (ECS task definitions' awslogs groups). */
 export const DEFAULT_PREFIXES = Object.freeze(["/ecs/", "/aws/ecs/"]);
-/** Container Insights writes performance metrics, not container output: nothing to detect there. */
-export const EXCLUDED_PREFIXES = Object.freeze(["/aws/ecs/containerinsights/"]);
+/**
+ * Container Insights metrics groups: embedded-metric-format records (CPU, memory, Prometheus
+ * scrapes), never process or container output, so there is nothing to detect and no subscription
+ * to ask for. ECS Container Insights writes only such groups (`<cluster>/performance`,
+ * `<cluster>/prometheus`). Under /aws/containerinsights/<cluster>/ only `performance` and
+ * `prometheus` are metrics: `application`, `host` and `dataplane` are Fluent Bit log groups
+ * (container stdout, node syslog, kubelet) and stay in the report.
+ */
+const METRICS_GROUPS = [
+  /^\/aws\/ecs\/containerinsights\//,
+  /^\/aws\/containerinsights\/[^/]+\/(performance|prometheus)$/,
+];
+
+/** Whether a log group holds Container Insights metrics only (see {@link METRICS_GROUPS}). */
+export function isMetricsGroup(name: string): boolean {
+  return METRICS_GROUPS.some((pattern) => pattern.test(name));
+}
 /** EKS control-plane groups: /aws/eks/<cluster>/cluster. */
 export const EKS_PREFIX = "/aws/eks/";
 const EKS_CLUSTER_GROUP = /^\/aws\/eks\/[^/]+\/cluster$/;
@@ -25,9 +40,11 @@ export const DEFAULT_DETECTOR_NAME = "netutil-detector";
 export const COVERAGE_HELP = `Usage: netutil-detector coverage [--prefix P]... [--detector-arn ARN] [--json]
 
 Lists the container log groups of the account and region, and whether each one sends its
-events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")} (not
-${EXCLUDED_PREFIXES.join(", ")}, which holds metrics), EKS control-plane groups
-${EKS_PREFIX}<cluster>/cluster, and every group under the prefixes you add (FireLens or custom names).
+events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")}, EKS
+control-plane groups ${EKS_PREFIX}<cluster>/cluster, and every group under the prefixes you add
+(FireLens, Fluent Bit's /aws/containerinsights/<cluster>/application, custom names). Container
+Insights metrics groups are never listed: /aws/ecs/containerinsights/*, and
+/aws/containerinsights/<cluster>/performance and /prometheus hold metrics, not container output.
 
 A group is covered when one of its subscription filters, or the account-level subscription
 filter policy (unless its selection criteria exclude the group), delivers to the detector:
@@ -154,9 +171,7 @@ export function toPolicyInfo(policy: AccountPolicy): PolicyInfo {
 
 /** Which kind of container log group a name is, or null when coverage does not look at it. */
 export function classifyGroup(name: string, extraPrefixes: readonly string[]): GroupKind | null {
-  if (EXCLUDED_PREFIXES.some((p) => name.startsWith(p)) && !extraPrefixes.some((p) => name.startsWith(p))) {
-    return null;
-  }
+  if (isMetricsGroup(name)) return null;
   if (EKS_CLUSTER_GROUP.test(name)) return "eks";
   if (DEFAULT_PREFIXES.some((p) => name.startsWith(p))) return "ecs";
   if (extraPrefixes.some((p) => name.startsWith(p))) return "custom";

@@ -91,6 +91,37 @@ describe("classifyGroup", () => {
     expect(classifyGroup("firelens/api", ["firelens/"])).toBe("custom");
     expect(classifyGroup("/aws/lambda/x", [])).toBeNull();
   });
+
+  it("with the README's --prefix /aws/containerinsights/ keeps Fluent Bit log groups, drops metrics groups", () => {
+    const prefixes = ["/aws/containerinsights/"];
+
+    const kinds = Object.fromEntries(
+      [
+        "/aws/containerinsights/prod/application",
+        "/aws/containerinsights/prod/host",
+        "/aws/containerinsights/prod/dataplane",
+        "/aws/containerinsights/prod/performance",
+        "/aws/containerinsights/prod/prometheus",
+        "/aws/containerinsights/performance-team/application",
+      ].map((name) => [name, classifyGroup(name, prefixes)]),
+    );
+
+    expect(kinds).toEqual({
+      "/aws/containerinsights/prod/application": "custom",
+      "/aws/containerinsights/prod/host": "custom",
+      "/aws/containerinsights/prod/dataplane": "custom",
+      "/aws/containerinsights/prod/performance": null,
+      "/aws/containerinsights/prod/prometheus": null,
+      "/aws/containerinsights/performance-team/application": "custom",
+    });
+  });
+
+  it("drops ECS Container Insights groups even under a prefix the user adds", () => {
+    const prefixes = ["/aws/ecs/containerinsights/"];
+
+    expect(classifyGroup("/aws/ecs/containerinsights/prod/performance", prefixes)).toBeNull();
+    expect(classifyGroup("/aws/ecs/containerinsights/prod/prometheus", prefixes)).toBeNull();
+  });
 });
 
 describe("assessGroup", () => {
