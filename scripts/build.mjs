@@ -1,5 +1,6 @@
 // Bundles the Lambda entry and the CLI with esbuild: ESM, node20 (one bundle serves the
 // nodejs24.x runtime too), minified, tree-shaken, with source maps. Writes dist/.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
@@ -37,22 +38,34 @@ function bundledAllowlist() {
   } catch (error) {
     throw new Error(`build: ${file} must hold a JSON array of allowlist entries: ${error.message}`);
   }
-  return { __BUNDLED_ALLOWLIST__: JSON.stringify(text) };
+  return { __BUNDLED_ALLOWLIST__: JSON.stringify(text), __BUNDLED_ALLOWLIST_ORIGIN__: JSON.stringify(file) };
 }
 
 export async function buildAll(outdir = "dist") {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
+  const define = bundledAllowlist();
   const result = await build({
     ...common,
     entryPoints: { handler: "src/handler.ts", cli: "src/cli.ts" },
     outdir,
     metafile: true,
-    define: bundledAllowlist(),
+    define,
   });
   // Lambda decides ESM vs CommonJS for .js files from the nearest package.json.
   await writeFile(`${outdir}/package.json`, `${JSON.stringify({ type: "module" }, null, 2)}\n`);
   await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+  if (define.__BUNDLED_ALLOWLIST__) {
+    // Validate the bundled entries with the function's own parser, so a bad entry fails the
+    // build instead of every cold start.
+    const check = spawnSync(process.execPath, [`${outdir}/cli.js`, "config"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    if (check.status !== 0) {
+      throw new Error(`build: the bundled allowlist is invalid:\n${check.stderr.trim()}`);
+    }
+  }
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
-import { isSeverity } from "./severity.js";
+import { isSeverity, severityRank } from "./severity.js";
 
 /** Every environment variable the detector reads, in one place. Documented in the README. */
 export const ENV = Object.freeze({
@@ -41,7 +41,12 @@ export interface Config {
  * when building): esbuild replaces this identifier with the file's text. Unbundled (tests), absent.
  */
 declare const __BUNDLED_ALLOWLIST__: string | undefined;
+declare const __BUNDLED_ALLOWLIST_ORIGIN__: string | undefined;
 const BUNDLED_ALLOWLIST = typeof __BUNDLED_ALLOWLIST__ === "string" ? __BUNDLED_ALLOWLIST__ : undefined;
+const BUNDLED_ORIGIN =
+  typeof __BUNDLED_ALLOWLIST_ORIGIN__ === "string"
+    ? `${__BUNDLED_ALLOWLIST_ORIGIN__} (bundled)`
+    : "allowlist.json (bundled)";
 
 /** Both allowlists apply; entry indexes of the second follow those of the first. */
 function combine(first: Allowlist, second: Allowlist): Allowlist {
@@ -58,7 +63,7 @@ function combine(first: Allowlist, second: Allowlist): Allowlist {
   };
 }
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 function readTopic(
   env: Record<string, string | undefined>,
@@ -130,7 +135,7 @@ export function loadConfig(
   const bundled = options.bundledAllowlist ?? BUNDLED_ALLOWLIST;
   if (bundled !== undefined) {
     try {
-      allowlist = combine(parseAllowlist(bundled, "allowlist.json (bundled)"), allowlist);
+      allowlist = combine(parseAllowlist(bundled, BUNDLED_ORIGIN), allowlist);
     } catch (error) {
       throw new ConfigError(
         `the bundled allowlist.json is invalid: ${(error as Error).message}`,
@@ -160,4 +165,14 @@ export function routesFor(config: Readonly<Config>): { topicArn: string; minSeve
   if (config.pagerTopicArn)
     routes.push({ topicArn: config.pagerTopicArn, minSeverity: config.pagerMinSeverity });
   return routes;
+}
+
+/**
+ * The lowest severity any destination wants: the pipeline keeps findings down to it and each
+ * route then takes its own share (a pager threshold below MIN_SEVERITY still pages).
+ */
+export function emitSeverity(config: Readonly<Config>): Severity {
+  return config.pagerTopicArn && severityRank(config.pagerMinSeverity) < severityRank(config.minSeverity)
+    ? config.pagerMinSeverity
+    : config.minSeverity;
 }

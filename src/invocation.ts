@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord } from "aws-lambda";
-import type { Config } from "./config.js";
+import { type Config, emitSeverity } from "./config.js";
 import { DecodeError, PublishError } from "./errors.js";
 import { type Decoded, decodeAwslogsData } from "./ingest/awslogs.js";
 import { decodeKinesisRecord } from "./ingest/kinesis.js";
@@ -44,7 +44,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function kinesisRecords(event: unknown): KinesisStreamRecord[] | null {
   if (!isRecord(event) || !Array.isArray(event.Records)) return null;
   const records = event.Records as unknown[];
-  if (records.length === 0 || !records.every((r) => isRecord(r) && isRecord(r.kinesis))) return null;
+  if (!records.some((r) => isRecord(r) && (isRecord(r.kinesis) || r.eventSource === "aws:kinesis")))
+    return null;
+  // Every record must carry its sequence number, or a failure could not be reported for it.
+  records.forEach((r, i) => {
+    if (!isRecord(r) || !isRecord(r.kinesis) || typeof r.kinesis.sequenceNumber !== "string") {
+      throw new DecodeError(`Kinesis event record ${i} has no kinesis.sequenceNumber`, "event");
+    }
+  });
   return records as KinesisStreamRecord[];
 }
 
@@ -72,7 +79,7 @@ async function processDecoded(
     return;
   }
   const { signals, stats } = processBatch(decoded.batch, {
-    minSeverity: deps.config.minSeverity,
+    minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
     ...(deps.config.region ? { region: deps.config.region } : {}),
   });
@@ -123,7 +130,13 @@ export async function handleEvent(
   deps: InvocationDeps,
   result: InvocationResult = newInvocationResult(),
 ): Promise<InvocationResult> {
-  const records = kinesisRecords(event);
+  let records: KinesisStreamRecord[] | null;
+  try {
+    records = kinesisRecords(event);
+  } catch (error) {
+    countDecodeError(deps, error, {});
+    throw error;
+  }
   if (records) {
     result.source = "kinesis";
     for (const record of records) {

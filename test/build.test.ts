@@ -46,3 +46,19 @@ describe("build", () => {
     }
   });
 });
+
+describe("build validates the bundled allowlist", () => {
+  it("fails the build on an invalid entry, naming the file, entry and field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "netutil-build-"));
+    const allowlist = join(dir, "my-allowlist.json");
+    writeFileSync(allowlist, JSON.stringify([{ utility: "curl" }, { utility: "nc", bogus: "x" }]));
+    process.env.ALLOWLIST_FILE = allowlist;
+    try {
+      await expect(buildAll(join(dir, "dist"))).rejects.toThrow(
+        /my-allowlist\.json \(bundled\).*entry 1.*bogus/s,
+      );
+    } finally {
+      delete process.env.ALLOWLIST_FILE;
+    }
+  });
+});

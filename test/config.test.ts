@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENV, ENV_DEFAULTS, loadConfig, routesFor } from "../src/config.js";
+import { ENV, ENV_DEFAULTS, emitSeverity, loadConfig, routesFor } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:netutil-alerts";
@@ -93,5 +93,24 @@ describe("bundled allowlist", () => {
     expect(variableOf(() => loadConfig({}, { requireTopic: false, bundledAllowlist: '[{"bogus":1}]' }))).toBe(
       "allowlist.json",
     );
+  });
+});
+
+describe("FIFO topics", () => {
+  it("are refused with the reason, not as a malformed ARN", () => {
+    expect(() => loadConfig({ SNS_TOPIC_ARN: `${TOPIC}.fifo` })).toThrow(
+      /FIFO topic, which cannot deliver to email/,
+    );
+  });
+});
+
+describe("emitSeverity", () => {
+  it("is MIN_SEVERITY unless a pager wants lower", () => {
+    expect(emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC }))).toBe("medium");
+    expect(emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC, PAGER_TOPIC_ARN: PAGER }))).toBe("medium");
+    expect(
+      emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC, PAGER_TOPIC_ARN: PAGER, PAGER_MIN_SEVERITY: "low" })),
+    ).toBe("low");
+    expect(emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC, PAGER_MIN_SEVERITY: "low" }))).toBe("medium");
   });
 });

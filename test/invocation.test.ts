@@ -44,7 +44,9 @@ describe("handleEvent with Kinesis records", () => {
       if (calls === 2) throw new PublishError("1 signal not delivered", 1, [signals[0]?.id ?? ""]);
       return { published: signals.length, deduplicated: 0, requests: 1 };
     };
-    const event = sampleEvent("kinesis-two-records.json") as { Records: { kinesis: { sequenceNumber: string } }[] };
+    const event = sampleEvent("kinesis-two-records.json") as {
+      Records: { kinesis: { sequenceNumber: string } }[];
+    };
     const { counts, telemetry } = recorder();
     const result = await handleEvent(event, { config, sink: failSecond, telemetry });
 
@@ -67,7 +69,11 @@ describe("handleEvent with Kinesis records", () => {
 describe("handleEvent telemetry", () => {
   it("counts log events, exec events by format, findings by severity and publishing", async () => {
     const { counts, telemetry } = recorder();
-    const result = await handleEvent(sampleEvent("mixed-batch-with-garbage.json"), { config, sink: ok, telemetry });
+    const result = await handleEvent(sampleEvent("mixed-batch-with-garbage.json"), {
+      config,
+      sink: ok,
+      telemetry,
+    });
 
     expect(counts[METRIC.logEvents]).toBe(result.stats.logEvents);
     expect(counts[`${METRIC.execEvents}[falco]`]).toBe(1);
@@ -79,9 +85,9 @@ describe("handleEvent telemetry", () => {
 
   it("counts a decode error, logs its stage without the payload, and throws", async () => {
     const { counts, logs, telemetry } = recorder();
-    await expect(handleEvent(sampleEvent("bad-payload.json"), { config, sink: ok, telemetry })).rejects.toMatchObject(
-      { name: "DecodeError", stage: "gzip" },
-    );
+    await expect(
+      handleEvent(sampleEvent("bad-payload.json"), { config, sink: ok, telemetry }),
+    ).rejects.toMatchObject({ name: "DecodeError", stage: "gzip" });
     expect(counts[METRIC.decodeErrors]).toBe(1);
     expect(logs.join("\n")).toMatch(/"stage":"gzip"/);
     expect(logs.join("\n")).not.toContain("dGhpcyBpcyBub3QgZ3ppcCBkYXRh");
@@ -96,5 +102,29 @@ describe("handleEvent telemetry", () => {
       handleEvent(sampleEvent("falco-wget-piped-to-shell.json"), { config, sink: lose, telemetry }),
     ).rejects.toBeInstanceOf(PublishError);
     expect(counts[METRIC.publishFailures]).toBe(1);
+  });
+});
+
+describe("handleEvent with malformed Kinesis events", () => {
+  it("rejects a record without a sequence number as a whole-event decode error", async () => {
+    const event = sampleEvent("kinesis-two-records.json") as { Records: Record<string, unknown>[] };
+    delete (event.Records[1]?.kinesis as Record<string, unknown>).sequenceNumber;
+    await expect(
+      handleEvent(event, { config, sink: ok, telemetry: recorder().telemetry }),
+    ).rejects.toMatchObject({
+      name: "DecodeError",
+      stage: "event",
+      message: "Kinesis event record 1 has no kinesis.sequenceNumber",
+    });
+  });
+
+  it("rejects a Kinesis event with a record that is not a Kinesis record", async () => {
+    const event = sampleEvent("kinesis-two-records.json") as { Records: unknown[] };
+    event.Records.push({ eventSource: "aws:sqs", body: "{}" });
+    await expect(
+      handleEvent(event, { config, sink: ok, telemetry: recorder().telemetry }),
+    ).rejects.toMatchObject({
+      stage: "event",
+    });
   });
 });

@@ -7,7 +7,7 @@ import { severityRank } from "../severity.js";
 import { cliConfig, formatTotals, runFiles } from "./invoke.js";
 import type { CliIO } from "./io.js";
 
-export const DEMO_HELP = `Usage: netutil-detector demo [--dir DIR]
+export const DEMO_HELP = `Usage: node dist/cli.js demo [--dir DIR]
 
 Dry-runs the pipeline over every sample event in DIR (default: events/) and prints the signals
 (JSON lines on stdout) and a table of what each file shows against what it should (stderr).

@@ -4,7 +4,7 @@ import { UsageError } from "../errors.js";
 import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../ingest/encode.js";
 import type { CliIO } from "./io.js";
 
-export const ENCODE_HELP = `Usage: netutil-detector encode [--log-group G] [--log-stream S] [--owner ACCOUNT] [--control] [FILE]
+export const ENCODE_HELP = `Usage: node dist/cli.js encode [--log-group G] [--log-stream S] [--owner ACCOUNT] [--control] [FILE]
 
 Wraps log messages into a Lambda event exactly as a CloudWatch Logs subscription delivers it
 ({"awslogs":{"data": base64(gzip(json))}}) and prints it on stdout. FILE (or stdin when absent

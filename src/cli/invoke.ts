@@ -9,7 +9,7 @@ import { isSeverity } from "../severity.js";
 import { silentTelemetry } from "../telemetry.js";
 import type { CliIO } from "./io.js";
 
-export const INVOKE_HELP = `Usage: netutil-detector invoke [--dry-run] [--min-severity LEVEL] FILE...
+export const INVOKE_HELP = `Usage: node dist/cli.js invoke [--dry-run] [--min-severity LEVEL] FILE...
 
 Runs the Lambda pipeline on each FILE, a Lambda event JSON (a CloudWatch Logs subscription
 event {"awslogs":{"data":…}} or a Kinesis event), exactly as the deployed handler would.

