@@ -37,7 +37,7 @@ export const EKS_AUDIT_STREAM_PREFIX = "kube-apiserver-audit-";
 /** Without --detector-arn, a destination whose name contains this is taken for the detector. */
 export const DEFAULT_DETECTOR_NAME = "netutil-detector";
 
-export const COVERAGE_HELP = `Usage: netutil-detector coverage [--prefix P]... [--detector-arn ARN] [--json]
+export const COVERAGE_HELP = `Usage: netutil-detector coverage [--prefix P]... [--detector-arn ARN]... [--json]
 
 Lists the container log groups of the account and region, and whether each one sends its
 events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")}, EKS
@@ -48,15 +48,18 @@ Insights metrics groups are never listed: /aws/ecs/containerinsights/*, and
 
 A group is covered when one of its subscription filters, or the account-level subscription
 filter policy (unless its selection criteria exclude the group), delivers to the detector:
-  - with --detector-arn: that ARN (a Lambda function, with or without a version or alias
-    qualifier; or a Kinesis stream, Firehose stream or CloudWatch Logs destination);
+  - with --detector-arn: one of those ARNs (a Lambda function, with or without a version or
+    alias qualifier; or a Kinesis stream, Firehose stream or CloudWatch Logs destination);
   - without it: any Lambda function, Kinesis stream, Firehose stream or CloudWatch Logs
     destination whose name contains "${DEFAULT_DETECTOR_NAME}".
+With delivery = "kinesis", log groups subscribe to the stream, not to the function: give the
+stream's ARN (Terraform output kinesis_stream_arn) as well as the function's, or neither and
+rely on the name match. Given the function's ARN alone, Kinesis-fed groups count as uncovered.
 For EKS groups it also checks that audit log streams (${EKS_AUDIT_STREAM_PREFIX}*) exist: without
 them kubectl exec is invisible to the detector.
 
   --prefix P             also check log groups whose names start with P (repeatable)
-  --detector-arn ARN     the detector's destination ARN
+  --detector-arn ARN     the detector's destination ARN (repeatable: the function and its stream)
   --skip-account-policy  do not read the account-level policy (groups without a filter count as
                          uncovered instead of unknown when the policy cannot be read)
   --json                 print a JSON report instead of the table
@@ -126,11 +129,15 @@ function normalizeArn(arn: string): string {
   return LAMBDA_ARN.exec(arn)?.[1] ?? arn;
 }
 
-/** Decides whether a destination ARN is the detector. */
-export function detectorMatcher(detectorArn?: string): (destinationArn: string) => boolean {
-  if (detectorArn) {
-    const wanted = normalizeArn(detectorArn);
-    return (destinationArn) => normalizeArn(destinationArn) === wanted;
+/**
+ * Decides whether a destination ARN is the detector: one of `detectorArns` (a Lambda function
+ * whatever its qualifier, or the stream, Firehose or destination in front of it), or, when none
+ * is given, any destination named like {@link DEFAULT_DETECTOR_NAME}.
+ */
+export function detectorMatcher(detectorArns: readonly string[] = []): (destinationArn: string) => boolean {
+  if (detectorArns.length > 0) {
+    const wanted = new Set(detectorArns.map(normalizeArn));
+    return (destinationArn) => wanted.has(normalizeArn(destinationArn));
   }
   return (destinationArn) => destinationName(destinationArn)?.includes(DEFAULT_DETECTOR_NAME) ?? false;
 }
@@ -420,7 +427,7 @@ export async function runCoverage(
     args: argv,
     options: {
       prefix: { type: "string", multiple: true },
-      "detector-arn": { type: "string" },
+      "detector-arn": { type: "string", multiple: true },
       "skip-account-policy": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -434,11 +441,13 @@ export async function runCoverage(
   }
   const prefixes = values.prefix ?? [];
   if (prefixes.some((p) => !p.trim())) throw new UsageError("--prefix must not be empty");
-  const detectorArn = values["detector-arn"];
-  if (detectorArn !== undefined && !/^arn:aws[a-z-]*:(lambda|kinesis|firehose|logs):/.test(detectorArn)) {
-    throw new UsageError(
-      `--detector-arn must be a Lambda, Kinesis, Firehose or CloudWatch Logs destination ARN; got "${detectorArn}"`,
-    );
+  const detectorArns = values["detector-arn"] ?? [];
+  for (const arn of detectorArns) {
+    if (!/^arn:aws[a-z-]*:(lambda|kinesis|firehose|logs):/.test(arn)) {
+      throw new UsageError(
+        `--detector-arn must be a Lambda, Kinesis, Firehose or CloudWatch Logs destination ARN; got "${arn}"`,
+      );
+    }
   }
   const region = io.env.AWS_REGION?.trim();
   const logs = deps.logs ?? new CloudWatchLogsClient({ maxAttempts: 6, ...(region ? { region } : {}) });
@@ -446,7 +455,7 @@ export async function runCoverage(
   try {
     report = await collectCoverage(logs, {
       prefixes,
-      isDetector: detectorMatcher(detectorArn),
+      isDetector: detectorMatcher(detectorArns),
       skipAccountPolicy: values["skip-account-policy"],
     });
   } catch (error) {

@@ -55,10 +55,20 @@ describe("detectorMatcher", () => {
   });
 
   it("with an explicit ARN matches that function, whatever the qualifier", () => {
-    const isDetector = detectorMatcher("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter");
+    const isDetector = detectorMatcher(["arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter"]);
 
     expect(isDetector("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter:prod")).toBe(true);
     expect(isDetector("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter")).toBe(true);
+    expect(isDetector(DETECTOR)).toBe(false);
+  });
+
+  it("with several ARNs matches each: the function and the Kinesis stream that feeds it", () => {
+    const stream = "arn:aws:kinesis:eu-west-1:111122223333:stream/sec-logs";
+    const isDetector = detectorMatcher(["arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter", stream]);
+
+    expect(isDetector("arn:aws:lambda:eu-west-1:111122223333:function:sec-hunter:live")).toBe(true);
+    expect(isDetector(stream)).toBe(true);
+    expect(isDetector("arn:aws:kinesis:eu-west-1:111122223333:stream/other-logs")).toBe(false);
     expect(isDetector(DETECTOR)).toBe(false);
   });
 
@@ -231,11 +241,27 @@ describe("runCoverage flags", () => {
     await expect(runCoverage(["--detector-arn", "netutil"], io)).rejects.toThrow(/--detector-arn/);
   });
 
+  it("checks every --detector-arn value, naming the bad one", async () => {
+    const argv = ["--detector-arn", "stream/netutil-detector", "--detector-arn", DETECTOR];
+
+    await expect(runCoverage(argv, io)).rejects.toThrow(/got "stream\/netutil-detector"/);
+  });
+
   it("prints help", async () => {
     const err: string[] = [];
     const helpIO = { ...io, stderr: (t: string) => err.push(t) };
 
     expect(await runCoverage(["--help"], helpIO)).toBe(0);
     expect(err.join("")).toContain("Usage: netutil-detector coverage");
+  });
+
+  it("says in --help that the Kinesis path needs the stream ARN", async () => {
+    const err: string[] = [];
+
+    await runCoverage(["--help"], { ...io, stderr: (t: string) => err.push(t) });
+
+    const help = err.join("").replace(/\s+/g, " ");
+    expect(help).toContain("--detector-arn ARN the detector's destination ARN (repeatable");
+    expect(help).toMatch(/delivery = "kinesis".*the stream's ARN/);
   });
 });

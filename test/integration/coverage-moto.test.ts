@@ -5,6 +5,7 @@ import {
   PutSubscriptionFilterCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type CoverageReport, runCoverage } from "../../src/cli/coverage.js";
@@ -61,6 +62,32 @@ describe("coverage against moto_server", () => {
       }),
     );
     return fn.FunctionArn!;
+  }
+
+  /** An on-demand stream and the role CloudWatch Logs assumes to write to it, as delivery = "kinesis" builds. */
+  async function createStream(name: string): Promise<{ streamArn: string; roleArn: string }> {
+    // The Kinesis client defaults to HTTP/2, which moto_server does not speak: borrow an HTTP/1.1 handler.
+    const kinesis = new KinesisClient({
+      ...motoClientConfig(moto),
+      requestHandler: logs.config.requestHandler,
+    });
+    await kinesis.send(
+      new CreateStreamCommand({ StreamName: name, StreamModeDetails: { StreamMode: "ON_DEMAND" } }),
+    );
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    const iam = new IAMClient(motoClientConfig(moto));
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: `${name}-logs`,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
+      }),
+    );
+    return { streamArn: summary.StreamDescriptionSummary!.StreamARN!, roleArn: role.Role!.Arn! };
   }
 
   async function group(name: string, streams: string[] = [], destinations: string[] = [], pattern = "") {
@@ -185,6 +212,36 @@ describe("coverage against moto_server", () => {
 
     const r = report(io);
     expect(r.groups.filter((g) => g.covered === "yes").map((g) => g.logGroup)).toEqual(["firelens/web"]);
+  });
+
+  it("with delivery through Kinesis, counts the groups writing to the stream given with --detector-arn", async () => {
+    const { streamArn, roleArn } = await createStream("sec-logs");
+    await logs.send(new CreateLogGroupCommand({ logGroupName: "/ecs/payments" }));
+    await logs.send(
+      new PutSubscriptionFilterCommand({
+        logGroupName: "/ecs/payments",
+        filterName: "to-stream",
+        filterPattern: "",
+        destinationArn: streamArn,
+        roleArn,
+      }),
+    );
+    await group("/ecs/orders", [], [detectorArn]);
+
+    const { code, io } = await run([
+      "--json",
+      "--skip-account-policy",
+      "--detector-arn",
+      detectorArn,
+      "--detector-arn",
+      streamArn,
+    ]);
+
+    expect(code).toBe(0);
+    expect(report(io).groups.map((g) => [g.logGroup, g.covered, g.filters[0]?.destinationArn])).toEqual([
+      ["/ecs/orders", "yes", detectorArn],
+      ["/ecs/payments", "yes", streamArn],
+    ]);
   });
 
   it("exits 0 and prints a table when every group is covered", async () => {
