@@ -124,14 +124,6 @@ const RULES: readonly Rule[] = [
     replace: (_m, scheme) => `${scheme}${REDACTED}@`,
   },
   {
-    // -u user:pass, --user=user:pass, -uuser:pass (curl and friends). An all-caps "user" part is a socat
-    // address (`socat -u TCP:host:80 -`), not a credential.
-    pattern:
-      /(?<![^\s'"=])(--(?:proxy-|http-|ftp-)?user(?![A-Za-z0-9-])|-[uU])([ \t]+|=)?(["']?)([^\s'":@]{0,256}):([^\s'"]{1,4096})/g,
-    replace: (match, option, sep, quote, user) =>
-      /^[A-Z][A-Z0-9-]*$/.test(user) ? match : `${option}${sep ?? ""}${quote}${user}:${REDACTED}`,
-  },
-  {
     // `aws configure set aws_secret_access_key VALUE`
     pattern: /\b(aws_secret_access_key|aws_session_token|secret_access_key)[ \t]+([^\s'"=:][^\s'"]*)/gi,
     replace: (_m, name) => `${name} ${REDACTED}`,
@@ -192,6 +184,80 @@ function maskNamedValues(text: string, rule: NamedValueRule): string {
   return out + text.slice(from);
 }
 
+/**
+ * socat(1) address types and their short aliases. `socat -u TCP:host:80 -` names an address after its
+ * unidirectional flag, which reads like `-u user:password`; only socat gets that reading.
+ */
+const SOCAT_ADDRESS_TYPE =
+  /^(?:(?:tcp|udp|udplite|sctp|dccp)[46]?(?:-(?:connect|listen|l|sendto|recvfrom|recv|datagram))?|(?:openssl|ssl)(?:-(?:connect|listen|l|dtls-client|dtls-server))?|dtls(?:-l)?|ip[46]?(?:-(?:sendto|recvfrom|recv|datagram))?|(?:unix|abstract)(?:-(?:connect|listen|l|sendto|recvfrom|recv|client))?|local|vsock(?:-(?:connect|listen|l))?|socket-(?:connect|listen|sendto|recvfrom|recv|datagram)|socks(?:4a?|5)?(?:-(?:connect|listen))?|proxy(?:-connect)?|exec|system|shell|open|gopen|create?|file|pipe|fd|accept-fd|pty|readline|stdio|stdin|stdout|stderr|tun|interface|posixmq-(?:read|receive|send|bidirectional))$/i;
+
+/** socat's own `-u`/`-U` followed by one of its addresses (`TCP:host:80`), given the tool. */
+function isSocatAddress(tool: string, option: string, value: string): boolean {
+  if (tool !== "socat" || (option !== "-u" && option !== "-U")) return false;
+  const colon = value.indexOf(":");
+  return colon > 0 && SOCAT_ADDRESS_TYPE.test(value.slice(0, colon));
+}
+
+// Where one shell command ends and the next starts (pipes, lists, subshells, substitutions).
+const COMMAND_BREAK = /[|;&(){}`]|[^\s|;&(){}`]+/g;
+
+/**
+ * The programs named so far in the current shell command of a free text (`sh -c` payload), read
+ * left to right: every word's basename, lower-cased, since the last `|`, `;`, `&`, `(`, `{` or
+ * backtick. Words that are not programs (options, operands) only make a tool look present where it
+ * is not, which can only over-mask. Each call continues where the previous one stopped: linear.
+ */
+class CommandTools {
+  private at = 0;
+  private readonly names = new Set<string>();
+  constructor(private readonly text: string) {}
+
+  /** The tools of the command that the text at `offset` belongs to (offsets must not decrease). */
+  before(offset: number): ReadonlySet<string> {
+    COMMAND_BREAK.lastIndex = this.at;
+    for (let m = COMMAND_BREAK.exec(this.text); m && m.index < offset; m = COMMAND_BREAK.exec(this.text)) {
+      const word = m[0];
+      if (word.length === 1 && "|;&(){}`".includes(word)) this.names.clear();
+      else this.names.add(toolName(word.replace(/^["']+|["']+$/g, "")));
+      this.at = m.index + word.length;
+    }
+    return this.names;
+  }
+}
+
+/** A program's basename, lower-cased. */
+function toolName(program: string): string {
+  return (program.split("/").pop() ?? "").toLowerCase();
+}
+
+// -u user:pass, --user=user:pass, -uuser:pass, --proxy-user user:pass (curl, wget and friends).
+const USER_PASSWORD =
+  /(?<![^\s'"=])(--(?:proxy-|http-|ftp-)?user(?![A-Za-z0-9-])|-[uU])([ \t]+|=)?(["']?)([^\s'":@]{0,4096}):([^\s'"]*)/g;
+
+/**
+ * `-u user:password` in free text: the password goes; a user followed by an empty password is a
+ * token (`curl -u "$API_KEY:"`) and goes instead. Left alone only when it is socat's `-u`/`-U` before a
+ * socat address, in a command that runs socat.
+ */
+function maskUserPasswords(text: string): string {
+  const tools = new CommandTools(text);
+  let out = "";
+  let from = 0;
+  USER_PASSWORD.lastIndex = 0;
+  for (let m = USER_PASSWORD.exec(text); m; m = USER_PASSWORD.exec(text)) {
+    const [match, option = "", sep = "", quote = "", user = "", password = ""] = m;
+    const socat = tools.before(m.index).has("socat") ? "socat" : "";
+    if (/^[ \t]+$/.test(sep) && isSocatAddress(socat, option, `${user}:${password}`)) continue;
+    let masked: string;
+    if (password !== "") masked = `${option}${sep}${quote}${user}:${REDACTED}`;
+    else if (user.length >= 8 && user !== REDACTED) masked = `${option}${sep}${quote}${REDACTED}:`;
+    else continue;
+    out += text.slice(from, m.index) + masked;
+    from = m.index + match.length;
+  }
+  return out + text.slice(from);
+}
+
 /** Every masking rule needs one of these; most arguments (`-s`, `/tmp/x`) have none and skip them all. */
 const MIGHT_HOLD_SECRET =
   /[=:@\s]|bearer|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|npm_|k_live_|AIza|eyJ|PRIVATE KEY/i;
@@ -205,7 +271,7 @@ const MIGHT_HOLD_SECRET =
 export function redactText(text: string): string {
   const clean = sanitizeText(text);
   if (!MIGHT_HOLD_SECRET.test(clean)) return clean;
-  let out = maskPrivateKeys(clean);
+  let out = maskUserPasswords(maskPrivateKeys(clean));
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
@@ -234,7 +300,10 @@ function maskAfter(value: string, separator: string): string {
 /** The masked form of `value` given the option before it, or `value` when the option is harmless. */
 function maskOptionValue(option: string, value: string, tool: string): string {
   if (USER_PASSWORD_OPTIONS.has(option)) {
-    if (value.includes(":")) return /^[A-Z][A-Z0-9-]*:/.test(value) ? value : maskAfter(value, ":");
+    if (isSocatAddress(tool, option, value)) return value;
+    // `TOKEN:` with nothing after the colon: the user part is the secret (`curl -u "$API_KEY:"`).
+    if (value.endsWith(":")) return value.length > 8 ? `${REDACTED}:` : value;
+    if (value.includes(":")) return maskAfter(value, ":");
     return tool === "lftp" ? maskAfter(value, ",") : value;
   }
   if (HEADER_OPTIONS.has(option)) {

