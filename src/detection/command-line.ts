@@ -1,19 +1,24 @@
 /**
  * Just enough of a POSIX shell reader to see what a command line runs: words, pipelines, lists,
  * command and process substitutions, redirections, and the payloads of `sh -c`, `su -c` and `eval`.
- * It never executes or expands anything, never throws, and all work is bounded by the limits below,
- * so a hostile megabyte of arguments costs the same as a few kilobytes.
+ * It never executes or expands anything, never throws, and all work is bounded by the limits below.
+ *
+ * The limits are set above what one log event can hold (1 MB), because whatever lies past a limit is
+ * not seen: an attacker who knows the limits pads the command line (`true;` a few hundred times, a
+ * long comment, a thousand `-v`) to push `curl … | sh` out of sight. With `dropInert`, simple commands
+ * that cannot matter (no utility, shell, interpreter or path, not in a pipeline) are dropped as soon as
+ * they end, so padding does not use up the command budget either.
  */
-import { executableName, MULTICALL_BINARIES } from "./catalogue.js";
+import { executableName, MULTICALL_BINARIES, UTILITIES } from "./catalogue.js";
 
 /** Characters of one script (a `sh -c` payload) that are read; the rest is ignored. */
-export const MAX_SCRIPT_CHARS = 64 * 1024;
-/** Characters read over all nested payloads of one command line. */
-export const MAX_TOTAL_CHARS = 256 * 1024;
-/** Simple commands produced for one command line. */
-export const MAX_SEGMENTS = 256;
-/** Words kept per simple command. */
-export const MAX_WORDS = 1024;
+export const MAX_SCRIPT_CHARS = 1024 * 1024;
+/** Characters read over all nested payloads of one command line (or one shared {@link SegmentBudget}). */
+export const MAX_TOTAL_CHARS = 4 * 1024 * 1024;
+/** Simple commands kept for one command line (or one shared {@link SegmentBudget}). */
+export const MAX_SEGMENTS = 4096;
+/** Words kept per simple command: more than a megabyte of one-letter words. */
+export const MAX_WORDS = 512 * 1024;
 /** Nesting of `sh -c` payloads inside payloads. */
 export const MAX_PAYLOAD_DEPTH = 4;
 /** Nesting of `$( … )`, backticks and `<( … )` inside one script. */
@@ -65,6 +70,27 @@ export interface SegmentOptions {
    * Right for exec-session commands whose runner may have used a shell; wrong for a real process argv.
    */
   splitOperators?: boolean;
+  /**
+   * Work allowance to draw from; several calls sharing one (every ancestor of one event) are bounded
+   * together. A fresh allowance per call when absent.
+   */
+  budget?: SegmentBudget;
+  /**
+   * Leave out simple commands that run no catalogued utility, multi-call binary, shell, interpreter or
+   * program given by path, unless they are in a pipeline with one that does. The argv itself stays.
+   */
+  dropInert?: boolean;
+}
+
+/** What is left of the work allowed: characters of scripts to read and simple commands to keep. */
+export interface SegmentBudget {
+  chars: number;
+  segments: number;
+}
+
+/** A full allowance: {@link MAX_TOTAL_CHARS} characters and {@link MAX_SEGMENTS} commands. */
+export function segmentBudget(): SegmentBudget {
+  return { chars: MAX_TOTAL_CHARS, segments: MAX_SEGMENTS };
 }
 
 const SHELLS = new Set([
@@ -90,6 +116,49 @@ const SHELLS = new Set([
 /** True when `name` (a path or a name) is a shell that the reader knows how to give a payload to. */
 export function isShell(nameOrPath: string): boolean {
   return SHELLS.has(executableName(nameOrPath));
+}
+
+const INTERPRETER =
+  /^(?:python|pypy|perl|ruby|php|lua|luajit|node|nodejs|deno|bun|tclsh|wish|pwsh|powershell)[0-9.]*$/;
+
+/** True for script interpreters that run code they are given (python3, perl, node, php…). */
+export function isInterpreter(nameOrPath: string): boolean {
+  return INTERPRETER.test(executableName(nameOrPath));
+}
+
+/** Commands that run other code: shells, interpreters, `source`, `.`, `eval`, `su -c`. */
+const RUNNERS = new Set(["source", ".", "eval", "su", "runuser"]);
+
+/**
+ * A simple command that cannot matter to detection: it runs no catalogued utility, no multi-call
+ * binary, no shell or interpreter and no program given by path. Dropping it loses nothing the rule
+ * reads; commands in a pipeline are judged together by the caller.
+ */
+function isInert(segment: CommandSegment): boolean {
+  const head = segment.argv[commandStart(segment.argv)];
+  if (head === undefined) return true;
+  if (head.includes("/")) return false;
+  return !(
+    UTILITIES.has(head) ||
+    MULTICALL_BINARIES.has(head) ||
+    SHELLS.has(head) ||
+    INTERPRETER.test(head) ||
+    RUNNERS.has(head)
+  );
+}
+
+/**
+ * Drops `last` and the commands piping into it when they are all inert and are the newest entries of
+ * `list` (nothing nested inside them was kept), and gives their place back to the budget.
+ */
+function recycle(list: CommandSegment[], last: CommandSegment, budget: SegmentBudget): void {
+  let count = 0;
+  for (let node: CommandSegment | undefined = last; node !== undefined; node = node.pipedFrom) {
+    if (list[list.length - 1 - count] !== node || !isInert(node)) return;
+    count++;
+  }
+  list.length -= count;
+  budget.segments += count;
 }
 
 const RESERVED = new Set([
@@ -310,10 +379,7 @@ export function tokenize(command: string): string[] {
 
 const OPERATOR_WORDS = new Set(["|", "|&", "&&", "||", ";", "&", ";;"]);
 
-interface Budget {
-  chars: number;
-  segments: number;
-}
+type Budget = SegmentBudget;
 
 /**
  * The simple commands a process argv runs, following shell payloads: for `bash -lc 'cd /tmp; wget
@@ -324,7 +390,7 @@ interface Budget {
  */
 export function commandSegments(argv: readonly string[], options: SegmentOptions = {}): CommandSegment[] {
   const out: CommandSegment[] = [];
-  const budget: Budget = { chars: MAX_TOTAL_CHARS, segments: MAX_SEGMENTS };
+  const budget: Budget = options.budget ?? segmentBudget();
   const words = Array.isArray(argv) ? argv.filter((w): w is string => typeof w === "string") : [];
   const top: CommandSegment[] = [];
   let current: CommandSegment | undefined;
@@ -335,11 +401,15 @@ export function commandSegments(argv: readonly string[], options: SegmentOptions
     cwd = afterCd(current, cwd);
     current = undefined;
   };
-  for (const word of words.slice(0, MAX_WORDS * 4)) {
+  for (const word of words.slice(0, MAX_WORDS)) {
     if (options.splitOperators && OPERATOR_WORDS.has(word)) {
       const seg = current;
       finish();
       pipeFrom = word === "|" || word === "|&" ? seg : undefined;
+      // The first command is the argv itself and always stays.
+      if (options.dropInert && pipeFrom === undefined && seg !== undefined && seg !== top[0]) {
+        recycle(top, seg, budget);
+      }
       continue;
     }
     if (current === undefined) {
@@ -358,7 +428,7 @@ export function commandSegments(argv: readonly string[], options: SegmentOptions
   finish();
   for (const segment of top) {
     out.push(segment);
-    expandPayload(segment, out, budget);
+    expandPayload(segment, out, budget, options.dropInert === true);
   }
   return out;
 }
@@ -403,11 +473,16 @@ export function resolvePath(cwd: string | undefined, path: string): string | und
   return base === "~" ? (parts.length === 0 ? "~" : `~${joined}`) : joined;
 }
 
-function expandPayload(segment: CommandSegment, out: CommandSegment[], budget: Budget): void {
+function expandPayload(
+  segment: CommandSegment,
+  out: CommandSegment[],
+  budget: Budget,
+  dropInert: boolean,
+): void {
   if (segment.depth >= MAX_PAYLOAD_DEPTH) return;
   const payload = shellPayload(segment.argv.slice(commandStart(segment.argv)));
   if (payload === undefined || payload.length === 0) return;
-  const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out);
+  const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out, dropInert);
   parser.payloadOf = segment;
   parser.parseAll();
 }
@@ -424,6 +499,7 @@ class ScriptParser {
     private cwd: string | undefined,
     private readonly budget: Budget,
     private readonly out: CommandSegment[],
+    private readonly dropInert: boolean,
   ) {
     const allowed = Math.max(0, Math.min(MAX_SCRIPT_CHARS, budget.chars));
     this.text = source.length > allowed ? source.slice(0, allowed) : source;
@@ -484,8 +560,9 @@ class ScriptParser {
       current = undefined;
       pendingRedirect = undefined;
       if (finished !== undefined) {
-        if (this.depth < MAX_PAYLOAD_DEPTH) expandPayload(finished, this.out, this.budget);
+        if (this.depth < MAX_PAYLOAD_DEPTH) expandPayload(finished, this.out, this.budget, this.dropInert);
         this.cwd = afterCd(finished, this.cwd);
+        if (!pipe && this.dropInert) recycle(this.out, finished, this.budget);
       }
       pipeFrom = pipe ? finished : undefined;
     };

@@ -5,8 +5,11 @@
  * are therefore listed only when sure.
  */
 
-/** Arguments read per invocation; the rest are ignored (a 1 MB argv costs the same as 1024 words). */
-export const MAX_ARGS = 1024;
+/**
+ * Arguments read per invocation: more than a one-megabyte log event can hold, so that no padding
+ * (`nc -v -v … -e /bin/sh`) pushes a telling option out of sight. Reading is linear.
+ */
+export const MAX_ARGS = 512 * 1024;
 
 export interface OptionSpec {
   /** Short option letters that take a value: the rest of the cluster (`-o/tmp/x`) or the next word. */

