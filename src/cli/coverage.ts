@@ -55,8 +55,10 @@ filter policy (unless its selection criteria exclude the group), delivers to the
 With delivery = "kinesis", log groups subscribe to the stream, not to the function: give the
 stream's ARN (Terraform output kinesis_stream_arn) as well as the function's, or neither and
 rely on the name match. Given the function's ARN alone, Kinesis-fed groups count as uncovered.
+
 For EKS groups it also checks that audit log streams (${EKS_AUDIT_STREAM_PREFIX}*) exist: without
-them kubectl exec is invisible to the detector.
+them kubectl exec is invisible to the detector, and a subscribed group shows "no-audit-logs"
+until the cluster's audit log type is enabled.
 
   --prefix P             also check log groups whose names start with P (repeatable)
   --detector-arn ARN     the detector's destination ARN (repeatable: the function and its stream)
@@ -66,12 +68,17 @@ them kubectl exec is invisible to the detector.
   -h, --help             this text
 
 Needs logs:DescribeLogGroups, DescribeSubscriptionFilters, DescribeLogStreams and
-DescribeAccountPolicies. Exit status: 0 every group covered; 1 a group is uncovered, or its coverage
-could not be determined (the account policy could not be read); 2 usage error.
+DescribeAccountPolicies. Exit status: 0 every group covered; 1 a group is uncovered, an EKS group
+has no audit logs, or a group's coverage could not be determined (the account policy could not be
+read); 2 usage error.
 `;
 
 export type GroupKind = "ecs" | "eks" | "custom";
-export type Covered = "yes" | "no" | "unknown";
+/**
+ * "no-audit-logs": an EKS control-plane group that reaches the detector but holds no audit
+ * streams, so the one event the detector reads there (pods/exec) never arrives.
+ */
+export type Covered = "yes" | "no" | "no-audit-logs" | "unknown";
 
 export interface FilterInfo {
   name: string;
@@ -108,7 +115,7 @@ export interface GroupCoverage {
 export interface CoverageReport {
   groups: GroupCoverage[];
   accountPolicy: AccountPolicyState | { status: "skipped" };
-  summary: { groups: number; covered: number; uncovered: number; unknown: number };
+  summary: { groups: number; covered: number; uncovered: number; noAuditLogs: number; unknown: number };
 }
 
 const LAMBDA_ARN = /^(arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^:]+)(?::[^:]+)?$/;
@@ -191,6 +198,16 @@ function patternNote(pattern: string, what: string): string[] {
     : [];
 }
 
+/** The note for an EKS group without audit streams, with the command that turns them on. */
+function auditNote(logGroup: string, subscribed: boolean): string {
+  const cluster = logGroup.split("/")[3] ?? "CLUSTER";
+  const logging = JSON.stringify({ clusterLogging: [{ types: ["audit"], enabled: true }] });
+  return (
+    `${subscribed ? "subscribed, but no" : "no"} ${EKS_AUDIT_STREAM_PREFIX}* streams, so kubectl exec is invisible: ` +
+    `enable the audit log type (aws eks update-cluster-config --name ${cluster} --logging '${logging}')`
+  );
+}
+
 /**
  * Pure coverage decision for one group from its filters, the account policy state and (EKS) the
  * presence of audit streams.
@@ -202,6 +219,23 @@ export function assessGroup(
   isDetector: (destinationArn: string) => boolean,
   auditStreams?: boolean,
 ): GroupCoverage {
+  const result = assessDelivery(group, filters, policy, isDetector);
+  if (group.kind !== "eks") return result;
+  result.auditStreams = auditStreams === true;
+  if (!auditStreams) {
+    // Subscribed yet blind: reported apart from "yes" so the exit status and the totals show it.
+    if (result.covered === "yes") result.covered = "no-audit-logs";
+    result.notes.unshift(auditNote(group.name, result.covered === "no-audit-logs"));
+  }
+  return result;
+}
+
+function assessDelivery(
+  group: { name: string; kind: GroupKind },
+  filters: FilterInfo[],
+  policy: AccountPolicyState | { status: "skipped" },
+  isDetector: (destinationArn: string) => boolean,
+): GroupCoverage {
   const result: GroupCoverage = {
     logGroup: group.name,
     kind: group.kind,
@@ -210,12 +244,6 @@ export function assessGroup(
     filters,
     notes: [],
   };
-  if (group.kind === "eks") {
-    result.auditStreams = auditStreams === true;
-    if (!auditStreams) {
-      result.notes.push(`no ${EKS_AUDIT_STREAM_PREFIX}* streams: enable the audit control-plane log type`);
-    }
-  }
   const direct = filters.find((f) => isDetector(f.destinationArn));
   if (direct) {
     result.covered = "yes";
@@ -364,6 +392,7 @@ export async function collectCoverage(
       groups: assessed.length,
       covered: count("yes"),
       uncovered: count("no"),
+      noAuditLogs: count("no-audit-logs"),
       unknown: count("unknown"),
     },
   };
@@ -413,7 +442,8 @@ export function formatCoverageTable(report: CoverageReport): string {
   const s = report.summary;
   return (
     `${table}\naccount-level subscription policy: ${describePolicy(report.accountPolicy)}\n` +
-    `${s.groups} group(s): ${s.covered} covered, ${s.uncovered} uncovered, ${s.unknown} unknown\n`
+    `${s.groups} group(s): ${s.covered} covered, ${s.uncovered} uncovered, ` +
+    `${s.noAuditLogs} without audit logs, ${s.unknown} unknown\n`
   );
 }
 
@@ -470,5 +500,6 @@ export async function runCoverage(
         "grant logs:DescribeAccountPolicies or pass --skip-account-policy if the account uses none\n",
     );
   }
-  return report.summary.uncovered + report.summary.unknown > 0 ? 1 : 0;
+  const { uncovered, noAuditLogs, unknown } = report.summary;
+  return uncovered + noAuditLogs + unknown > 0 ? 1 : 0;
 }

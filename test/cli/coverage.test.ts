@@ -196,15 +196,45 @@ describe("assessGroup", () => {
     expect(assessGroup(ecs, [], { status: "skipped" }, isDetector).covered).toBe("no");
   });
 
-  it("reports EKS audit streams", () => {
+  describe("EKS control-plane groups", () => {
     const eks = { name: "/aws/eks/prod/cluster", kind: "eks" as const };
+    const ENABLE_AUDIT =
+      "aws eks update-cluster-config --name prod --logging " +
+      '\'{"clusterLogging":[{"types":["audit"],"enabled":true}]}\'';
 
-    const without = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, false);
-    const withAudit = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, true);
+    it("is covered when subscribed and the audit streams exist", () => {
+      const result = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, true);
 
-    expect(without).toMatchObject({ covered: "yes", auditStreams: false });
-    expect(without.notes[0]).toContain("kube-apiserver-audit-");
-    expect(withAudit).toMatchObject({ auditStreams: true, notes: [] });
+      expect(result).toMatchObject({ covered: "yes", auditStreams: true, notes: [] });
+    });
+
+    it("subscribed without audit streams is blind to kubectl exec: its own status, with the fix", () => {
+      const result = assessGroup(eks, [filter(DETECTOR)], NO_POLICY, isDetector, false);
+
+      expect(result).toMatchObject({
+        covered: "no-audit-logs",
+        via: "subscription-filter",
+        auditStreams: false,
+      });
+      expect(result.notes).toEqual([
+        `subscribed, but no kube-apiserver-audit-* streams, so kubectl exec is invisible: enable the audit log type (${ENABLE_AUDIT})`,
+      ]);
+    });
+
+    it("covered by the account policy without audit streams is blind too", () => {
+      const result = assessGroup(eks, [], policyState(), isDetector, false);
+
+      expect(result).toMatchObject({ covered: "no-audit-logs", via: "account-policy" });
+    });
+
+    it("unsubscribed stays uncovered, and says audit logging is off as well", () => {
+      const result = assessGroup(eks, [], NO_POLICY, isDetector, false);
+
+      expect(result).toMatchObject({ covered: "no", via: null });
+      expect(result.notes).toEqual([
+        `no kube-apiserver-audit-* streams, so kubectl exec is invisible: enable the audit log type (${ENABLE_AUDIT})`,
+      ]);
+    });
   });
 });
 
@@ -214,20 +244,30 @@ describe("formatCoverageTable", () => {
     const groups = [
       assessGroup({ name: "/ecs/a", kind: "ecs" }, [filter(DETECTOR)], NO_POLICY, isDetector),
       assessGroup({ name: "/aws/eks/prod/cluster", kind: "eks" }, [], NO_POLICY, isDetector, true),
+      assessGroup(
+        { name: "/aws/eks/dev/cluster", kind: "eks" },
+        [filter(DETECTOR)],
+        NO_POLICY,
+        isDetector,
+        false,
+      ),
     ];
 
     const text = formatCoverageTable({
       groups,
       accountPolicy: NO_POLICY,
-      summary: { groups: 2, covered: 1, uncovered: 1, unknown: 0 },
+      summary: { groups: 3, covered: 1, uncovered: 1, noAuditLogs: 1, unknown: 0 },
     });
 
     const lines = text.split("\n");
     expect(lines[0]).toMatch(/^log group\s+kind\s+covered\s+via\s+audit\s+notes$/);
     expect(lines[2]).toMatch(/^\/ecs\/a\s+ecs\s+yes\s+subscription-filter\s+-$/);
     expect(lines[3]).toMatch(/^\/aws\/eks\/prod\/cluster\s+eks\s+no\s+-\s+yes$/);
+    expect(lines[4]).toMatch(
+      /^\/aws\/eks\/dev\/cluster\s+eks\s+no-audit-logs\s+subscription-filter\s+no\s+subscribed, but/,
+    );
     expect(text).toContain("account-level subscription policy: none");
-    expect(text).toContain("2 group(s): 1 covered, 1 uncovered, 0 unknown");
+    expect(text).toContain("3 group(s): 1 covered, 1 uncovered, 1 without audit logs, 0 unknown");
   });
 });
 

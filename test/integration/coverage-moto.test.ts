@@ -178,7 +178,7 @@ describe("coverage against moto_server", () => {
     expect(byName["firelens/web"]?.filters).toEqual([
       { name: "filter-0", destinationArn: shipperArn, filterPattern: "" },
     ]);
-    expect(r.summary).toEqual({ groups: 6, covered: 3, uncovered: 3, unknown: 0 });
+    expect(r.summary).toEqual({ groups: 6, covered: 3, uncovered: 3, noAuditLogs: 0, unknown: 0 });
     expect(r.accountPolicy).toEqual({ status: "skipped" });
   });
 
@@ -255,7 +255,23 @@ describe("coverage against moto_server", () => {
     expect(text).toMatch(/\/aws\/eks\/prod\/cluster\s+eks\s+yes\s+subscription-filter\s+yes/);
     expect(text).toMatch(/\/ecs\/payments\s+ecs\s+yes\s+subscription-filter\s+-/);
     expect(text).toContain("account-level subscription policy: unknown, could not be read");
-    expect(text).toContain("2 group(s): 2 covered, 0 uncovered, 0 unknown");
+    expect(text).toContain("2 group(s): 2 covered, 0 uncovered, 0 without audit logs, 0 unknown");
+  });
+
+  it("exits 1 for an EKS group that is subscribed but has no audit streams", async () => {
+    await group("/ecs/payments", ["ecs/api/1"], [detectorArn]);
+    await group("/aws/eks/prod/cluster", ["authenticator-9d2e", "kube-apiserver-5f1c"], [detectorArn]);
+
+    const { code, io } = await run(["--json", "--skip-account-policy"]);
+
+    expect(code).toBe(1);
+    const r = report(io);
+    expect(r.groups.find((g) => g.logGroup === "/aws/eks/prod/cluster")).toMatchObject({
+      covered: "no-audit-logs",
+      via: "subscription-filter",
+      auditStreams: false,
+    });
+    expect(r.summary).toEqual({ groups: 2, covered: 1, uncovered: 0, noAuditLogs: 1, unknown: 0 });
   });
 
   it("reports an account without container log groups", async () => {
