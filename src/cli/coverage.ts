@@ -37,7 +37,7 @@ export const EKS_AUDIT_STREAM_PREFIX = "kube-apiserver-audit-";
 /** Without --detector-arn, a destination whose name contains this is taken for the detector. */
 export const DEFAULT_DETECTOR_NAME = "netutil-detector";
 
-export const COVERAGE_HELP = `Usage: netutil-detector coverage [--prefix P]... [--detector-arn ARN]... [--json]
+export const COVERAGE_HELP = `Usage: node dist/cli.js coverage [--prefix P]... [--detector-arn ARN]... [--json]
 
 Lists the container log groups of the account and region, and whether each one sends its
 events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")}, EKS

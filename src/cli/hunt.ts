@@ -17,8 +17,11 @@ import { cliConfig } from "./invoke.js";
 import type { CliIO } from "./io.js";
 import { formatCount, formatDuration, formatTable, ProgressReporter, ratePerSecond } from "./progress.js";
 
-export const HUNT_HELP = `Usage: netutil-detector hunt (--log-group NAME... | --prefix P...) --since WHEN [options]
-       netutil-detector hunt --resume TOKEN [--publish] [--limit N] [--json-summary]
+/** How the CLI is run (there is no installed binary): hints print commands that paste as they are. */
+const COMMAND = "node dist/cli.js hunt";
+
+export const HUNT_HELP = `Usage: ${COMMAND} (--log-group NAME... | --prefix P...) --since WHEN [options]
+       ${COMMAND} --resume TOKEN [--publish] [--limit N] [--json-summary]
 
 Runs the detection rule over CloudWatch Logs history (FilterLogEvents), with the same pipeline
 the Lambda runs. Signals are printed as JSON lines on stdout; progress and a summary table go to
@@ -699,7 +702,7 @@ async function hunt(
     };
     const token = encodeResumeToken(state);
     stopped = { reason: describeStop(stop, retry), resumeToken: token };
-    io.stderr(`\nhunt stopped: ${stopped.reason}\nresume with: netutil-detector hunt --resume ${token}\n`);
+    io.stderr(`\nhunt stopped: ${stopped.reason}\nresume with: ${COMMAND} --resume ${token}\n`);
   }
 
   const summary: HuntSummary = {

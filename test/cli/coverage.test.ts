@@ -292,7 +292,7 @@ describe("runCoverage flags", () => {
     const helpIO = { ...io, stderr: (t: string) => err.push(t) };
 
     expect(await runCoverage(["--help"], helpIO)).toBe(0);
-    expect(err.join("")).toContain("Usage: netutil-detector coverage");
+    expect(err.join("")).toContain("Usage: node dist/cli.js coverage [--prefix P]");
   });
 
   it("says in --help that the Kinesis path needs the stream ARN", async () => {

@@ -165,7 +165,10 @@ describe("runHunt usage", () => {
     const io = quietIO();
 
     expect(await runHunt(["--help"], io)).toBe(0);
-    expect(io.err.join("")).toContain("Usage: netutil-detector hunt");
+    const help = io.err.join("");
+    expect(help).toContain("Usage: node dist/cli.js hunt (--log-group NAME... | --prefix P...)");
+    expect(help).toContain("\n       node dist/cli.js hunt --resume TOKEN");
+    expect(help).not.toContain("netutil-detector hunt");
   });
 
   it("starts counts at zero", () => {

@@ -232,7 +232,7 @@ describe("hunt against moto_server", () => {
   }
 
   function resumeToken(stderr: string): string {
-    const match = /resume with: netutil-detector hunt --resume ([A-Za-z0-9_-]+)/.exec(stderr);
+    const match = /resume with: node dist\/cli\.js hunt --resume ([A-Za-z0-9_-]+)/.exec(stderr);
     expect(match, stderr).not.toBeNull();
     return match?.[1] ?? "";
   }
@@ -449,7 +449,7 @@ describe("hunt against moto_server", () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/hunt stopped: signals could not be published \(PublishError: /);
-    expect(run.stderr).toMatch(/resume with: netutil-detector hunt --resume [A-Za-z0-9_-]+/);
+    expect(run.stderr).toMatch(/resume with: node dist\/cli\.js hunt --resume [A-Za-z0-9_-]+/);
     expect(run.signals).toEqual([]);
     expect(run.summary.totals.events).toBe(0);
   });
@@ -501,7 +501,7 @@ describe("hunt against moto_server", () => {
       });
 
       expect(code, stderr).toBe(130);
-      expect(stderr).toMatch(/resume with: netutil-detector hunt --resume [A-Za-z0-9_-]+/);
+      expect(stderr).toMatch(/resume with: node dist\/cli\.js hunt --resume [A-Za-z0-9_-]+/);
       expect(stdout.trim().split("\n").length).toBeGreaterThan(0);
     },
   );
