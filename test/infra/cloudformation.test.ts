@@ -14,7 +14,7 @@ async function cfnLint(file: string) {
   return await run("cfn-lint", ["--format", "parseable", "--", file], { timeoutMs: SLOW });
 }
 
-describe("SAM template", () => {
+describe("SAM template", { timeout: SLOW }, () => {
   beforeAll(async () => {
     await requireTool("cfn-lint", ["--version"], "pip install cfn-lint (it brings aws-sam-translator)");
   }, SLOW);
@@ -50,7 +50,7 @@ describe("SAM template", () => {
   );
 });
 
-describe("serverless.yml (Serverless Framework v3, offline)", () => {
+describe("serverless.yml (Serverless Framework v3, offline)", { timeout: SLOW }, () => {
   let work: string;
   let template: Template;
   let output: string;

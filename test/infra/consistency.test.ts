@@ -140,7 +140,7 @@ function sam(template: Node): Deployed {
   };
 }
 
-describe("Terraform, serverless.yml and SAM deploy the same function", () => {
+describe("Terraform, serverless.yml and SAM deploy the same function", { timeout: 60_000 }, () => {
   const deployed = {} as Record<Deployment, Deployed>;
 
   beforeAll(async () => {

@@ -49,7 +49,8 @@ interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-describe("Terraform module via examples/complete", () => {
+// Every step shells out to terraform, which takes far longer on a loaded 2-core CI machine.
+describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
   let work: string;
   let exampleDir: string;
   let moto: Moto;
