@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import {
   type AccountPolicy,
-  CloudWatchLogsClient,
+  type CloudWatchLogsClient,
   DescribeAccountPoliciesCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { UsageError } from "../errors.js";
 import type { CliIO } from "./io.js";
+import { createLogsClient } from "./logs-client.js";
 import { formatTable } from "./progress.js";
 
 /** Container log group prefixes checked by default (ECS task definitions' awslogs groups). */
@@ -70,7 +71,7 @@ until the cluster's audit log type is enabled.
 Needs logs:DescribeLogGroups, DescribeSubscriptionFilters, DescribeLogStreams and
 DescribeAccountPolicies. Exit status: 0 every group covered; 1 a group is uncovered, an EKS group
 has no audit logs, or a group's coverage could not be determined (the account policy could not be
-read); 2 usage error.
+read); 2 usage error; 130 interrupted (Ctrl-C).
 `;
 
 export type GroupKind = "ecs" | "eks" | "custom";
@@ -292,12 +293,17 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return results;
 }
 
-async function listGroups(logs: CloudWatchLogsClient, prefix: string): Promise<string[]> {
+async function listGroups(
+  logs: CloudWatchLogsClient,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<string[]> {
   const names: string[] = [];
   let nextToken: string | undefined;
   do {
     const page = await logs.send(
       new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken, limit: 50 }),
+      { abortSignal: signal },
     );
     for (const group of page.logGroups ?? []) if (group.logGroupName) names.push(group.logGroupName);
     nextToken = page.nextToken;
@@ -305,11 +311,17 @@ async function listGroups(logs: CloudWatchLogsClient, prefix: string): Promise<s
   return names;
 }
 
-async function listFilters(logs: CloudWatchLogsClient, logGroupName: string): Promise<FilterInfo[]> {
+async function listFilters(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  signal: AbortSignal,
+): Promise<FilterInfo[]> {
   const filters: FilterInfo[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName, nextToken }));
+    const page = await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName, nextToken }), {
+      abortSignal: signal,
+    });
     for (const f of page.subscriptionFilters ?? []) {
       filters.push({
         name: f.filterName ?? "(unnamed)",
@@ -322,9 +334,14 @@ async function listFilters(logs: CloudWatchLogsClient, logGroupName: string): Pr
   return filters;
 }
 
-async function hasAuditStreams(logs: CloudWatchLogsClient, logGroupName: string): Promise<boolean> {
+async function hasAuditStreams(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   const page = await logs.send(
     new DescribeLogStreamsCommand({ logGroupName, logStreamNamePrefix: EKS_AUDIT_STREAM_PREFIX, limit: 1 }),
+    { abortSignal: signal },
   );
   return (page.logStreams?.length ?? 0) > 0;
 }
@@ -336,19 +353,24 @@ function errorText(error: unknown): string {
   return `${e.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${first}`;
 }
 
-async function readAccountPolicy(logs: CloudWatchLogsClient): Promise<AccountPolicyState> {
+async function readAccountPolicy(
+  logs: CloudWatchLogsClient,
+  signal: AbortSignal,
+): Promise<AccountPolicyState> {
   try {
     const policies: PolicyInfo[] = [];
     let nextToken: string | undefined;
     do {
       const page = await logs.send(
         new DescribeAccountPoliciesCommand({ policyType: "SUBSCRIPTION_FILTER_POLICY", nextToken }),
+        { abortSignal: signal },
       );
       for (const p of page.accountPolicies ?? []) policies.push(toPolicyInfo(p));
       nextToken = page.nextToken;
     } while (nextToken);
     return { status: "read", policies };
   } catch (error) {
+    if (signal.aborted) throw error;
     // Missing permission, or an endpoint that does not implement the API (moto answers with an HTML page).
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if ((error as Error).name === "SyntaxError") {
@@ -362,14 +384,20 @@ async function readAccountPolicy(logs: CloudWatchLogsClient): Promise<AccountPol
   }
 }
 
-/** Collects the report from CloudWatch Logs. */
+/** Collects the report from CloudWatch Logs; rejects (AbortError) as soon as `signal` aborts. */
 export async function collectCoverage(
   logs: CloudWatchLogsClient,
-  options: { prefixes: readonly string[]; isDetector: (arn: string) => boolean; skipAccountPolicy: boolean },
+  options: {
+    prefixes: readonly string[];
+    isDetector: (arn: string) => boolean;
+    skipAccountPolicy: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<CoverageReport> {
+  const signal = options.signal ?? new AbortController().signal;
   const names = new Set<string>();
   for (const prefix of [...DEFAULT_PREFIXES, EKS_PREFIX, ...options.prefixes]) {
-    for (const name of await listGroups(logs, prefix)) names.add(name);
+    for (const name of await listGroups(logs, prefix, signal)) names.add(name);
   }
   const groups = [...names]
     .sort()
@@ -377,11 +405,11 @@ export async function collectCoverage(
     .filter((g): g is { name: string; kind: GroupKind } => g.kind !== null);
   const policy: CoverageReport["accountPolicy"] = options.skipAccountPolicy
     ? { status: "skipped" }
-    : await readAccountPolicy(logs);
+    : await readAccountPolicy(logs, signal);
   // DescribeSubscriptionFilters allows 5 requests per second per account: stay below.
   const assessed = await mapLimit(groups, 4, async (group) => {
-    const filters = await listFilters(logs, group.name);
-    const audit = group.kind === "eks" ? await hasAuditStreams(logs, group.name) : undefined;
+    const filters = await listFilters(logs, group.name, signal);
+    const audit = group.kind === "eks" ? await hasAuditStreams(logs, group.name, signal) : undefined;
     return assessGroup(group, filters, policy, options.isDetector, audit);
   });
   const count = (c: Covered) => assessed.filter((g) => g.covered === c).length;
@@ -447,11 +475,14 @@ export function formatCoverageTable(report: CoverageReport): string {
   );
 }
 
-/** `coverage`: exit status per {@link COVERAGE_HELP}. */
+/**
+ * `coverage`: exit status per {@link COVERAGE_HELP}. `deps` lets tests inject a client and an
+ * interrupt signal (the command listens for SIGINT when absent).
+ */
 export async function runCoverage(
   argv: string[],
   io: CliIO,
-  deps: { logs?: CloudWatchLogsClient } = {},
+  deps: { logs?: CloudWatchLogsClient; interrupt?: AbortSignal } = {},
 ): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -480,17 +511,30 @@ export async function runCoverage(
     }
   }
   const region = io.env.AWS_REGION?.trim();
-  const logs = deps.logs ?? new CloudWatchLogsClient({ maxAttempts: 6, ...(region ? { region } : {}) });
+  const logs = deps.logs ?? createLogsClient(region ? { region } : {});
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (deps.interrupt?.aborted) controller.abort();
+  if (deps.interrupt) deps.interrupt.addEventListener("abort", abort, { once: true });
+  else process.once("SIGINT", abort);
   let report: CoverageReport;
   try {
     report = await collectCoverage(logs, {
       prefixes,
       isDetector: detectorMatcher(detectorArns),
       skipAccountPolicy: values["skip-account-policy"],
+      signal: controller.signal,
     });
   } catch (error) {
+    if (controller.signal.aborted) {
+      io.stderr("coverage interrupted\n");
+      return 130;
+    }
     io.stderr(`error: cannot read log groups: ${errorText(error)}\n`);
     return 1;
+  } finally {
+    if (deps.interrupt) deps.interrupt.removeEventListener("abort", abort);
+    else process.removeListener("SIGINT", abort);
   }
   if (values.json) io.stdout(JSON.stringify(report));
   else for (const line of formatCoverageTable(report).trimEnd().split("\n")) io.stdout(line);

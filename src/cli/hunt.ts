@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import {
-  CloudWatchLogsClient,
+  type CloudWatchLogsClient,
   DescribeLogGroupsCommand,
   type FilteredLogEvent,
   FilterLogEventsCommand,
@@ -15,6 +15,7 @@ import { addStats, emptyStats, processBatch } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
 import { cliConfig } from "./invoke.js";
 import type { CliIO } from "./io.js";
+import { createLogsClient } from "./logs-client.js";
 import { formatCount, formatDuration, formatTable, ProgressReporter, ratePerSecond } from "./progress.js";
 
 /** How the CLI is run (there is no installed binary): hints print commands that paste as they are. */
@@ -551,9 +552,7 @@ async function hunt(
   signal: AbortSignal,
 ): Promise<number> {
   const startedAt = io.now();
-  const logs =
-    deps.logs ??
-    new CloudWatchLogsClient({ maxAttempts: 3, ...(config.region ? { region: config.region } : {}) });
+  const logs = deps.logs ?? createLogsClient(config.region ? { region: config.region } : {});
   const retry = deps.retry ?? DEFAULT_RETRY;
   const sleep = deps.sleep ?? defaultSleep;
   const publisher = flags.publish ? await makePublisher(config, deps) : null;

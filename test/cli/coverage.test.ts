@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it, vi } from "vitest";
 import {
   type AccountPolicyState,
   assessGroup,
@@ -12,6 +14,7 @@ import {
   toPolicyInfo,
 } from "../../src/cli/coverage.js";
 import type { CliIO } from "../../src/cli/io.js";
+import { createLogsClient } from "../../src/cli/logs-client.js";
 
 const DETECTOR = "arn:aws:lambda:eu-west-1:111122223333:function:prod-netutil-detector";
 const OTHER = "arn:aws:lambda:eu-west-1:111122223333:function:log-shipper";
@@ -303,5 +306,35 @@ describe("runCoverage flags", () => {
     const help = err.join("").replace(/\s+/g, " ");
     expect(help).toContain("--detector-arn ARN the detector's destination ARN (repeatable");
     expect(help).toMatch(/delivery = "kinesis".*the stream's ARN/);
+  });
+});
+
+describe("runCoverage interrupted", () => {
+  it("stops at once on Ctrl-C while CloudWatch Logs does not answer, with status 130", async () => {
+    const server = createServer(() => {
+      // Never answers: a stuck endpoint.
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    vi.stubEnv("AWS_ENDPOINT_URL", `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "testing");
+    const logs = createLogsClient({ region: "us-east-1", requestTimeoutMs: 2_000 });
+    const interrupt = new AbortController();
+    const err: string[] = [];
+    const io: CliIO = { stdout() {}, stderr: (t) => err.push(t), env: {}, stderrIsTTY: false, now: Date.now };
+    setTimeout(() => interrupt.abort(), 100);
+    const started = Date.now();
+
+    try {
+      const code = await runCoverage(["--skip-account-policy"], io, { logs, interrupt: interrupt.signal });
+
+      expect(code).toBe(130);
+      expect(err.join("")).toBe("coverage interrupted\n");
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      vi.unstubAllEnvs();
+    }
   });
 });
