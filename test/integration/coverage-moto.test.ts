@@ -214,6 +214,29 @@ describe("coverage against moto_server", () => {
     expect(r.groups.filter((g) => g.covered === "yes").map((g) => g.logGroup)).toEqual(["firelens/web"]);
   });
 
+  it("runs the README example: Fluent Bit log groups checked, Container Insights metrics groups left out", async () => {
+    await group("/aws/containerinsights/prod/application", ["fluent-bit-1"], [detectorArn]);
+    await group("/aws/containerinsights/prod/dataplane", ["kubelet-1"], [detectorArn]);
+    await group("/aws/containerinsights/prod/performance", ["ip-10-0-1-5"]);
+    await group("/aws/containerinsights/prod/prometheus", ["kubernetes-service-endpoints"]);
+    await group("/aws/ecs/containerinsights/prod/performance", ["AgentTelemetry-0d7650e6"]);
+
+    const { code, io } = await run([
+      "--json",
+      "--skip-account-policy",
+      "--prefix",
+      "/aws/containerinsights/",
+      "--detector-arn",
+      detectorArn,
+    ]);
+
+    expect(code).toBe(0);
+    expect(report(io).groups.map((g) => [g.logGroup, g.kind, g.covered])).toEqual([
+      ["/aws/containerinsights/prod/application", "custom", "yes"],
+      ["/aws/containerinsights/prod/dataplane", "custom", "yes"],
+    ]);
+  });
+
   it("with delivery through Kinesis, counts the groups writing to the stream given with --detector-arn", async () => {
     const { streamArn, roleArn } = await createStream("sec-logs");
     await logs.send(new CreateLogGroupCommand({ logGroupName: "/ecs/payments" }));
