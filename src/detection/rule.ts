@@ -428,7 +428,7 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
       add("critical", `${name} relays an interactive shell (${quote(shell)} | ${name})`);
   }
 
-  const outputs = downloadOutputs(name, parsed, candidate, segment);
+  const outputs = downloadOutputs(name, parsed, segment);
   const executed = executedPaths([...(candidate.segments ?? []), ...context.segments], segment);
   for (const output of outputs) {
     if (output.directory) continue;
@@ -829,12 +829,7 @@ interface Output {
 const NOT_FILES = new Set(["-", "/dev/null", "/dev/stdout", "/dev/stderr"]);
 
 /** Where the invocation writes what it downloads. */
-function downloadOutputs(
-  name: string,
-  parsed: ParsedArgs,
-  candidate: Candidate,
-  segment: CommandSegment | undefined,
-): Output[] {
+function downloadOutputs(name: string, parsed: ParsedArgs, segment: CommandSegment | undefined): Output[] {
   const out: Output[] = [];
   const file = (path: string | undefined, why: string) => {
     if (path !== undefined && path !== "" && !NOT_FILES.has(path)) out.push({ path, directory: false, why });
