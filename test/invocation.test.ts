@@ -108,7 +108,7 @@ describe("handleEvent telemetry", () => {
 describe("handleEvent with malformed Kinesis events", () => {
   it("rejects a record without a sequence number as a whole-event decode error", async () => {
     const event = sampleEvent("kinesis-two-records.json") as { Records: Record<string, unknown>[] };
-    delete (event.Records[1]?.kinesis as Record<string, unknown>).sequenceNumber;
+    delete (event.Records[1]!.kinesis as Record<string, unknown>).sequenceNumber;
     await expect(
       handleEvent(event, { config, sink: ok, telemetry: recorder().telemetry }),
     ).rejects.toMatchObject({

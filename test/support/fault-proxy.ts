@@ -130,7 +130,11 @@ function measure(body: string): PublishBatchRecord {
     for (const [field, value] of fields) {
       if (field === "Message" || field === "Subject") bytes += Buffer.byteLength(value, "utf8");
     }
-    messages.push({ subject: get("Subject"), message: get("Message") ?? "", structure: get("MessageStructure") });
+    messages.push({
+      subject: get("Subject"),
+      message: get("Message") ?? "",
+      structure: get("MessageStructure"),
+    });
   }
   return { entries: entries.length, bytes, messages };
 }
