@@ -49,7 +49,7 @@ function cutWithMarker(text: string, keep: number): string {
 
 /** Key names whose values are secrets (env assignments, query strings, JSON keys, long options). */
 const SECRET_NAME =
-  /(?<![a-z])pass(?![a-z])|passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|session[_-]?(?:id|key)|sessid|auth[_-]?(?:key|code)|bearer/i;
+  /(?<![a-z])pass(?![a-z])|passw(?:or)?d|passphrase|pwd|secret|token(?!iz)|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|(?<![a-z])sig(?![a-z])|session[_-]?(?:id|key)|sessid|auth[_-]?(?:key|code)|proxy-?auth|bearer/i;
 /** Option names that look secret but carry a reference to one (a file, a variable), not the secret. */
 const SECRET_REFERENCE = /(?:file|path|dir|env|stdin|cmd|command|helper|type|endpoint|url)$/i;
 
@@ -102,10 +102,16 @@ const RULES: readonly Rule[] = [
   {
     // Authorization / Cookie headers: the scheme stays, everything up to the closing quote goes.
     pattern: new RegExp(
-      `\\b((?:proxy-)?authorization|set-cookie|cookie)([ \\t]*["']?[ \\t]*[:=][ \\t]*["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s'"\`][^'"\`]*)`,
+      `(?:(?<![A-Za-z0-9_-])|(?<=-H))((?:proxy-)?authorization|set-cookie|cookie)([ \\t]*["']?[ \\t]*[:=][ \\t]*["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s'"\`][^'"\`]*)`,
       "gi",
     ),
     replace: (_m, name, sep, scheme) => `${name}${sep}${scheme ? `${scheme} ` : ""}${REDACTED}`,
+  },
+  {
+    // --cookie 'name=value; …' (cookie data, not a cookie jar file), whatever the tool.
+    pattern: /(?<![^\s'"])(--cookie)(=|[ \t]+)("[^"]*"?|'[^']*'?|[^\s'"]+)/g,
+    replace: (match, option, sep, value) =>
+      value.includes("=") ? `${option}${sep}${maskValue(value)}` : match,
   },
   {
     pattern: /\b(bearer)[ \t]+[A-Za-z0-9._~+/-]{4,}=*/gi,
@@ -113,7 +119,8 @@ const RULES: readonly Rule[] = [
   },
   {
     // scheme://user:password@host — the user stays, the password goes.
-    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:'"]{0,256}):([^\s/?#@'"]{1,4096})@/gi,
+    // The last @ ends the user part (`pa@ss` unencoded belongs to the password).
+    pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:'"]{0,256}):([^\s/?#'"]+)@/gi,
     // `https://TOKEN:x-oauth-basic@github.com` puts the secret in the user part.
     replace: (_m, scheme, user, password) =>
       password === "x-oauth-basic" ? `${scheme}${REDACTED}:${password}@` : `${scheme}${user}:${REDACTED}@`,
@@ -140,7 +147,7 @@ const RULES: readonly Rule[] = [
   },
   {
     // JSON Web Tokens (header.payload.signature), often passed without any "bearer".
-    pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+    pattern: /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
     replace: () => REDACTED,
   },
 ];
@@ -158,13 +165,13 @@ const NAMED_VALUE_RULES: readonly NamedValueRule[] = [
   {
     // --password value, --token "value" (space separated, in free text such as a `sh -c` payload).
     name: /(?<![^\s'"])(--?[A-Za-z][A-Za-z0-9_-]{0,63})[ \t]+/g,
-    value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s'"-][^\s'"]*/y,
+    value: /"[^"]*"?|'[^']*'?|[^\s'"-][^\s'"]*/y,
   },
   {
     // key=value, "key":"value", key: value, ?token=… — a bare `name:tag` (an image reference) is no
     // assignment, so a colon needs a quoted key or a space after it.
     name: /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{1,128})(?:["']?[ \t]*=[ \t]*|["'][ \t]*:[ \t]*|[ \t]*:[ \t]+)/g,
-    value: /"[^"]{0,4096}"?|'[^']{0,4096}'?|[^\s"'&;,]+/y,
+    value: /"[^"]*"?|'[^']*'?|[^\s"'&;,]+/y,
   },
 ];
 
@@ -198,36 +205,199 @@ function isSocatAddress(tool: string, option: string, value: string): boolean {
   return colon > 0 && SOCAT_ADDRESS_TYPE.test(value.slice(0, colon));
 }
 
-// Where one shell command ends and the next starts (pipes, lists, subshells, substitutions).
-const COMMAND_BREAK = /[|;&(){}`]|[^\s|;&(){}`]+/g;
+/** Masks everything after the first `separator`, keeping a closing quote. */
+function maskAfter(value: string, separator: string): string {
+  const at = value.indexOf(separator);
+  if (at < 0) return value;
+  const quote = value[0];
+  const closed = (quote === '"' || quote === "'") && value.length > 1 && value.endsWith(quote);
+  return `${value.slice(0, at + 1)}${REDACTED}${closed ? quote : ""}`;
+}
+
+/** How the value of a tool's secret option is masked; returns `value` when it holds no secret. */
+type Masker = (value: string) => string;
+const maskWhole: Masker = maskValue;
+const maskAfterPercent: Masker = (value) => maskAfter(value, "%");
+const maskAfterColon: Masker = (value) => maskAfter(value, ":");
+/** openssl `-passin pass:secret`; `file:`, `env:`, `fd:` and `stdin` only say where the secret is. */
+const maskPassPrefix: Masker = (value) => (/^["']?pass:/i.test(value) ? maskAfter(value, ":") : value);
+/** curl `-b name=value; …` is cookie data; `-b file` is a cookie jar. */
+const maskCookieData: Masker = (value) => (value.includes("=") ? maskValue(value) : value);
+
+const MYSQL_TOOLS = [
+  "mysql",
+  "mysqldump",
+  "mysqladmin",
+  "mysqlimport",
+  "mysqlshow",
+  "mysqlcheck",
+  "mysqlpump",
+  "mysqlslap",
+  "mysqlbinlog",
+  "mariadb",
+  "mariadb-dump",
+  "mariadb-admin",
+  "mariadb-import",
+  "mariadb-show",
+  "mariadb-check",
+  "mariadb-slap",
+  "mariadb-binlog",
+];
+const MONGO_TOOLS = [
+  "mongo",
+  "mongosh",
+  "mongodump",
+  "mongorestore",
+  "mongoexport",
+  "mongoimport",
+  "mongostat",
+];
+const NCFTP_TOOLS = ["ncftp", "ncftpget", "ncftpput", "ncftpls", "ncftpbatch"];
+const LOGIN_TOOLS = ["hydra", "medusa", "nxc", "netexec", "crackmapexec", "cme", "smbmap", "evil-winrm"];
+const LDAP_TOOLS = [
+  "ldapsearch",
+  "ldapadd",
+  "ldapmodify",
+  "ldapdelete",
+  "ldapwhoami",
+  "ldappasswd",
+  "ldapcompare",
+];
+const SAMBA_TOOLS = ["smbclient", "rpcclient", "smbcacls", "smbget", "smbtree"];
+const REDIS_TOOLS = ["redis-cli", "valkey-cli", "keydb-cli"];
 
 /**
- * The programs named so far in the current shell command of a free text (`sh -c` payload), read
- * left to right: every word's basename, lower-cased, since the last `|`, `;`, `&`, `(`, `{` or
- * backtick. Words that are not programs (options, operands) only make a tool look present where it
- * is not, which can only over-mask. Each call continues where the previous one stopped: linear.
+ * Options whose value is a secret only for some programs: `-p` is a password for sshpass, hydra or
+ * mongosh but a port for nc, ssh and smbclient; mysql reads it only glued (`-psecret`; `-p db`
+ * prompts and names a database). `next` masks the following word (or `--long=value`), `glued` the
+ * rest of a one-letter option's word.
  */
-class CommandTools {
-  private at = 0;
-  private readonly names = new Set<string>();
-  constructor(private readonly text: string) {}
+const TOOL_OPTIONS: readonly {
+  tools: readonly string[];
+  options: string[];
+  next?: Masker;
+  glued?: Masker;
+}[] = [
+  { tools: ["sshpass", ...LOGIN_TOOLS, ...MONGO_TOOLS, ...NCFTP_TOOLS], options: ["-p"], next: maskWhole },
+  { tools: ["sshpass", ...MYSQL_TOOLS, "7z", "7za", "7zr"], options: ["-p"], glued: maskWhole },
+  { tools: REDIS_TOOLS, options: ["-a"], next: maskWhole, glued: maskWhole },
+  { tools: LDAP_TOOLS, options: ["-w"], next: maskWhole, glued: maskWhole },
+  { tools: ["sqlcmd", "bcp"], options: ["-P"], next: maskWhole, glued: maskWhole },
+  { tools: ["zip", "unzip"], options: ["-P"], next: maskWhole },
+  { tools: SAMBA_TOOLS, options: ["-U", "--user"], next: maskAfterPercent, glued: maskAfterPercent },
+  { tools: ["openssl"], options: ["-passin", "-passout"], next: maskPassPrefix },
+  { tools: ["openssl"], options: ["-k", "-K"], next: maskWhole },
+  { tools: ["curl"], options: ["-b"], next: maskCookieData },
+  { tools: ["curl"], options: ["-E", "--cert", "--proxy-cert"], next: maskAfterColon },
+];
 
-  /** The tools of the command that the text at `offset` belongs to (offsets must not decrease). */
-  before(offset: number): ReadonlySet<string> {
-    COMMAND_BREAK.lastIndex = this.at;
-    for (let m = COMMAND_BREAK.exec(this.text); m && m.index < offset; m = COMMAND_BREAK.exec(this.text)) {
-      const word = m[0];
-      if (word.length === 1 && "|;&(){}`".includes(word)) this.names.clear();
-      else this.names.add(toolName(word.replace(/^["']+|["']+$/g, "")));
-      this.at = m.index + word.length;
+/** tool → option → maskers. */
+const TOOL_OPTION_INDEX = new Map<string, Map<string, { next?: Masker; glued?: Masker }>>();
+for (const { tools, options, next, glued } of TOOL_OPTIONS) {
+  for (const tool of tools) {
+    const byOption = TOOL_OPTION_INDEX.get(tool) ?? new Map<string, { next?: Masker; glued?: Masker }>();
+    for (const option of options) {
+      const maskers = byOption.get(option) ?? {};
+      if (next) maskers.next = next;
+      if (glued) maskers.glued = glued;
+      byOption.set(option, maskers);
     }
-    return this.names;
+    TOOL_OPTION_INDEX.set(tool, byOption);
   }
 }
+
+/**
+ * Programs whose name, met as a word, starts a new program's options: the tools above, socat, and
+ * what commonly runs or is run by them (`sshpass -p x ssh -p 2222` — the second `-p` is ssh's).
+ */
+const KNOWN_PROGRAMS = new Set([
+  ...TOOL_OPTION_INDEX.keys(),
+  "socat",
+  "ssh",
+  "scp",
+  "sftp",
+  "rsync",
+  "nc",
+  "ncat",
+  "netcat",
+  "curl",
+  "wget",
+  "telnet",
+  "ftp",
+  "lftp",
+  "nmap",
+  "git",
+  "docker",
+  "kubectl",
+  "aws",
+  "psql",
+  "python",
+  "python3",
+  "perl",
+  "ruby",
+  "php",
+  "node",
+  "sh",
+  "bash",
+  "dash",
+  "ash",
+  "zsh",
+  "busybox",
+  "sudo",
+  "doas",
+  "su",
+  "env",
+  "timeout",
+  "nohup",
+  "nice",
+  "exec",
+  "xargs",
+  "setsid",
+  "stdbuf",
+]);
 
 /** A program's basename, lower-cased. */
 function toolName(program: string): string {
   return (program.split("/").pop() ?? "").toLowerCase();
+}
+
+/** The program a word names, if it is a known one (`/usr/bin/socat`, `"mysql`); "" otherwise. */
+function knownProgram(word: string): string {
+  const bare = word.replace(/^["']+|["']+$/g, "");
+  if (!/^[\w./+-]+$/.test(bare)) return "";
+  const name = toolName(bare);
+  return KNOWN_PROGRAMS.has(name) ? name : "";
+}
+
+// Shell words and the characters that end one command (pipes, lists, subshells, substitutions).
+const COMMAND_WORD = /[|;&(){}`]|[^\s|;&(){}`]+/g;
+
+/**
+ * Which program the options at a place in a free text (a `sh -c` payload) belong to: the last known
+ * program named since the last `|`, `;`, `&`, `(`, `{` or backtick. Reads left to right, each call
+ * continuing where the previous one stopped, so a whole text costs one pass.
+ */
+class CommandContext {
+  private at = 0;
+  private program = "";
+  constructor(private readonly text: string) {}
+
+  /** The program at `offset` ("" when none is known); offsets must not decrease. */
+  programAt(offset: number): string {
+    COMMAND_WORD.lastIndex = this.at;
+    for (let m = COMMAND_WORD.exec(this.text); m && m.index < offset; m = COMMAND_WORD.exec(this.text)) {
+      const word = m[0];
+      if (word.length === 1 && "|;&(){}`".includes(word)) this.program = "";
+      else this.program = knownProgram(word) || this.program;
+      this.at = m.index + word.length;
+    }
+    return this.program;
+  }
+}
+
+/** The masker for `option` of `tool` in the given form, if that option holds a secret for it. */
+function toolOption(tool: string, option: string, form: "next" | "glued"): Masker | undefined {
+  return TOOL_OPTION_INDEX.get(tool)?.get(option)?.[form];
 }
 
 // -u user:pass, --user=user:pass, -uuser:pass, --proxy-user user:pass (curl, wget and friends).
@@ -240,20 +410,97 @@ const USER_PASSWORD =
  * socat address, in a command that runs socat.
  */
 function maskUserPasswords(text: string): string {
-  const tools = new CommandTools(text);
+  const context = new CommandContext(text);
   let out = "";
   let from = 0;
   USER_PASSWORD.lastIndex = 0;
   for (let m = USER_PASSWORD.exec(text); m; m = USER_PASSWORD.exec(text)) {
     const [match, option = "", sep = "", quote = "", user = "", password = ""] = m;
-    const socat = tools.before(m.index).has("socat") ? "socat" : "";
-    if (/^[ \t]+$/.test(sep) && isSocatAddress(socat, option, `${user}:${password}`)) continue;
+    const program = context.programAt(m.index);
+    if (/^[ \t]+$/.test(sep) && isSocatAddress(program, option, `${user}:${password}`)) continue;
     let masked: string;
     if (password !== "") masked = `${option}${sep}${quote}${user}:${REDACTED}`;
     else if (user.length >= 8 && user !== REDACTED) masked = `${option}${sep}${quote}${REDACTED}:`;
     else continue;
     out += text.slice(from, m.index) + masked;
     from = m.index + match.length;
+  }
+  return out + text.slice(from);
+}
+
+const OPTION_WORD = /(?<![^\s'"])--?[A-Za-z][^\s'"=]*/g;
+const OPTION_VALUE = /"[^"]*"?|'[^']*'?|[^\s'"]+/y;
+
+/** Tool-specific secret options in free text (`mysql -psecret`, `sshpass -p secret`, `redis-cli -a x`). */
+function maskToolOptions(text: string): string {
+  const context = new CommandContext(text);
+  let out = "";
+  let from = 0;
+  OPTION_WORD.lastIndex = 0;
+  for (let m = OPTION_WORD.exec(text); m; m = OPTION_WORD.exec(text)) {
+    const word = m[0];
+    const options = TOOL_OPTION_INDEX.get(context.programAt(m.index));
+    if (!options) continue;
+    const end = m.index + word.length;
+    const after = text[end] ?? "";
+    let masker: Masker | undefined;
+    let start = end;
+    if (options.has(word) && (after === " " || after === "\t")) {
+      masker = options.get(word)?.next;
+      while (text[start] === " " || text[start] === "\t") start++;
+    } else if (options.has(word) && after === "=" && word.startsWith("--")) {
+      masker = options.get(word)?.next;
+      start = end + 1;
+    } else if (options.has(word) && (after === '"' || after === "'")) {
+      masker = options.get(word)?.glued;
+    } else if (!word.startsWith("--") && word.length > 2) {
+      masker = options.get(word.slice(0, 2))?.glued;
+      start = m.index + 2;
+    }
+    if (!masker) continue;
+    OPTION_VALUE.lastIndex = start;
+    const value = OPTION_VALUE.exec(text)?.[0];
+    if (value === undefined) continue;
+    const masked = masker(value);
+    if (masked === value) continue;
+    out += text.slice(from, start) + masked;
+    from = start + value.length;
+    OPTION_WORD.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+/** Header names whose values are secrets (curl -H, wget --header). */
+const SECRET_HEADER = /auth|cookie|token|api[_-]?key|secret|passw|session|signature|credential/i;
+const HEADER_OPTION =
+  /(?<![^\s'"])(?:-H|--header|--proxy-header)(?:=|[ \t]*)(["']?)([A-Za-z0-9_-]{1,128})[ \t]*:[ \t]*/g;
+const UNQUOTED_END = /[\s'"]/g;
+
+/**
+ * `-H 'X-Api-Key:secret'`, `-HX-Auth-Token:secret`, `--header=…` in free text, with or without a
+ * space after the colon (a bare `name:tag` elsewhere is an image reference, so only after a header
+ * option). Authorization and Cookie are left to the rule that keeps their scheme.
+ */
+function maskHeaderOptions(text: string): string {
+  let out = "";
+  let from = 0;
+  HEADER_OPTION.lastIndex = 0;
+  for (let m = HEADER_OPTION.exec(text); m; m = HEADER_OPTION.exec(text)) {
+    const [match, quote = "", name = ""] = m;
+    if (!SECRET_HEADER.test(name) || /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i.test(name)) continue;
+    const start = m.index + match.length;
+    let end: number;
+    if (quote !== "") {
+      const closing = text.indexOf(quote, start);
+      end = closing < 0 ? text.length : closing;
+    } else {
+      UNQUOTED_END.lastIndex = start;
+      end = UNQUOTED_END.exec(text)?.index ?? text.length;
+    }
+    if (end === start) continue;
+    out += text.slice(from, start) + REDACTED;
+    from = end;
+    HEADER_OPTION.lastIndex = end;
   }
   return out + text.slice(from);
 }
@@ -271,11 +518,26 @@ const MIGHT_HOLD_SECRET =
 export function redactText(text: string): string {
   const clean = sanitizeText(text);
   if (!MIGHT_HOLD_SECRET.test(clean)) return clean;
-  let out = maskUserPasswords(maskPrivateKeys(clean));
+  // A masked value can take with it what set a later option's context (`mysql --password='a|b' -px`
+  // loses the `|`), so mask again until nothing changes: the result is then idempotent.
+  let out = clean;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const next = maskOnce(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+const MAX_PASSES = 4;
+
+function maskOnce(text: string): string {
+  let out = maskUserPasswords(maskPrivateKeys(text));
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
   }
+  out = maskHeaderOptions(maskToolOptions(out));
   for (const rule of NAMED_VALUE_RULES) out = maskNamedValues(out, rule);
   return out;
 }
@@ -284,21 +546,14 @@ export function redactText(text: string): string {
 const USER_PASSWORD_OPTIONS = new Set(["-u", "--user", "-U", "--proxy-user", "--http-user", "--ftp-user"]);
 /** Options whose next argument is an HTTP header. */
 const HEADER_OPTIONS = new Set(["-H", "--header", "--proxy-header"]);
-/** curl options whose next argument is `certificate[:password]`. */
-const CERT_OPTIONS = new Set(["-E", "--cert", "--proxy-cert"]);
-/** curl options whose next argument is a cookie string (name=value; …) or a cookie file. */
-const COOKIE_OPTIONS = new Set(["-b", "--cookie"]);
-/** Tools whose `-p` takes a password (for nc, socat, ssh-likes it is a port, so never generic). */
-const PASSWORD_P_TOOLS = new Set(["ncftp", "ncftpget", "ncftpput", "ncftpls", "ncftpbatch", "smbclient"]);
-const SECRET_HEADER = /auth|cookie|token|api[_-]?key|secret|passw|session|signature|credential/i;
 
-function maskAfter(value: string, separator: string): string {
-  const at = value.indexOf(separator);
-  return at < 0 ? value : `${value.slice(0, at + 1)}${REDACTED}`;
-}
-
-/** The masked form of `value` given the option before it, or `value` when the option is harmless. */
-function maskOptionValue(option: string, value: string, tool: string): string {
+/**
+ * The masked form of `value` given the option before it (unchanged when it holds no secret), or
+ * undefined when that option takes no value worth judging.
+ */
+function maskOptionValue(option: string, value: string, tool: string): string | undefined {
+  const masker = toolOption(tool, option, "next");
+  if (masker) return masker(value);
   if (USER_PASSWORD_OPTIONS.has(option)) {
     if (isSocatAddress(tool, option, value)) return value;
     // `TOKEN:` with nothing after the colon: the user part is the secret (`curl -u "$API_KEY:"`).
@@ -306,6 +561,7 @@ function maskOptionValue(option: string, value: string, tool: string): string {
     if (value.includes(":")) return maskAfter(value, ":");
     return tool === "lftp" ? maskAfter(value, ",") : value;
   }
+  if (option === "--cookie") return maskCookieData(value);
   if (HEADER_OPTIONS.has(option)) {
     const colon = value.indexOf(":");
     const header = value.slice(0, Math.max(colon, 0)).trim();
@@ -313,28 +569,48 @@ function maskOptionValue(option: string, value: string, tool: string): string {
     if (colon <= 0 || /^(?:proxy-)?authorization$|cookie$/i.test(header)) return value;
     return SECRET_HEADER.test(header) ? `${header}: ${REDACTED}` : value;
   }
-  if (tool === "curl" && CERT_OPTIONS.has(option)) return maskAfter(value, ":");
-  if (tool === "curl" && COOKIE_OPTIONS.has(option)) return value.includes("=") ? REDACTED : value;
-  if (option === "-p" && PASSWORD_P_TOOLS.has(tool)) return REDACTED;
   if (/^--?[A-Za-z][A-Za-z0-9_-]*$/.test(option) && isSecretName(option)) return REDACTED;
-  return value;
+  return undefined;
+}
+
+/**
+ * One argument holding both an option and its value (`--user=u:p`, `--cookie=a=b`, mysql
+ * `-psecret`), masked; undefined when it is not such an argument.
+ */
+function maskGluedValue(arg: string, tool: string): string | undefined {
+  if (arg.startsWith("--")) {
+    const eq = arg.indexOf("=");
+    if (eq <= 2) return undefined;
+    const option = arg.slice(0, eq);
+    const masked = maskOptionValue(option, arg.slice(eq + 1), tool);
+    return masked === undefined ? undefined : `${option}=${masked}`;
+  }
+  const masker = arg.length > 2 ? toolOption(tool, arg.slice(0, 2), "glued") : undefined;
+  return masker ? arg.slice(0, 2) + masker(arg.slice(2)) : undefined;
 }
 
 /**
  * Redacts an argument vector (WITHOUT argv[0]) of the program `tool` (its basename, if known): options
- * whose secret is the NEXT argument (`-u user:pass`, `--password x`, `-H 'X-Api-Key: k'`, ncftp
- * `-p pass`) are masked pairwise, then every argument goes through {@link redactText}. Each argument is
- * judged against the one before it without skipping, so a stray option can only over-mask.
+ * whose secret is the NEXT argument (`-u user:pass`, `--password x`, `-H 'X-Api-Key: k'`, sshpass
+ * `-p pass`) or glued to the option (`--user=u:p`, mysql `-ppass`) are masked, then every argument goes
+ * through {@link redactText}. Each argument is judged against the one before it without skipping, so
+ * a stray option can only over-mask. A known program among the arguments (`sudo mysql …`,
+ * `sshpass -p x ssh -p 2222`) owns the options after it.
  */
 export function redactArgs(args: readonly string[], tool = ""): string[] {
   if (!Array.isArray(args)) return [];
-  const name = (tool.split("/").pop() ?? "").toLowerCase();
+  let program = toolName(String(tool));
   const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i];
+  // The argument before, unless it carried its own value (`-psecret`): that one takes no next argument.
+  let previous: string | undefined;
+  for (const raw of args) {
     const value = typeof raw === "string" ? raw : String(raw ?? "");
-    const previous = i > 0 ? args[i - 1] : undefined;
-    const masked = typeof previous === "string" ? maskOptionValue(previous, value, name) : value;
+    const asValue = previous === undefined ? undefined : maskOptionValue(previous, value, program);
+    const asGlued = asValue === undefined ? maskGluedValue(value, program) : undefined;
+    const masked = asValue ?? asGlued ?? value;
+    // Even as another option's value (`-u sshpass`): switching can only over-mask what follows.
+    if (masked === value) program = knownProgram(value) || program;
+    previous = asGlued === undefined ? value : undefined;
     out.push(redactText(masked));
   }
   return out;

@@ -158,6 +158,123 @@ describe("redactText", () => {
     ["GitHub token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_[REDACTED]"],
     ["Slack token", "xoxb-1234567890-abcdefghijkl", "xoxb-[REDACTED]"],
     ["JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "[REDACTED]"],
+    ["--password=", "mysql -u app --password=Hunter2Secret db", "mysql -u app --password=[REDACTED] db"],
+    [
+      "PASSWORD= env style",
+      "env PASSWORD=Hunter2Secret PGPASSWORD=x2 ./run",
+      "env PASSWORD=[REDACTED] PGPASSWORD=[REDACTED] ./run",
+    ],
+    ["mysql -pPASSWORD", "mysql -uroot -pHunter2Secret -h db shop", "mysql -uroot -p[REDACTED] -h db shop"],
+    [
+      "mariadb-dump -p'…'",
+      "mariadb-dump -u root -p'Hunter 2' shop",
+      "mariadb-dump -u root -p'[REDACTED]' shop",
+    ],
+    [
+      "sshpass -p, not ssh's port",
+      "sshpass -p Hunter2Secret ssh -p 2222 host",
+      "sshpass -p [REDACTED] ssh -p 2222 host",
+    ],
+    [
+      "sshpass after sudo",
+      "sudo sshpass -pHunter2Secret scp a host:",
+      "sudo sshpass -p[REDACTED] scp a host:",
+    ],
+    ["redis-cli -a", "redis-cli -h cache -a Hunter2Secret ping", "redis-cli -h cache -a [REDACTED] ping"],
+    [
+      "ldapsearch -w",
+      "ldapsearch -x -D cn=admin -w Hunter2Secret -H ldap://dc",
+      "ldapsearch -x -D cn=admin -w [REDACTED] -H ldap://dc",
+    ],
+    [
+      "hydra -p",
+      "hydra -l admin -p Hunter2Secret ssh://10.0.0.5",
+      "hydra -l admin -p [REDACTED] ssh://10.0.0.5",
+    ],
+    [
+      "smbclient -U user%pass",
+      "smbclient //fs/share -U admin%Hunter2Secret",
+      "smbclient //fs/share -U admin%[REDACTED]",
+    ],
+    [
+      "openssl -passin pass:",
+      "openssl pkcs12 -in a.p12 -passin pass:Hunter2Secret",
+      "openssl pkcs12 -in a.p12 -passin pass:[REDACTED]",
+    ],
+    ["7z -pPASSWORD", "7z x -pHunter2Secret loot.7z", "7z x -p[REDACTED] loot.7z"],
+    [
+      "curl -E cert:password",
+      "curl -E client.pem:Hunter2Secret https://x",
+      "curl -E client.pem:[REDACTED] https://x",
+    ],
+    [
+      "Authorization:Basic, no space",
+      "curl -H Authorization:Basic dXNlcjpwYXNz",
+      "curl -H Authorization:Basic [REDACTED]",
+    ],
+    [
+      "-HAuthorization: glued to its option",
+      "curl '-HAuthorization: Bearer Hunter2Secret' x",
+      "curl '-HAuthorization: Bearer [REDACTED]' x",
+    ],
+    [
+      "x-api-key:, no space",
+      "curl -H x-api-key:Hunter2Secret http://x",
+      "curl -H x-api-key:[REDACTED] http://x",
+    ],
+    [
+      "quoted X-Api-Key:, no space",
+      "curl -H 'X-Api-Key:Hunter2Secret' http://x",
+      "curl -H 'X-Api-Key:[REDACTED]' http://x",
+    ],
+    ["-HX-Api-Key: glued", "curl -HX-Api-Key:Hunter2Secret http://x", "curl -HX-Api-Key:[REDACTED] http://x"],
+    [
+      "wget --header=",
+      "wget --header=X-Auth-Token:Hunter2Secret http://x",
+      "wget --header=X-Auth-Token:[REDACTED] http://x",
+    ],
+    ["curl -b cookie data", "curl -b session=Hunter2Secret http://x", "curl -b [REDACTED] http://x"],
+    [
+      "curl --cookie 'a=b; c=d'",
+      "curl --cookie 'sid=Hunter2Secret; x=1' http://x",
+      "curl --cookie '[REDACTED]' http://x",
+    ],
+    ["curl --cookie=", "curl --cookie=sid=Hunter2Secret http://x", "curl --cookie=[REDACTED] http://x"],
+    [
+      "long session cookie header",
+      `curl -H "Cookie: session=${"Ab9".repeat(200)}; theme=dark" http://x`,
+      `curl -H "Cookie: [REDACTED]" http://x`,
+    ],
+    [
+      "URL password with an encoded @",
+      "https://user:pa%40Hunter2Secret@host/x",
+      "https://user:[REDACTED]@host/x",
+    ],
+    ["URL password with a raw @", "https://user:pa@Hunter2Secret@host/x", "https://user:[REDACTED]@host/x"],
+    [
+      "?access_token=",
+      "https://h/x?access_token=Hunter2Secret&page=2",
+      "https://h/x?access_token=[REDACTED]&page=2",
+    ],
+    [
+      "S3 presigned URL",
+      "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Expires=3600&X-Amz-Security-Token=IQoJb3&X-Amz-Signature=ab12cd",
+      "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[REDACTED]&X-Amz-Expires=3600&X-Amz-Security-Token=[REDACTED]&X-Amz-Signature=[REDACTED]",
+    ],
+    [
+      "Azure SAS signature",
+      "https://a.blob.core.windows.net/c/b?sv=2022-11-02&sig=Hunter2Secret%3D",
+      "https://a.blob.core.windows.net/c/b?sv=2022-11-02&sig=[REDACTED]",
+    ],
+    ["aws_session_token", "aws_session_token = IQoJb3JpZ2luHunter2Secret", "aws_session_token = [REDACTED]"],
+    [
+      "AWS_SESSION_TOKEN=",
+      "export AWS_SESSION_TOKEN='IQoJb3JpZ2luHunter2Secret'",
+      "export AWS_SESSION_TOKEN='[REDACTED]'",
+    ],
+    ["JWT after an underscore", "x_eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "x_[REDACTED]"],
+    ["token longer than 4096 characters", `--token "${"t".repeat(5000)}" next`, `--token "[REDACTED]" next`],
+    ["password longer than 4096 characters", `curl -u bob:${"p".repeat(5000)} x`, "curl -u bob:[REDACTED] x"],
   ])("masks %s", (_name, input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -178,6 +295,14 @@ describe("redactText", () => {
     ["token file (a path, not a secret)", "--token-file /var/run/secrets/token"],
     ["plain download", "curl -fsSL https://example.com/install.sh -o /tmp/i.sh"],
     ["metadata endpoint", "http://169.254.169.254/latest/meta-data/iam/security-credentials/"],
+    ["nc and ssh ports", "nc -p 4444 -l; ssh -p 2222 host"],
+    ["mysql -p alone (it prompts; the next word is the database)", "mysql -u root -p shop"],
+    ["wget -p (page requisites)", "wget -p http://example.com/"],
+    ["harmless headers", "curl -H 'Accept:application/json' -H Content-Type:text/plain http://x"],
+    ["cookie jar file", "curl -b /tmp/cookies.txt -c /tmp/cookies.txt http://x"],
+    ["ordinary key=value flags", "--mode=fast --key-size=2048 --tokenizer=bert --timeout=5 --max-time=10"],
+    ["openssl password from a file", "openssl rsa -in k.pem -passin file:/run/secrets/pw"],
+    ["image with port mapping", "docker run -p 8080:80 ghcr.io/acme/api-key-service:1.2"],
   ])("leaves %s alone", (_name, input) => {
     expect(redactText(input)).toBe(input);
   });
@@ -199,6 +324,16 @@ describe("redactText", () => {
               '"',
               " ",
               "AKIA",
+              "sshpass ",
+              "mysql ",
+              "socat ",
+              "-p",
+              "-H ",
+              "x-api-key:",
+              "--cookie ",
+              "%",
+              "|",
+              "TCP",
             ),
             fc.string({ maxLength: 3 }),
           ),
@@ -227,10 +362,19 @@ describe("redactText", () => {
       "-u a:".repeat(M / 5),
       "eyJ".repeat(M / 3),
       `${"k".repeat(200)}=`.repeat(M / 201),
+      `sshpass ${"-p x ".repeat(M / 5)}`,
+      `mysql ${"-p".repeat(M / 2)}`,
+      "-HX-Api-Key:".repeat(M / 12),
+      "--cookie ".repeat(M / 9),
+      `https://u:${"@".repeat(M)}`,
+      "a.b.c.d.e.f.g.h://u:p".repeat(M / 20),
+      "socat -u ".repeat(M / 9),
+      "|;&(".repeat(M / 4),
     ];
     const started = performance.now();
     for (const text of hostile) redactText(text);
-    expect(performance.now() - started).toBeLessThan(5000);
+    // About 2 s on 2 cores; one quadratic pattern alone would take minutes.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 
@@ -287,6 +431,33 @@ describe("redactArgs", () => {
       ["-c", "curl -u ROOT:[REDACTED] http://x | sh"],
     ],
     ["any tool --token", "/usr/bin/tool", ["--token", "t1"], ["--token", "[REDACTED]"]],
+    ["mysql -pPASSWORD", "mysql", ["-uroot", "-pHunter2Secret", "shop"], ["-uroot", "-p[REDACTED]", "shop"]],
+    ["mysql -p prompts", "mysql", ["-u", "root", "-p", "shop"], ["-u", "root", "-p", "shop"]],
+    [
+      "sshpass -p, then ssh's own -p",
+      "sshpass",
+      ["-p", "pw1", "ssh", "-p", "2222", "host"],
+      ["-p", "[REDACTED]", "ssh", "-p", "2222", "host"],
+    ],
+    ["sudo mysql -p", "sudo", ["mysql", "-ppw1"], ["mysql", "-p[REDACTED]"]],
+    ["redis-cli -a", "redis-cli", ["-a", "pw1", "ping"], ["-a", "[REDACTED]", "ping"]],
+    ["ldapsearch -w", "ldapsearch", ["-w", "pw1"], ["-w", "[REDACTED]"]],
+    ["smbclient -U user%pass", "smbclient", ["-U", "admin%pw1"], ["-U", "admin%[REDACTED]"]],
+    ["smbclient --user=user%pass", "smbclient", ["--user=admin%pw1"], ["--user=admin%[REDACTED]"]],
+    ["smbclient -p is a port", "smbclient", ["-p", "445", "//fs/share"], ["-p", "445", "//fs/share"]],
+    ["openssl -passin pass:", "openssl", ["-passin", "pass:pw1"], ["-passin", "pass:[REDACTED]"]],
+    ["openssl -passin env:", "openssl", ["-passin", "env:PW"], ["-passin", "env:PW"]],
+    ["curl --cookie data", "curl", ["--cookie", "sid=abc"], ["--cookie", "[REDACTED]"]],
+    ["curl --cookie=data", "curl", ["--cookie=sid=abc"], ["--cookie=[REDACTED]"]],
+    ["curl -H x-api-key:, no space", "curl", ["-H", "x-api-key:k1"], ["-H", "x-api-key: [REDACTED]"]],
+    ["curl -HX-Api-Key: glued", "curl", ["-HX-Api-Key:k1"], ["-HX-Api-Key:[REDACTED]"]],
+    ["wget --header=", "wget", ["--header=X-Api-Key: k1"], ["--header=X-Api-Key: [REDACTED]"]],
+    [
+      "nc -p stays a port after a password tool name",
+      "nc",
+      ["-p", "4444", "-e", "sshpass"],
+      ["-p", "4444", "-e", "sshpass"],
+    ],
     [
       "sh -c payload",
       "sh",
@@ -301,6 +472,41 @@ describe("redactArgs", () => {
     ],
   ])("%s", (_name, tool, args, expected) => {
     expect(redactArgs(args, tool)).toEqual(expected);
+  });
+
+  it("is idempotent", () => {
+    const word = fc.oneof(
+      fc.constantFrom(
+        "-p",
+        "-u",
+        "-U",
+        "-H",
+        "-a",
+        "--password",
+        "--cookie",
+        "--user=",
+        "ssh",
+        "mysql",
+        "sshpass",
+        "socat",
+        "smbclient",
+        "TCP:h:80",
+        "a:b",
+        "x%y",
+        "k=v",
+        "X-Api-Key:k",
+      ),
+      fc.string({ maxLength: 4 }),
+    );
+    const argsArb = fc.array(fc.string({ unit: word, maxLength: 3 }), { maxLength: 8 });
+    const toolArb = fc.constantFrom("curl", "sshpass", "mysql", "socat", "smbclient", "sudo", "openssl", "");
+    fc.assert(
+      fc.property(argsArb, toolArb, (args, tool) => {
+        const once = redactArgs(args, tool);
+        expect(redactArgs(once, tool)).toEqual(once);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("tolerates a non-array", () => {
@@ -372,6 +578,20 @@ const plantedArb: fc.Arbitrary<Planted> = fc.oneof(
   })),
   secretArb.map((s) => ({ secret: s, argv: [`ghp_${s}0123456789abcdefghijklmnopqrstuvwxyz`.slice(0, 40)] })),
   secretArb.map((s) => ({ secret: s, argv: [`xoxb-${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["sshpass", "-p", s, "ssh", "-p", "2222"] })),
+  secretArb.map((s) => ({ secret: s, argv: ["mysql", "-uroot", `-p${s}`, "shop"] })),
+  secretArb.map((s) => ({ secret: s, argv: ["redis-cli", "-a", s, "ping"] })),
+  secretArb.map((s) => ({ secret: s, argv: ["smbclient", "-U", `admin%${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["--password", s] })),
+  secretArb.map((s) => ({ secret: s, argv: [`--password=${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-H", `x-api-key:${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`-HX-Auth-Token:${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-H", `Cookie: session=${s}; theme=dark`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["--cookie", `sid=${s}`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`https://user:pa@${s}@example.com/`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`https://b.s3.amazonaws.com/k?X-Amz-Signature=${s}&x=1`] })),
+  secretArb.map((s) => ({ secret: s, argv: [`x_eyJhbGciOiJIUzI1NiJ9.eyJ${s}.c2ln`] })),
+  secretArb.map((s) => ({ secret: s, argv: ["-e", `AWS_SESSION_TOKEN=${s}`] })),
   fc
     .tuple(
       secretArb,
