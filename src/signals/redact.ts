@@ -511,9 +511,13 @@ const MIGHT_HOLD_SECRET =
 
 /**
  * {@link sanitizeText}, then masks credential-looking values with "[REDACTED]": Authorization and
- * Cookie headers, bearer tokens, `-u user:pass`, `user:pass@` in URLs, secret-named assignments and
- * query parameters (password=, token=, api_key=, aws_secret_access_key=…), AWS access key ids,
- * private key blocks, GitHub/GitLab/Slack/npm/Stripe/Google tokens and JWTs. Idempotent; never throws.
+ * Cookie headers, secret-named headers after -H/--header, cookie data, bearer tokens, `-u user:pass`
+ * (whatever the user's case; socat's `-u TCP:host:port` stays), `user:pass@` in URLs, secret-named
+ * assignments, options and query parameters (password=, --token x, api_key=, X-Amz-Signature=, sig=,
+ * aws_secret_access_key=…), tool-specific password options (mysql `-px`, sshpass/hydra `-p x`,
+ * redis-cli `-a x`, smbclient `-U u%p`, openssl `-passin pass:x`) judged by the program they follow,
+ * AWS access key ids, private key blocks, GitHub/GitLab/Slack/npm/Stripe/Google tokens and JWTs.
+ * Idempotent; never throws.
  */
 export function redactText(text: string): string {
   const clean = sanitizeText(text);
