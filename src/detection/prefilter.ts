@@ -6,7 +6,8 @@
  * Soundness (never false for a flaggable event): the rule identifies a utility by an exact name that is
  * a whole JSON string, a path's last component, or a shell word. In the raw JSON text such a name is
  * therefore preceded by one of `" ' / = ( \` ; | & < > \\`, whitespace, the start of the text, or a
- * JSON escape (`\n`, `\t`, `\r`, `\u0026` as Go writes `&`), and followed by one of
+ * JSON escape (`\n`, `\t`, `\r`, `\u0026` as Go writes `&`) — with `memfd:` in between for an
+ * executable run from an anonymous memory file (`/memfd:curl (deleted)`) — and followed by one of
  * `" ' \\ ; | & ) \` < >`, whitespace or the end. Two cases defeat literal matching, so they are let
  * through whole: Kubernetes audit exec requests (the command is URL-encoded in `requestURI`, marked by
  * `/exec?`) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
@@ -23,7 +24,7 @@ const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES]
 const AFTER = `(?=[\\s"'\\\\;|&)\`<>]|$)(?!"\\s*:)`;
 // One character class in front lets the regex engine skip quickly; the escaped cases are rarer and
 // only scanned when the text holds a backslash at all.
-const PLAIN = new RegExp(`[\\s"'/=(\`;|&\\\\<>](?:${NAMES})${AFTER}`);
+const PLAIN = new RegExp(`[\\s"'/=(\`;|&\\\\<>](?:memfd:)?(?:${NAMES})${AFTER}`);
 const LEADING = new RegExp(`^(?:${NAMES})${AFTER}`);
 const ESCAPED = new RegExp(`\\\\(?:[nrt]|u[0-9a-fA-F]{4})(?:${NAMES})${AFTER}`);
 

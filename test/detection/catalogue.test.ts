@@ -13,6 +13,8 @@ describe("catalogue", () => {
     ["/usr/bin/nmap", "scanner"],
     ["/usr/bin/rsync", "remote-copy"],
     ["/tmp/curl (deleted)", "download"],
+    ["/memfd:nc (deleted)", "relay"],
+    ["memfd:curl", "download"],
   ])("finds %s as %s", (nameOrPath, category) => {
     // Act
     const utility = lookupUtility(nameOrPath);

@@ -41,6 +41,8 @@ const BEFORE = [
   "<",
   ">",
   "\\",
+  "/memfd:",
+  '"memfd:',
 ];
 const AFTER = ["", " ", ";", "|", "&", ")", "`", "'", '"', "\n", "\t", "<", ">"];
 const ENCODERS = [JSON.stringify, goJson, slashJson];
@@ -88,7 +90,7 @@ describe("mentionsNetworkUtility", () => {
       fc.record({
         kind: fc.constant("path"),
         name: fc.constantFrom(...NAMES),
-        dir: fc.constantFrom("/usr/bin/", "/tmp/.x/", "/bin/"),
+        dir: fc.constantFrom("/usr/bin/", "/tmp/.x/", "/bin/", "/memfd:"),
       }),
       fc.record({ kind: fc.constant("name"), name: fc.constantFrom(...NAMES), dir: fc.constant("") }),
     );
@@ -145,6 +147,7 @@ describe("mentionsNetworkUtility", () => {
     ["Go-escaped && before a name", '{"arguments":"-c \\"cd /tmp \\u0026\\u0026curl http://x\\""}'],
     ["a newline escape before a name", '{"arguments":"-c \\"cd /tmp\\nwget http://x\\""}'],
     ["a path with escaped slashes", '{"binary":"\\/usr\\/bin\\/nc.openbsd"}'],
+    ["an executable in an anonymous memory file", '{"proc.exepath":"/memfd:curl (deleted)","proc.name":"3"}'],
   ])("lets %s through", (_label, text) => {
     expect(mentionsNetworkUtility(text)).toBe(true);
   });

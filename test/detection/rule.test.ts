@@ -246,6 +246,12 @@ describe("evaluate: severity and reasons", () => {
         "parent /opt/.cache/loader runs from a hidden path (.cache)",
       ],
       [
+        "the utility itself run from memory under its own name (Falco: exepath /memfd:…, comm the fd)",
+        processEvent({ name: "3", path: "/memfd:curl (deleted)", args: ["http://x"] }),
+        "medium",
+        "the utility /memfd:curl (deleted) runs from an anonymous memory file (memfd)",
+      ],
+      [
         "the parent known only by a memfd name",
         withAncestors(run("/usr/bin/curl", "https://x"), [{ name: "memfd:x" }]),
         "medium",
