@@ -39,6 +39,7 @@ import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
 import type { RecentIds } from "./recent-ids.js";
+import { redactText } from "./redact.js";
 import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./render.js";
 
 /** A topic and the lowest severity it receives. */
@@ -125,6 +126,8 @@ interface Delivery {
   bytes: number;
   /** Error code of the latest failed attempt. */
   code?: string;
+  /** What that attempt's error said: one redacted, bounded line. */
+  detail?: string;
 }
 
 interface BatchOutcome {
@@ -152,6 +155,33 @@ function errorCode(error: unknown): string | undefined {
     if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") return candidate;
   }
   return undefined;
+}
+
+/** How much of an error's own words a PublishError repeats, per reason. */
+const DETAIL_MAX_CHARS = 300;
+/** Distinct reasons named per topic; more only lengthen the message. */
+const MAX_REASONS = 3;
+
+/** One line, redacted (an SDK message may quote an endpoint URL), at most DETAIL_MAX_CHARS. */
+function safeLine(text: string): string {
+  const line = redactText(text).replace(/ {2,}/g, " ").trim();
+  return line.length <= DETAIL_MAX_CHARS ? line : `${line.slice(0, DETAIL_MAX_CHARS - 1)}…`;
+}
+
+/**
+ * What an error says, for a person: `name: message`, without a name that only says "Error" or
+ * repeats `code`. An AggregateError (Node's dual-stack connect) has no message of its own: its first
+ * inner error speaks for it; so does a cause.
+ */
+function describeError(error: unknown, code?: string, depth = 0): string {
+  if (typeof error === "string") return safeLine(error);
+  if (typeof error !== "object" || error === null || depth > 3) return "";
+  const e = error as { name?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  let message = typeof e.message === "string" ? e.message : "";
+  if (message.trim() === "" && Array.isArray(e.errors)) message = describeError(e.errors[0], code, depth + 1);
+  if (message.trim() === "" && e.cause !== undefined) message = describeError(e.cause, code, depth + 1);
+  const name = typeof e.name === "string" && e.name !== "Error" && e.name !== code ? e.name : "";
+  return safeLine([name, message.trim()].filter((part) => part !== "").join(": "));
 }
 
 /** Worth another round: throttling, server-side, network or timeout errors. Anything else is final. */
@@ -216,6 +246,7 @@ async function sendBatch(client: SNSClient, batch: readonly Delivery[]): Promise
       const failure = failures.get(delivery.entryId);
       if (failure) {
         delivery.code = failure.Code ?? "UnknownFailure";
+        delivery.detail = safeLine(failure.Message ?? "");
         (failure.SenderFault === true ? outcome.failed : outcome.retry).push(delivery);
         outcome.error = new Error(
           `SNS rejected entry ${delivery.entryId}: ${delivery.code}: ${failure.Message ?? ""}`,
@@ -225,13 +256,18 @@ async function sendBatch(client: SNSClient, batch: readonly Delivery[]): Promise
       } else {
         // SNS always answers for every entry; anything else is an unconfirmed delivery.
         delivery.code = "MissingFromResponse";
+        delivery.detail = "SNS answered neither success nor failure";
         outcome.retry.push(delivery);
         outcome.error = new Error(`SNS answered neither success nor failure for entry ${delivery.entryId}`);
       }
     }
   } catch (error) {
     const code = errorCode(error) ?? "UnknownError";
-    for (const delivery of batch) delivery.code = code;
+    const detail = describeError(error, code);
+    for (const delivery of batch) {
+      delivery.code = code;
+      delivery.detail = detail;
+    }
     (isRetryable(error) ? outcome.retry : outcome.failed).push(...batch);
     outcome.error = error;
   }
@@ -265,21 +301,29 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** A (topic, signal) pair given up on, with the code of its last failure. */
-type Lost = Pick<Delivery, "topicArn" | "signal" | "code">;
+type Lost = Pick<Delivery, "topicArn" | "signal" | "code" | "detail">;
+
+/** `code: detail`, or whichever of the two is known. */
+function reasonOf({ code, detail }: Lost): string {
+  return [code, detail].filter((part) => part !== undefined && part !== "").join(": ");
+}
 
 function undeliveredError(signals: number, lost: readonly Lost[], lastError: unknown): PublishError {
   const ids = [...new Set(lost.map((d) => d.signal.id))];
-  const perTopic = new Map<string, { count: number; codes: Set<string> }>();
+  const perTopic = new Map<string, { count: number; reasons: Set<string> }>();
   for (const delivery of lost) {
-    const topic = perTopic.get(delivery.topicArn) ?? { count: 0, codes: new Set<string>() };
+    const topic = perTopic.get(delivery.topicArn) ?? { count: 0, reasons: new Set<string>() };
     topic.count++;
-    if (delivery.code) topic.codes.add(delivery.code);
+    const reason = reasonOf(delivery);
+    if (reason !== "") topic.reasons.add(reason);
     perTopic.set(delivery.topicArn, topic);
   }
   const where = [...perTopic]
-    .map(
-      ([arn, { count, codes }]) => `${count} to ${arn}${codes.size > 0 ? ` (${[...codes].join(", ")})` : ""}`,
-    )
+    .map(([arn, { count, reasons }]) => {
+      const named = [...reasons].slice(0, MAX_REASONS);
+      if (reasons.size > MAX_REASONS) named.push(`${reasons.size - MAX_REASONS} more`);
+      return `${count} to ${arn}${named.length > 0 ? ` (${named.join("; ")})` : ""}`;
+    })
     .join("; ");
   return new PublishError(
     `${ids.length} of ${signals} signals were not delivered to SNS: ${where}`,
@@ -347,7 +391,12 @@ export async function publishSignals(
       const message = render(signal);
       if ("error" in message) {
         // A signal that cannot be rendered is lost, and must say so.
-        lost.push({ topicArn: route.topicArn, signal, code: "RenderError" });
+        lost.push({
+          topicArn: route.topicArn,
+          signal,
+          code: "RenderError",
+          detail: describeError(message.error, "RenderError"),
+        });
         lastError = message.error;
         continue;
       }

@@ -161,7 +161,7 @@ describe("publishSignals", () => {
     expect(error).toBeInstanceOf(PublishError);
     expect(error).toMatchObject({ undelivered: 1, signalIds: [signals[0]?.id] });
     expect((error as Error).message).toBe(
-      `1 of 3 signals were not delivered to SNS: 1 to ${ALERTS} (InvalidParameter)`,
+      `1 of 3 signals were not delivered to SNS: 1 to ${ALERTS} (InvalidParameter: nope)`,
     );
     expect(calls()).toHaveLength(1);
     expect([signals[1], signals[2]].every((s) => recent.has(`${ALERTS}|${s?.id}`))).toBe(true);
@@ -220,9 +220,78 @@ describe("publishSignals", () => {
     expect(error).toBeInstanceOf(PublishError);
     expect(error).toMatchObject({ undelivered: 2, cause: denied });
     expect((error as Error).message).toBe(
-      `2 of 2 signals were not delivered to SNS: 2 to ${ALERTS} (AuthorizationErrorException); 1 to ${PAGER} (AuthorizationErrorException)`,
+      `2 of 2 signals were not delivered to SNS: 2 to ${ALERTS} (AuthorizationErrorException: not authorized); 1 to ${PAGER} (AuthorizationErrorException: not authorized)`,
     );
     expect(calls()).toHaveLength(2);
+  });
+
+  it.each([
+    ["a missing region", new Error("Region is missing"), "UnknownError: Region is missing"],
+    [
+      "a refused connection",
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4566"), { code: "ECONNREFUSED" }),
+      "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:4566",
+    ],
+    [
+      "an aggregate of connection errors with no message of its own",
+      Object.assign(
+        new AggregateError(
+          [Object.assign(new Error("connect ECONNREFUSED ::1:4566"), { code: "ECONNREFUSED" })],
+          "",
+        ),
+        { code: "ECONNREFUSED" },
+      ),
+      "ECONNREFUSED: AggregateError: connect ECONNREFUSED ::1:4566",
+    ],
+    [
+      "a throttled request",
+      new ThrottledException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }),
+      "ThrottledException: Rate exceeded",
+    ],
+  ])("says why in the error message after %s", async (_, failure, why) => {
+    sns.on(PublishBatchCommand).rejects(failure);
+
+    const error = await publishSignals(client, [ROUTES[0]!], [makeSignal(1, "high")], {
+      ...FAST,
+      maxRounds: 1,
+    }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      `1 of 1 signals were not delivered to SNS: 1 to ${ALERTS} (${why})`,
+    );
+  });
+
+  it("keeps the SDK's message in the error on one line, redacted and short", async () => {
+    const failure = new Error(`bad\nrequest to https://bob:Hunter2Secret@sns.local/ ${"x".repeat(2000)}`);
+    sns.on(PublishBatchCommand).rejects(failure);
+
+    const error = await publishSignals(client, [ROUTES[0]!], [makeSignal(1, "high")], FAST).catch(
+      (e: unknown) => e,
+    );
+
+    const message = (error as Error).message;
+    expect(message).toMatch(/\(UnknownError: bad request to https:\/\/bob:\[REDACTED\]@sns\.local\/ x+…\)$/);
+    expect(message).not.toMatch(/Hunter2Secret|\n/);
+    expect(message.length).toBeLessThan(200 + 320);
+  });
+
+  it("names each distinct reason of a topic once", async () => {
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => ({
+      Successful: [],
+      Failed: (input.PublishBatchRequestEntries ?? []).map((e, i) => ({
+        Id: e.Id,
+        Code: i % 2 === 0 ? "InvalidParameter" : "KMSDisabled",
+        SenderFault: true,
+        Message: i % 2 === 0 ? "Subject too long" : "key disabled",
+      })),
+    }));
+    const signals = mixedSignals(4).map((s) => ({ ...s, severity: "medium" as const }));
+
+    const error = await publishSignals(client, [ROUTES[0]!], signals, FAST).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      `4 of 4 signals were not delivered to SNS: 4 to ${ALERTS} (InvalidParameter: Subject too long; KMSDisabled: key disabled)`,
+    );
   });
 
   it("gives up after maxRounds retry rounds and names what was lost", async () => {
