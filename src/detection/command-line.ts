@@ -445,6 +445,27 @@ export function commandSegments(argv: readonly string[], options: SegmentOptions
   return out;
 }
 
+/**
+ * The words an unquoted `{a,b}` expands to, as bash does: `{curl,-s,http://x}` is `curl -s http://x`,
+ * a way to write a command without spaces (`bash -c {curl,-s,http://x}|{sh,}`). One level, no ranges;
+ * empty words are dropped. Anything else is the word itself.
+ */
+function braceExpansion(word: string): string[] {
+  const open = word.indexOf("{");
+  if (open === -1 || word.length > 4096) return [word];
+  const close = word.indexOf("}", open);
+  if (close === -1 || word.indexOf("{", open + 1) !== -1 || word.indexOf("}", close + 1) !== -1)
+    return [word];
+  const list = word.slice(open + 1, close);
+  if (!list.includes(",") || word.slice(0, open).includes(",")) return [word];
+  const before = word.slice(0, open);
+  const after = word.slice(close + 1);
+  return list
+    .split(",")
+    .map((part) => `${before}${part}${after}`)
+    .filter((part) => part.length > 0);
+}
+
 /** Follows `cd DIR` so later commands of the same script know where they run. */
 function afterCd(segment: CommandSegment, cwd: string | undefined): string | undefined {
   const words = segment.argv.slice(commandStart(segment.argv));
@@ -535,6 +556,8 @@ class ScriptParser {
     let current: CommandSegment | undefined;
     let word = "";
     let wordStarted = false;
+    // Nothing in the word was quoted, escaped or substituted: brace expansion applies.
+    let plain = true;
     let pendingRedirect: string | undefined;
     let pipeFrom: CommandSegment | undefined;
     let parens = 0;
@@ -587,12 +610,14 @@ class ScriptParser {
         else if (segment.argv.length < MAX_WORDS) {
           const closer = segment.argv.length === 0 ? GROUP_OPENERS.get(word) : undefined;
           if (closer !== undefined) groups.push({ closer, start: this.out.length - 1 });
-          segment.argv.push(word);
+          if (plain) segment.argv.push(...braceExpansion(word));
+          else segment.argv.push(word);
         }
       }
       pendingRedirect = undefined;
       word = "";
       wordStarted = false;
+      plain = true;
     };
     const endCommand = (pipe: boolean) => {
       endWord();
@@ -672,6 +697,7 @@ class ScriptParser {
           else {
             word += next ?? "\\";
             wordStarted = true;
+            plain = false;
             this.pos += 2;
           }
           break;
@@ -680,6 +706,7 @@ class ScriptParser {
           const stop = end === -1 ? text.length : end;
           word += text.slice(this.pos + 1, stop);
           wordStarted = true;
+          plain = false;
           this.pos = stop + 1;
           break;
         }
@@ -687,15 +714,18 @@ class ScriptParser {
           this.pos++;
           word += this.doubleQuoted(substitution);
           wordStarted = true;
+          plain = false;
           break;
         case "$":
           word += this.dollar(substitution);
           wordStarted = true;
+          plain = false;
           break;
         case "`":
           this.pos++;
           word += substitution("`", "command", "`");
           wordStarted = true;
+          plain = false;
           break;
         case "|":
           if (next === "|") {
@@ -746,6 +776,7 @@ class ScriptParser {
             this.pos += 2;
             word += substitution(`${c}(`, "process", ")");
             wordStarted = true;
+            plain = false;
             break;
           }
           // A word made only of digits right before the operator is its file descriptor.

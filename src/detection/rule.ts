@@ -756,6 +756,10 @@ function targetsOf(name: string, utility: Utility, parsed: ParsedArgs): Targets 
         const address = o.name === "--connect-to" ? third?.replace(/:\d*$/, "") : third;
         if (address) via.push(address.replace(/^\[|\]$/g, ""));
       }
+      // A Unix socket (the Docker or containerd API) is no loopback host, whatever the URL says.
+      for (const o of options(parsed, "--unix-socket", "--abstract-unix-socket")) {
+        if (o.value !== undefined) via.push(`unix:${o.value}`);
+      }
       const urls = options(parsed, "--url").map((o) => o.value);
       return { hosts: hostsOf([...operands, ...urls]), via, exemptable: true };
     }

