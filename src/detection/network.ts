@@ -120,6 +120,8 @@ const DOTTED_ENDPOINT = /(?<![\d.])169[.-]254[.-](?:169[.-]254|170[.-]2(?:3)?)(?
 const NUMERIC_HOST = /(?<![\w.-])(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}(?![\w-]|\.\w)/gi;
 const IPV6_CANDIDATE =
   /(?<![0-9a-z:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![0-9a-z:])/gi;
+// Wildcard-DNS services also read an address written as 8 hex digits (app-a9fea9fe.nip.io).
+const HEX_ENDPOINT = /(?<![0-9a-z])(?:a9fea9fe|a9feaa02|a9feaa17)(?![0-9a-z])/i;
 const METADATA_NAMES = /(?<![\w.-])instance-data(?:\.ec2\.internal)?\.?(?![\w-])/i;
 const ECS_CREDENTIALS_VARIABLE = /\$\{?AWS_CONTAINER_CREDENTIALS_(?:RELATIVE|FULL)_URI/;
 
@@ -142,6 +144,11 @@ export function findCredentialEndpoint(argument: string): CredentialEndpoint | u
       const address = groups === undefined ? undefined : endpointOfIPv6(groups);
       if (address !== undefined) return { written: match[0], address, label: ENDPOINT_LABELS[address]! };
     }
+  }
+  const hex = HEX_ENDPOINT.exec(text);
+  if (hex !== null) {
+    const address = endpointOfIPv4(Number.parseInt(hex[0], 16))!;
+    return { written: hex[0], address, label: ENDPOINT_LABELS[address]! };
   }
   const named = METADATA_NAMES.exec(text);
   if (named !== null) {

@@ -68,6 +68,8 @@ describe("findCredentialEndpoint", () => {
     ["http://instance-data.ec2.internal/latest/", "169.254.169.254"],
     [`$\{AWS_CONTAINER_CREDENTIALS_FULL_URI}`, "169.254.170.2"],
     ["x:80:169.254.169.254", "169.254.169.254"],
+    ["http://app-a9fea9fe.nip.io/latest/", "169.254.169.254"],
+    ["http://A9FEAA02.sslip.io/v2/credentials", "169.254.170.2"],
   ])("finds the endpoint in %s", (argument, address) => {
     expect(findCredentialEndpoint(argument)?.address).toBe(address);
   });
@@ -80,6 +82,7 @@ describe("findCredentialEndpoint", () => {
     "-m",
     "10.0.0.1",
     "v1.169.254",
+    "https://x/archive/4b5ea9fea9fe42b9.tar.gz",
   ])("finds none in %s", (argument) => {
     expect(findCredentialEndpoint(argument)).toBeUndefined();
   });
