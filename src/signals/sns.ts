@@ -33,6 +33,11 @@
  * hundred signals then takes a handful of round trips instead of tens, while staying far below the
  * PublishBatch rate limits and the SDK's shared retry quota. Standard topics promise no order, so
  * running them in parallel loses nothing.
+ *
+ * Without a deadline the time a call can take grows with the number of requests (more than 4 wait
+ * for a free slot, each slot bounded only by the client's timeouts and attempts). With `deadlineMs`
+ * the call is over by then: requests are not started after it, unanswered ones are abandoned at it,
+ * and a retry round that would start after it is skipped; PublishError then makes Lambda retry.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
 import { PublishError } from "../errors.js";
@@ -73,6 +78,14 @@ export interface PublishOptions {
   baseDelayMs?: number;
   /** Called before each retry round with the number of entries to retry and the last error code. */
   onRetry?: (info: { round: number; failed: number; code?: string }) => void;
+  /**
+   * Absolute time (epoch ms) by which the call must be over, e.g. the Lambda's end less a margin. No
+   * request starts at or after it, a request still unanswered at it is abandoned (aborted), and a
+   * retry round that would start after it is not started: whatever is undelivered then makes the
+   * call throw PublishError, so Lambda retries the event instead of timing out. An abandoned request
+   * may still have been published (a duplicate on the retry, never a loss).
+   */
+  deadlineMs?: number;
 }
 
 /** SNS limits of one PublishBatch request. */
@@ -135,6 +148,41 @@ interface BatchOutcome {
   retry: Delivery[];
   failed: Delivery[];
   error?: unknown;
+  /** False when the request was never made (the deadline had passed). */
+  sent: boolean;
+}
+
+/** Why a request was abandoned: the caller's deadline came first. */
+class DeadlineExceeded extends Error {
+  override readonly name = "DeadlineExceeded";
+}
+
+/**
+ * Runs `send` with an abort signal that fires at `deadlineMs`, and stops waiting for it then even
+ * if the request handler ignores the signal.
+ */
+async function beforeDeadline<T>(
+  deadlineMs: number | undefined,
+  send: (abortSignal?: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (deadlineMs === undefined) return send();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        const error = new DeadlineExceeded("no answer before the deadline");
+        controller.abort(error);
+        reject(error);
+      },
+      Math.max(0, deadlineMs - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([send(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface ErrorLike {
@@ -232,13 +280,31 @@ function pack(deliveries: readonly Delivery[]): Delivery[][] {
   return batches;
 }
 
+/** A batch left unsent because the deadline had passed: all of it stays pending. */
+function notSent(batch: readonly Delivery[]): BatchOutcome {
+  for (const delivery of batch) {
+    delivery.code = "DeadlineExceeded";
+    delivery.detail = "not sent, the deadline had passed";
+  }
+  return { delivered: [], retry: [...batch], failed: [], sent: false };
+}
+
 /** Sends one batch; never throws — every entry lands in exactly one bucket of the outcome. */
-async function sendBatch(client: SNSClient, batch: readonly Delivery[]): Promise<BatchOutcome> {
+async function sendBatch(
+  client: SNSClient,
+  batch: readonly Delivery[],
+  deadlineMs: number | undefined,
+): Promise<BatchOutcome> {
+  if (deadlineMs !== undefined && Date.now() >= deadlineMs) return notSent(batch);
   const topicArn = batch[0]?.topicArn;
-  const outcome: BatchOutcome = { delivered: [], retry: [], failed: [] };
+  const outcome: BatchOutcome = { delivered: [], retry: [], failed: [], sent: true };
   try {
-    const response = await client.send(
-      new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: batch.map((d) => d.entry) }),
+    const command = new PublishBatchCommand({
+      TopicArn: topicArn,
+      PublishBatchRequestEntries: batch.map((d) => d.entry),
+    });
+    const response = await beforeDeadline(deadlineMs, (abortSignal) =>
+      client.send(command, abortSignal ? { abortSignal } : {}),
     );
     const successful = new Set((response.Successful ?? []).map((entry) => entry.Id));
     const failures = new Map((response.Failed ?? []).map((entry) => [entry.Id, entry]));
@@ -268,7 +334,9 @@ async function sendBatch(client: SNSClient, batch: readonly Delivery[]): Promise
       delivery.code = code;
       delivery.detail = detail;
     }
-    (isRetryable(error) ? outcome.retry : outcome.failed).push(...batch);
+    // Abandoned at the deadline: undelivered, yet nothing says SNS would refuse it later.
+    const retry = error instanceof DeadlineExceeded || isRetryable(error);
+    (retry ? outcome.retry : outcome.failed).push(...batch);
     outcome.error = error;
   }
   return outcome;
@@ -308,7 +376,12 @@ function reasonOf({ code, detail }: Lost): string {
   return [code, detail].filter((part) => part !== undefined && part !== "").join(": ");
 }
 
-function undeliveredError(signals: number, lost: readonly Lost[], lastError: unknown): PublishError {
+function undeliveredError(
+  signals: number,
+  lost: readonly Lost[],
+  lastError: unknown,
+  stoppedAtDeadline: boolean,
+): PublishError {
   const ids = [...new Set(lost.map((d) => d.signal.id))];
   const perTopic = new Map<string, { count: number; reasons: Set<string> }>();
   for (const delivery of lost) {
@@ -326,7 +399,7 @@ function undeliveredError(signals: number, lost: readonly Lost[], lastError: unk
     })
     .join("; ");
   return new PublishError(
-    `${ids.length} of ${signals} signals were not delivered to SNS: ${where}`,
+    `${ids.length} of ${signals} signals were not delivered to SNS: ${where}${stoppedAtDeadline ? "; retries stopped at the deadline" : ""}`,
     ids.length,
     ids,
     { cause: lastError },
@@ -345,11 +418,14 @@ export async function publishSignals(
   signals: readonly Signal[],
   options: PublishOptions = {},
 ): Promise<PublishReport> {
-  const { recent, maxRounds = 3, baseDelayMs = 100, onRetry } = options;
+  const { recent, maxRounds = 3, baseDelayMs = 100, onRetry, deadlineMs } = options;
   if (!Number.isSafeInteger(maxRounds) || maxRounds < 0)
     throw new RangeError(`maxRounds must be >= 0: ${maxRounds}`);
   if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
     throw new RangeError(`baseDelayMs must be >= 0: ${baseDelayMs}`);
+  }
+  if (deadlineMs !== undefined && !Number.isFinite(deadlineMs)) {
+    throw new RangeError(`deadlineMs must be a finite epoch time in ms: ${deadlineMs}`);
   }
   const report: PublishReport = {
     signals: signals.length,
@@ -412,19 +488,27 @@ export async function publishSignals(
     }
   }
 
+  let stoppedAtDeadline = false;
   for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
     if (round > 0) {
+      const delay = backoffMs(round, baseDelayMs);
+      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) {
+        stoppedAtDeadline = true;
+        break;
+      }
       const code = pending.at(-1)?.code;
       onRetry?.(
         code === undefined ? { round, failed: pending.length } : { round, failed: pending.length, code },
       );
       report.retriedEntries += pending.length;
-      await sleep(backoffMs(round, baseDelayMs));
+      await sleep(delay);
     }
-    const outcomes = await mapBounded(pack(pending), CONCURRENCY, (batch) => sendBatch(client, batch));
+    const outcomes = await mapBounded(pack(pending), CONCURRENCY, (batch) =>
+      sendBatch(client, batch, deadlineMs),
+    );
     pending = [];
     for (const outcome of outcomes) {
-      report.requests++;
+      if (outcome.sent) report.requests++;
       for (const delivery of outcome.delivered) {
         recent?.add(delivery.key);
         report.published++;
@@ -436,6 +520,6 @@ export async function publishSignals(
   }
   lost.push(...pending);
 
-  if (lost.length > 0) throw undeliveredError(signals.length, lost, lastError);
+  if (lost.length > 0) throw undeliveredError(signals.length, lost, lastError, stoppedAtDeadline);
   return report;
 }

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from "node:net";
 import {
   AuthorizationErrorException,
   InternalErrorException,
@@ -8,7 +9,7 @@ import {
   ThrottledException,
 } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PublishError } from "../../src/errors.js";
 import type { Signal } from "../../src/model.js";
 import { RecentIds } from "../../src/signals/recent-ids.js";
@@ -366,10 +367,132 @@ describe("publishSignals", () => {
     expect(calls().flatMap((c) => c.PublishBatchRequestEntries ?? [])).toHaveLength(1);
   });
 
-  it.each([[{ maxRounds: -1 }], [{ maxRounds: 1.5 }], [{ baseDelayMs: -1 }]])(
+  it.each([[{ maxRounds: -1 }], [{ maxRounds: 1.5 }], [{ baseDelayMs: -1 }], [{ deadlineMs: Number.NaN }]])(
     "rejects options %j",
     async (options) => {
       await expect(publishSignals(client, ROUTES, [], options)).rejects.toThrow(RangeError);
     },
   );
+});
+
+describe("publishSignals with a deadline", () => {
+  const client = new SNSClient({ region: "us-east-1" });
+  const sns = mockClient(client);
+  const calls = () => sns.commandCalls(PublishBatchCommand);
+
+  beforeEach(() => {
+    sns.reset();
+    sns.on(PublishBatchCommand).callsFake(allSuccessful);
+  });
+
+  it("stops instead of starting a retry round that would begin past the deadline", async () => {
+    sns.on(PublishBatchCommand).rejects(serverError());
+    const retries: unknown[] = [];
+    const started = Date.now();
+
+    const error = await publishSignals(client, [ROUTES[0]!], [makeSignal(1, "high")], {
+      baseDelayMs: 4_000,
+      deadlineMs: started + 1_000,
+      onRetry: (info) => retries.push(info),
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as Error).message).toBe(
+      `1 of 1 signals were not delivered to SNS: 1 to ${ALERTS} (InternalErrorException: Internal error); retries stopped at the deadline`,
+    );
+    expect(calls()).toHaveLength(1);
+    expect(retries).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("retries while the rounds fit before the deadline", async () => {
+    sns.on(PublishBatchCommand).rejectsOnce(serverError()).callsFake(allSuccessful);
+
+    const report = await publishSignals(client, ROUTES, mixedSignals(10, 200), {
+      baseDelayMs: 1,
+      deadlineMs: Date.now() + 60_000,
+    });
+
+    expect(report.published).toBe(report.entries);
+    expect(report.retriedEntries).toBeGreaterThan(0);
+  });
+
+  it("sends nothing once the deadline has passed, and says so", async () => {
+    const signals = [makeSignal(1, "medium"), makeSignal(2, "critical")];
+
+    const error = await publishSignals(client, ROUTES, signals, {
+      ...FAST,
+      deadlineMs: Date.now() - 1,
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "PublishError", undelivered: 2 });
+    expect((error as Error).message).toBe(
+      `2 of 2 signals were not delivered to SNS: 2 to ${ALERTS} (DeadlineExceeded: not sent, the deadline had passed); 1 to ${PAGER} (DeadlineExceeded: not sent, the deadline had passed); retries stopped at the deadline`,
+    );
+    expect(calls()).toHaveLength(0);
+  });
+
+  it("gives up on a request still unanswered at the deadline", async () => {
+    sns.on(PublishBatchCommand).callsFake(() => new Promise(() => {}));
+    const started = Date.now();
+
+    const error = await publishSignals(client, [ROUTES[0]!], [makeSignal(1, "high")], {
+      ...FAST,
+      deadlineMs: started + 200,
+    }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      `1 of 1 signals were not delivered to SNS: 1 to ${ALERTS} (DeadlineExceeded: no answer before the deadline); retries stopped at the deadline`,
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("publishSignals with a deadline, through a real SNS client to an endpoint that never answers", () => {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    // Reads and drops the request: a paused socket would not notice the client closing it.
+    socket.resume();
+  });
+  let client: SNSClient;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    client = new SNSClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example" },
+      maxAttempts: 3,
+      // Far past the deadline: only the deadline can end these requests.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("throws PublishError at the deadline and closes the connections it opened", async () => {
+    const started = Date.now();
+
+    const error = await publishSignals(client, ROUTES, mixedSignals(60, 300), {
+      ...FAST,
+      deadlineMs: started + 500,
+    }).catch((e: unknown) => e);
+
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as PublishError).message).toMatch(
+      /^\d+ of 60 signals were not delivered to SNS: .*\(DeadlineExceeded: no answer before the deadline[;)].*; retries stopped at the deadline$/,
+    );
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(2_000);
+    await expect.poll(() => sockets.size, { timeout: 2_000 }).toBe(0);
+  });
 });
