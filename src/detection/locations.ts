@@ -3,6 +3,16 @@ import { resolvePath } from "./command-line.js";
 /** Directories any process can write to, or that hold user data: a binary there was not installed by the image. */
 const WRITABLE_PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/run/user", "/var/run", "/run", "/home", "/root"];
 
+/**
+ * Dot directories that tools create by convention and that hold the application's own executables:
+ * a project's Python virtual environment (`/app/.venv/bin/python`, as uv and poetry make it) and npm's
+ * `node_modules/.bin`. An application run from them is not hiding; anything under a writable place
+ * stays suspicious for that reason.
+ */
+function isConventional(component: string, parent: string | undefined): boolean {
+  return component === ".venv" || (component === ".bin" && parent === "node_modules");
+}
+
 /** Why an executable's location is suspicious, in words fit for a reason: "a writable location (/tmp)". */
 export interface SuspiciousLocation {
   kind: "memfd" | "deleted" | "fd" | "writable" | "hidden";
@@ -34,8 +44,11 @@ export function suspiciousLocation(path: string, cwd?: string): SuspiciousLocati
       return { kind: "writable", words: `a writable location (${place})` };
     }
   }
-  for (const component of resolved.split("/")) {
-    if (component.startsWith(".")) return { kind: "hidden", words: `a hidden path (${component})` };
+  const components = resolved.split("/");
+  for (let i = 0; i < components.length; i++) {
+    const component = components[i]!;
+    if (!component.startsWith(".") || isConventional(component, components[i - 1])) continue;
+    return { kind: "hidden", words: `a hidden path (${component})` };
   }
   return undefined;
 }

@@ -265,6 +265,20 @@ describe("evaluate: severity and reasons", () => {
       ],
     ]);
 
+    it.each([
+      ["a project's Python virtual environment", "/app/.venv/bin/python"],
+      ["npm's node_modules/.bin", "/srv/web/node_modules/.bin/run-p"],
+    ])("does not take %s for a hidden place", (_label, path) => {
+      expect(findingOf(withAncestors(run("/usr/bin/curl", "https://x"), [{ path }])).severity).toBe("low");
+    });
+
+    it.each([
+      ["a .venv under /tmp", "/tmp/.venv/bin/x", "medium"],
+      ["a .bin outside node_modules", "/opt/.bin/x", "medium"],
+    ])("still counts %s", (_label, path, severity) => {
+      expect(findingOf(withAncestors(run("/usr/bin/curl", "https://x"), [{ path }])).severity).toBe(severity);
+    });
+
     it("lists every suspicious ancestor, nearest first", () => {
       const finding = findingOf(
         withAncestors(run("/tmp/nc", "10.0.0.1", "80"), [
