@@ -10,7 +10,7 @@
  * executable run from an anonymous memory file (`/memfd:curl (deleted)`) — and followed by one of
  * `" ' \\ ; | & ) \` < >`, whitespace or the end. Two cases defeat literal matching, so they are let
  * through whole: Kubernetes audit exec requests (the command is URL-encoded in `requestURI`, marked by
- * `/exec?`) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
+ * `/exec?`, or `/proxy/exec/` for the kubelet's endpoint) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
  * Both are rare. JSON object keys (`"host":`) are not names.
  */
 import { MULTICALL_BINARIES, UTILITIES } from "./catalogue.js";
@@ -39,7 +39,7 @@ export function mentionsNetworkUtility(text: string): boolean {
     PLAIN.test(text) ||
     LEADING.test(text) ||
     (text.includes("\\") && ESCAPED.test(text)) ||
-    text.includes("/exec?") ||
+    text.includes("/exec") ||
     text.includes("ExecuteCommand")
   );
 }

@@ -23,8 +23,16 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
     if (root.kind !== "Event" || !stringField(root, "apiVersion")?.startsWith("audit.k8s.io/")) return null;
     const objectRef = objectField(root, "objectRef");
     // `attach` joins a running process and carries no command; only `exec` starts one.
-    if (objectRef?.resource !== "pods" || objectRef.subresource !== "exec") return [];
-    return toExecEvents(root, objectRef, ctx);
+    if (objectRef?.resource === "pods" && objectRef.subresource === "exec") {
+      return toExecEvents(root, execTarget(objectRef), ctx);
+    }
+    // The kubelet's own exec endpoint reached through the API server's node proxy: `get` on
+    // nodes/proxy is enough to run a command in any pod of the node, and this is its only trace.
+    if (objectRef?.resource === "nodes" && objectRef.subresource === "proxy") {
+      const target = kubeletExecTarget(stringField(root, "requestURI") ?? "", objectRef);
+      return target === undefined ? [] : toExecEvents(root, target, ctx);
+    }
+    return [];
   } catch {
     return null;
   }
@@ -41,8 +49,46 @@ function commandOf(requestUri: string): { argv: string[]; container?: string } {
   return { argv: params.getAll("command"), container: params.get("container") ?? undefined };
 }
 
-function toExecEvents(root: JsonObject, objectRef: JsonObject, ctx: LogContext): ExecEvent[] {
-  const { argv, container } = commandOf(stringField(root, "requestURI") ?? "");
+/** Where an exec runs. */
+interface ExecTarget {
+  namespace?: string;
+  pod?: string;
+  /** From the path (kubelet); the API server's pods/exec names it in the query. */
+  container?: string;
+  node?: string;
+}
+
+function execTarget(objectRef: JsonObject): ExecTarget {
+  return { namespace: stringField(objectRef, "namespace"), pod: stringField(objectRef, "name") };
+}
+
+/**
+ * The pod of a kubelet exec request proxied through the API server:
+ * `/api/v1/nodes/<node>/proxy/exec/<namespace>/<pod>/[<uid>/]<container>?command=…`.
+ */
+function kubeletExecTarget(requestUri: string, objectRef: JsonObject): ExecTarget | undefined {
+  const path = requestUri.split("?", 1)[0] ?? "";
+  const match = /\/proxy\/exec\/([^/]+)\/([^/]+)\/(?:[^/]+\/)?([^/]+)\/?$/.exec(path);
+  if (match === null) return undefined;
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  return {
+    namespace: decode(match[1]!),
+    pod: decode(match[2]!),
+    container: decode(match[3]!),
+    node: stringField(objectRef, "name"),
+  };
+}
+
+function toExecEvents(root: JsonObject, target: ExecTarget, ctx: LogContext): ExecEvent[] {
+  const query = commandOf(stringField(root, "requestURI") ?? "");
+  const argv = query.argv;
+  const container = target.container ?? query.container;
   const command = argv[0];
   // Without a command (a malformed or stripped URI) there is nothing to judge.
   if (command === undefined) return [];
@@ -65,8 +111,9 @@ function toExecEvents(root: JsonObject, objectRef: JsonObject, ctx: LogContext):
       workload: compact({
         platform: cluster !== undefined ? "eks" : "kubernetes",
         cluster,
-        namespace: stringField(objectRef, "namespace"),
-        pod: stringField(objectRef, "name"),
+        namespace: target.namespace,
+        pod: target.pod,
+        node: target.node,
       }),
       inContainer: true,
       viaExecSession: true,
@@ -83,5 +130,8 @@ function toExecEvents(root: JsonObject, objectRef: JsonObject, ctx: LogContext):
   ];
 }
 
-/** Kubernetes API-server audit events for `pods/exec` (EKS: /aws/eks/<cluster>/cluster). */
+/**
+ * Kubernetes API-server audit events for `pods/exec`, and for the kubelet exec endpoint reached
+ * through `nodes/proxy` (EKS: /aws/eks/<cluster>/cluster).
+ */
 export const k8sAudit: SourceParser = { format: "k8s-audit", sniff, parse };

@@ -141,6 +141,10 @@ describe("mentionsNetworkUtility", () => {
       '{"requestURI":"/api/v1/namespaces/a/pods/b/exec?command=sh\\u0026command=-c\\u0026command=c%27%27url+x"}',
     ],
     [
+      "a kubelet exec through nodes/proxy with a URL-encoded payload",
+      '{"requestURI":"/api/v1/nodes/n1/proxy/exec/ns/p/c?command=sh\\u0026command=-c\\u0026command=c%27%27url+x"}',
+    ],
+    [
       "an ECS ExecuteCommand record",
       '{"eventName":"ExecuteCommand","requestParameters":{"command":"sh -c \\"c\'\'url x\\""}}',
     ],

@@ -26,6 +26,7 @@ const OUTCOMES: Record<string, [format: string, events: number]> = {
   "k8s-audit-exec-imds-complete": ["k8s-audit", 1],
   "k8s-audit-exec-imds-started": ["k8s-audit", 1],
   "k8s-audit-list-pods": ["k8s-audit", 0],
+  "k8s-audit-nodes-proxy-exec": ["k8s-audit", 1],
   "tetragon-benign-node": ["tetragon", 1],
   "tetragon-curl-localhost": ["tetragon", 1],
   "tetragon-curl-tmp": ["tetragon", 1],

