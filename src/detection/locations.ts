@@ -1,7 +1,24 @@
 import { resolvePath } from "./command-line.js";
 
-/** Directories any process can write to, or that hold user data: a binary there was not installed by the image. */
-const WRITABLE_PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/run/user", "/var/run", "/run", "/home", "/root"];
+/**
+ * Directories any process can write to, or that hold user data: a binary there was not installed by the
+ * image. /var/lock is /run/lock under another name; /dev/mqueue is a world-writable tmpfs like /dev/shm.
+ */
+const WRITABLE_PLACES = [
+  "/tmp",
+  "/var/tmp",
+  "/dev/shm",
+  "/dev/mqueue",
+  "/run/user",
+  "/var/run",
+  "/var/lock",
+  "/run",
+  "/home",
+  "/root",
+];
+
+// `/proc/self/root/tmp/x` is /tmp/x reached through the process's view of the root directory.
+const PROC_ROOT = /^\/proc\/(?:self|thread-self|\d+)\/root(?=\/)/;
 
 /**
  * Dot directories that tools create by convention and that hold the application's own executables:
@@ -34,8 +51,9 @@ export function suspiciousLocation(path: string, cwd?: string): SuspiciousLocati
     return { kind: "fd", words: "a file descriptor (fileless execution)" };
   }
   if (!raw.includes("/") && !raw.startsWith("~")) return undefined;
-  const resolved = resolvePath(cwd, raw);
-  if (resolved === undefined) return undefined;
+  const normal = resolvePath(cwd, raw);
+  if (normal === undefined) return undefined;
+  const resolved = normal.replace(PROC_ROOT, "");
   if (resolved === "~" || resolved.startsWith("~/")) {
     return { kind: "writable", words: "a writable location (home directory)" };
   }

@@ -258,6 +258,24 @@ describe("evaluate: severity and reasons", () => {
         "parent memfd:x runs from an anonymous memory file (memfd)",
       ],
       [
+        "/proc/self/root cannot hide /tmp",
+        withAncestors(run("/usr/bin/curl", "https://x"), [{ path: "/proc/self/root/tmp/x" }]),
+        "medium",
+        "parent /proc/self/root/tmp/x runs from a writable location (/tmp)",
+      ],
+      [
+        "the parent in /var/lock (/run/lock)",
+        withAncestors(run("/usr/bin/curl", "https://x"), [{ path: "/var/lock/x" }]),
+        "medium",
+        "parent /var/lock/x runs from a writable location (/var/lock)",
+      ],
+      [
+        "the parent in /dev/mqueue",
+        withAncestors(run("/usr/bin/curl", "https://x"), [{ path: "/dev/mqueue/x" }]),
+        "medium",
+        "parent /dev/mqueue/x runs from a writable location (/dev/mqueue)",
+      ],
+      [
         "a dot-dot path cannot hide /tmp",
         withAncestors(run("/usr/bin/curl", "https://x"), [{ path: "/usr/../tmp/x" }]),
         "medium",
