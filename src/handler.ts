@@ -1,7 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
 import { loadConfig, routesFor } from "./config.js";
 import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
+import type { Signal } from "./model.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
 import { createSnsClient } from "./signals/sns-client.js";
@@ -22,14 +24,14 @@ const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
 const routes = routesFor(config);
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
   const result = newInvocationResult();
+  // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
+  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - 5_000 : undefined;
+  const sink = (s: Signal[]) =>
+    publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
   try {
-    await handleEvent(
-      event,
-      { config, telemetry, sink: (s) => publishSignals(sns, routes, s, { recent }) },
-      result,
-    );
+    await handleEvent(event, { config, telemetry, sink }, result);
     logger.info("batch processed", summarize(result));
     return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summarize(result);
   } catch (error) {

@@ -1,6 +1,8 @@
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { decodeAwslogsData } from "../../src/ingest/awslogs.js";
+import { encodeAwslogsEvent } from "../../src/ingest/encode.js";
 import { handleEvent } from "../../src/invocation.js";
 import type { Signal } from "../../src/model.js";
 import { silentTelemetry } from "../../src/telemetry.js";
@@ -10,13 +12,18 @@ import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import { drain, type Envelope, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
 
+type AwslogsEvent = { awslogs: { data: string } };
+
 // The built Lambda bundle, configured through its environment, against SNS and SQS in moto_server.
 describe("dist/handler.js against SNS in moto_server", () => {
   let moto: Moto;
   let proxy: FaultProxy;
   let alerts: Subscribed;
   let pager: Subscribed;
-  let handler: (event: unknown) => Promise<Record<string, unknown>>;
+  let handler: (
+    event: unknown,
+    context?: { getRemainingTimeInMillis(): number },
+  ) => Promise<Record<string, unknown>>;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -110,6 +117,31 @@ describe("dist/handler.js against SNS in moto_server", () => {
     const first = await handler(sampleEvent("falco-wget-piped-to-shell.json"));
     expect(first).toMatchObject({ signals: 1, published: 0, deduplicated: 2 });
     expect(await drain(moto, alerts.queueUrl)).toEqual([]);
+  });
+
+  it("gives up before the Lambda timeout when SNS hangs, failing the invocation so Lambda retries", async () => {
+    proxy.persist("PublishBatch", { kind: "hang" });
+    const started = Date.now();
+    try {
+      // A session the container has not published yet (the recent-id cache would skip a known one).
+      const decoded = decodeAwslogsData(
+        (sampleEvent("cloudtrail-ecs-exec-socat.json") as AwslogsEvent).awslogs.data,
+        1e8,
+      );
+      if (decoded.kind !== "data") throw new Error("expected data");
+      const fresh = decoded.batch.logEvents.map((e) => ({
+        ...e,
+        message: e.message.replaceAll("0a1b2c3d", "9f8e7d6c"),
+      }));
+      const event = encodeAwslogsEvent({ messageType: "DATA_MESSAGE", ...decoded.batch, logEvents: fresh });
+      // 6.5 s left: the handler keeps 5 s in reserve, so it must stop within about 1.5 s.
+      await expect(handler(event, { getRemainingTimeInMillis: () => 6_500 })).rejects.toMatchObject({
+        name: "PublishError",
+      });
+    } finally {
+      proxy.reset();
+    }
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it("fails the invocation on an undecodable payload", async () => {
