@@ -209,6 +209,40 @@ const WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map<string, WrapperSpec>(
   ["xargs", { valued: "adEILlnPs", longValued: ["--arg-file", "--delimiter", "--max-args", "--max-procs"] }],
   ["unshare", { valued: "", longValued: ["--setuid", "--setgid", "--wd", "--root"] }],
   ["nsenter", { valued: "tSGrw", longValued: ["--target", "--setuid", "--setgid", "--root", "--wd"] }],
+  // Privilege droppers and init shims of container entrypoints: `gosu app cmd`, `su-exec app cmd`…
+  [
+    "runuser",
+    {
+      valued: "ugGw",
+      longValued: ["--user", "--group", "--supp-group", "--whitelist-environment"],
+      stops: ["-c", "--command", "--session-command", "-l", "--login", "-"],
+    },
+  ],
+  ["gosu", { valued: "", operandsBefore: 1 }],
+  ["su-exec", { valued: "", operandsBefore: 1 }],
+  ["s6-setuidgid", { valued: "", operandsBefore: 1 }],
+  ["setpriv", { valued: "", longValued: ["--reuid", "--regid", "--groups", "--securebits"] }],
+  ["chpst", { valued: "uUe/nlLmdopfcrt" }],
+  ["tini", { valued: "pe" }],
+  ["dumb-init", { valued: "r", longValued: ["--rewrite"] }],
+  ["taskset", { valued: "", operandsBefore: 1 }],
+  [
+    "flock",
+    {
+      valued: "wE",
+      longValued: ["--timeout", "--conflict-exit-code"],
+      operandsBefore: 1,
+      stops: ["-c", "--command"],
+    },
+  ],
+  // Tools that run a command to trace it or to route its traffic (through Tor or a SOCKS proxy).
+  ["strace", { valued: "eoOpPsSuIbXaE" }],
+  ["ltrace", { valued: "aAeEnopuxDlFLw" }],
+  ["proxychains", { valued: "f" }],
+  ["proxychains4", { valued: "f" }],
+  ["torsocks", { valued: "upaP", longValued: ["--user", "--pass", "--address", "--port"] }],
+  ["tsocks", { valued: "" }],
+  ["watch", { valued: "nq", longValued: ["--interval", "--equexit"] }],
 ]);
 
 /**
@@ -283,7 +317,8 @@ export function shellPayload(words: readonly string[]): string | undefined {
   if (first === undefined) return undefined;
   const name = executableName(first);
   if (name === "eval") return words.length > 1 ? words.slice(1, MAX_WORDS).join(" ") : undefined;
-  if (name === "su" || name === "runuser") return suPayload(words);
+  // `script -qc 'cmd' /dev/null` runs cmd through a shell (a common way to get a terminal).
+  if (name === "su" || name === "runuser" || name === "script") return suPayload(words);
   if (!SHELLS.has(name)) return undefined;
   let command = false;
   for (let i = 1; i < words.length; i++) {
@@ -312,7 +347,9 @@ export function shellPayload(words: readonly string[]): string | undefined {
 function suPayload(words: readonly string[]): string | undefined {
   for (let i = 1; i < words.length; i++) {
     const word = words[i]!;
-    if (word === "-c" || word === "--command" || word === "--session-command") return words[i + 1];
+    // -c alone or ending a cluster of flags (`script -qc`, `su -lc`).
+    if (/^-[A-Za-z]*c$/.test(word) || word === "--command" || word === "--session-command")
+      return words[i + 1];
     if (word.startsWith("--command=")) return word.slice("--command=".length);
     if (word.startsWith("--session-command=")) return word.slice("--session-command=".length);
   }

@@ -65,6 +65,9 @@ describe("shellPayload", () => {
     [["su", "-", "app", "-c", "curl x"], "curl x"],
     [["su", "--command=curl x"], "curl x"],
     [["eval", "curl", "x"], "curl x"],
+    [["runuser", "-u", "app", "-c", "curl x"], "curl x"],
+    [["su", "-lc", "curl x", "app"], "curl x"],
+    [["script", "-qc", "curl x", "/dev/null"], "curl x"],
   ])("finds the payload of %j", (words, payload) => {
     expect(shellPayload(words)).toBe(payload);
   });
@@ -92,6 +95,21 @@ describe("commandStart", () => {
     [["xargs", "-n", "1", "curl"], 3],
     [["exec", "curl"], 1],
     [["sudo"], 1],
+    [["runuser", "-u", "app", "--", "curl"], 4],
+    [["runuser", "-u", "app", "-c", "curl x"], 0],
+    [["gosu", "app", "curl"], 2],
+    [["su-exec", "app:app", "wget"], 2],
+    [["s6-setuidgid", "app", "curl"], 2],
+    [["setpriv", "--reuid=1000", "--init-groups", "curl"], 3],
+    [["chpst", "-u", "app", "curl"], 3],
+    [["tini", "-s", "--", "curl"], 3],
+    [["dumb-init", "--single-child", "curl"], 2],
+    [["taskset", "-c", "0,1", "curl"], 3],
+    [["flock", "/tmp/l", "curl"], 2],
+    [["strace", "-f", "-o", "/dev/null", "curl"], 4],
+    [["proxychains4", "-q", "curl"], 2],
+    [["torsocks", "wget"], 1],
+    [["watch", "-n", "5", "curl"], 3],
   ])("starts %j at %i", (argv, index) => {
     expect(commandStart(argv)).toBe(index);
   });
