@@ -466,7 +466,11 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
     const location = suspiciousLocation(resolved);
     if (location === undefined || (location.kind !== "writable" && location.kind !== "hidden")) continue;
     const shown = output.directory ? `${resolved} (${output.why})` : resolved;
-    add("high", `${name} downloads into ${location.words}: ${quote(shown)}`);
+    const verb =
+      utility.category === "download" || utility.category === "remote-copy"
+        ? "downloads into"
+        : "writes what it receives into";
+    add("high", `${name} ${verb} ${location.words}: ${quote(shown)}`);
     break;
   }
 
