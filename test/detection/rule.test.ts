@@ -892,6 +892,11 @@ describe("evaluate: severity and reasons", () => {
       );
     });
 
+    it("says a relay writes what it receives, not that it downloads", () => {
+      const finding = findingOf(session("sh", "-c", "nc -l -p 4444 > /tmp/x"));
+      expect(finding.reasons[0]).toBe("nc writes what it receives into a writable location (/tmp): /tmp/x");
+    });
+
     it("does not count rsync -e ssh", () => {
       expect(findingOf(run("/usr/bin/rsync", "-e", "ssh -p 2222", "/a", "h:/b")).severity).toBe("high");
     });
