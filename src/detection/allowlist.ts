@@ -1,6 +1,7 @@
 import { AllowlistError } from "../errors.js";
-import type { Finding } from "../model.js";
-import { globMatch, hasWildcard, MAX_PATTERN_LENGTH, MAX_SUBJECT_LENGTH } from "./glob.js";
+import { type Finding, SEVERITIES, type Severity } from "../model.js";
+import { atLeast, isSeverity } from "../severity.js";
+import { argsGlobMatch, globMatch, MAX_PATTERN_LENGTH } from "./glob.js";
 
 /**
  * One allowlist entry. Every field given must match (AND); values are globs (`*`, `?`, else literal,
@@ -11,8 +12,17 @@ import { globMatch, hasWildcard, MAX_PATTERN_LENGTH, MAX_SUBJECT_LENGTH } from "
  *   namespace, and EKS/ECS cluster name.
  * - utility: the catalogued utility name (curl, nc, dig…).
  * - parent: the parent's executable path or name; ancestor: any ancestor's path or name.
- * - args: the utility's arguments joined with single spaces; a value without wildcards matches when it
- *   occurs anywhere in them, a value with wildcards must match the whole joined string.
+ * - args: the utility's whole argument list (without the program name), argument by argument. The
+ *   value is split on single spaces into argument patterns that must match the arguments one for one,
+ *   in order, first to last. In an argument pattern `*` matches any run of characters except `/ ? # @`
+ *   (it stays inside one host name or path segment), `**` matches any run inside that one argument,
+ *   `?` exactly one character; an argument pattern that is just `**` matches any number of whole
+ *   arguments (also none). So `-fsS http://*.svc.cluster.local:8080/healthz` matches exactly those two
+ *   arguments, `** --max-time 2 **` any arguments that include `--max-time 2`, and no pattern can be
+ *   satisfied by extra arguments or by a URL whose host, path, query or fragment differ where `*` is.
+ * - maxSeverity: the highest finding severity the entry suppresses, "medium" when absent: a finding
+ *   above it is reported even when every field matches. Say "high" or "critical" only for a use that is
+ *   known to be that severe (a backup job's rsync push is an upload, high).
  * - comment: free text for humans, ignored.
  */
 export interface AllowlistEntry {
@@ -24,6 +34,7 @@ export interface AllowlistEntry {
   parent?: string;
   ancestor?: string;
   args?: string;
+  maxSeverity?: Severity;
   comment?: string;
 }
 
@@ -44,7 +55,9 @@ const MATCH_FIELDS = [
   "args",
 ] as const;
 type MatchField = (typeof MATCH_FIELDS)[number];
-const ALL_FIELDS: ReadonlySet<string> = new Set<string>([...MATCH_FIELDS, "comment"]);
+const ALL_FIELDS: ReadonlySet<string> = new Set<string>([...MATCH_FIELDS, "maxSeverity", "comment"]);
+/** What an entry without `maxSeverity` suppresses at most: never a high or critical finding. */
+export const DEFAULT_MAX_SEVERITY: Severity = "medium";
 
 /** Entries accepted in one allowlist; findings are few, but a runaway file should fail loudly. */
 export const MAX_ENTRIES = 1000;
@@ -58,8 +71,9 @@ export const EMPTY_ALLOWLIST: Allowlist = Object.freeze({ size: 0, match: () => 
 /**
  * Parses an allowlist: a JSON array of {@link AllowlistEntry} objects. Throws an {@link AllowlistError}
  * naming `origin`, the entry index and the field for invalid JSON, a non-array, an entry that is not an
- * object, has an unknown key, a non-string or empty value, a value longer than 512 characters, or no
- * field to match on.
+ * object, has an unknown key, a non-string or empty value, a value longer than 512 characters, an
+ * `args` value with an empty argument pattern (leading, trailing or doubled space), a `maxSeverity`
+ * that is not a severity, or no field to match on.
  */
 export function parseAllowlist(text: string, origin: string): Allowlist {
   let value: unknown;
@@ -102,11 +116,25 @@ function validateEntry(item: unknown, index: number, origin: string): AllowlistE
     if (field.length > max) {
       throw new AllowlistError(`${where}: field "${key}" is ${field.length} characters long; at most ${max}`);
     }
+    if (key === "maxSeverity") {
+      if (!isSeverity(field)) {
+        throw new AllowlistError(
+          `${where}: field "maxSeverity" is ${JSON.stringify(field)}; must be one of ${SEVERITIES.join(", ")}`,
+        );
+      }
+      entry.maxSeverity = field;
+      continue;
+    }
     if (key !== "comment") {
       if (field.length === 0) throw new AllowlistError(`${where}: field "${key}" must not be empty`);
       fields++;
     }
-    entry[key as keyof AllowlistEntry] = field;
+    if (key === "args" && field.split(" ").includes("")) {
+      throw new AllowlistError(
+        `${where}: field "args" has an empty argument pattern; separate argument patterns with single spaces, no leading or trailing space`,
+      );
+    }
+    entry[key as Exclude<keyof AllowlistEntry, "maxSeverity">] = field;
   }
   if (fields === 0) {
     throw new AllowlistError(
@@ -150,20 +178,13 @@ function fieldMatches(field: MatchField, pattern: string, finding: Finding): boo
     }
     case "ancestor":
       return (event.ancestors ?? []).slice(0, MAX_ANCESTORS).some((a) => some(pattern, [a?.path, a?.name]));
-    case "args": {
-      const args = finding.process.args ?? [];
-      let joined = "";
-      for (let i = 0; i < args.length; i++) {
-        joined += i === 0 ? args[i] : ` ${args[i]}`;
-        // Over the cap the entry does not match: padding arguments must not make a finding disappear.
-        if (joined.length > MAX_SUBJECT_LENGTH) return false;
-      }
-      return hasWildcard(pattern) ? globMatch(pattern, joined) : joined.includes(pattern);
-    }
+    case "args":
+      return argsGlobMatch(pattern, finding.process.args ?? []);
   }
 }
 
 function entryMatches(entry: AllowlistEntry, finding: Finding): boolean {
+  if (!atLeast(entry.maxSeverity ?? DEFAULT_MAX_SEVERITY, finding.severity)) return false;
   for (const field of MATCH_FIELDS) {
     const pattern = entry[field];
     if (pattern !== undefined && !fieldMatches(field, pattern, finding)) return false;
