@@ -548,13 +548,36 @@ function expandPayload(
   out: CommandSegment[],
   budget: Budget,
   dropInert: boolean,
+  variables?: ReadonlyMap<string, string>,
 ): void {
   if (segment.depth >= MAX_PAYLOAD_DEPTH) return;
   const payload = shellPayload(segment.argv.slice(commandStart(segment.argv)));
   if (payload === undefined || payload.length === 0) return;
   const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out, dropInert);
   parser.payloadOf = segment;
+  if (variables !== undefined) for (const [name, value] of variables) parser.variables.set(name, value);
   parser.parseAll();
+}
+
+/** Variables a script may set and later run: `a=curl; $a x | sh`. */
+const MAX_VARIABLES = 256;
+const MAX_VARIABLE_CHARS = 4096;
+const DECLARATIONS = new Set(["export", "readonly", "declare", "typeset", "local"]);
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** Records the plain assignments of a finished command (`a=curl`, `export b="-s x"`) in `variables`. */
+function recordAssignments(segment: CommandSegment, variables: Map<string, string>): void {
+  const start = commandStart(segment.argv);
+  const head = segment.argv[start];
+  if (head !== undefined && !DECLARATIONS.has(head)) return;
+  for (const word of segment.argv) {
+    const name = VARIABLE_NAME.exec(word)?.[0];
+    if (name === undefined || word[name.length] !== "=") continue;
+    const value = word.slice(name.length + 1);
+    if (value.length > MAX_VARIABLE_CHARS) continue;
+    if (variables.size >= MAX_VARIABLES && !variables.has(name)) continue;
+    variables.set(name, value);
+  }
 }
 
 /** A recursive-descent reader of one script; segments go to `out` in reading order. */
@@ -562,6 +585,10 @@ class ScriptParser {
   private readonly text: string;
   private pos = 0;
   payloadOf: CommandSegment | undefined;
+  /** Values assigned earlier in the script; `$name` and `${name}` read as them. */
+  readonly variables = new Map<string, string>();
+  /** The word being read took an unquoted variable's value: the shell splits it at blanks. */
+  private splitWord = false;
 
   constructor(
     source: string,
@@ -648,6 +675,7 @@ class ScriptParser {
           const closer = segment.argv.length === 0 ? GROUP_OPENERS.get(word) : undefined;
           if (closer !== undefined) groups.push({ closer, start: this.out.length - 1 });
           if (plain) segment.argv.push(...braceExpansion(word));
+          else if (this.splitWord) segment.argv.push(...word.split(/[ \t\n]+/).filter((w) => w !== ""));
           else segment.argv.push(word);
         }
       }
@@ -655,6 +683,7 @@ class ScriptParser {
       word = "";
       wordStarted = false;
       plain = true;
+      this.splitWord = false;
     };
     const endCommand = (pipe: boolean) => {
       endWord();
@@ -674,7 +703,10 @@ class ScriptParser {
       }
       closedGroup = undefined;
       if (finished !== undefined && group === undefined) {
-        if (this.depth < MAX_PAYLOAD_DEPTH) expandPayload(finished, this.out, this.budget, this.dropInert);
+        if (this.depth < MAX_PAYLOAD_DEPTH) {
+          expandPayload(finished, this.out, this.budget, this.dropInert, this.variables);
+        }
+        recordAssignments(finished, this.variables);
         this.cwd = afterCd(finished, this.cwd);
         if (!pipe && this.dropInert) recycle(this.out, finished, this.budget);
       }
@@ -754,7 +786,7 @@ class ScriptParser {
           plain = false;
           break;
         case "$":
-          word += this.dollar(substitution);
+          word += this.dollar(substitution, false);
           wordStarted = true;
           plain = false;
           break;
@@ -864,7 +896,7 @@ class ScriptParser {
           this.pos++;
         }
       } else if (c === "$") {
-        value += this.dollar(substitution);
+        value += this.dollar(substitution, true);
       } else if (c === "`") {
         this.pos++;
         value += substitution("`", "command", "`");
@@ -877,9 +909,24 @@ class ScriptParser {
   }
 
   /** Reads a `$…` construct at this.pos and returns the text it contributes to the word. */
-  private dollar(substitution: (open: string, kind: SubstitutionKind, close: ")" | "`") => string): string {
+  private dollar(
+    substitution: (open: string, kind: SubstitutionKind, close: ")" | "`") => string,
+    quoted: boolean,
+  ): string {
     const text = this.text;
     const next = text[this.pos + 1];
+    // A variable the script set earlier reads as its value; an unknown one stays as written.
+    const braced =
+      next === "{" ? /^\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(text.slice(this.pos + 1, this.pos + 260)) : null;
+    const name = braced?.[1] ?? VARIABLE_NAME.exec(text.slice(this.pos + 1, this.pos + 258))?.[0];
+    const value = name === undefined ? undefined : this.variables.get(name);
+    // Expansions draw on the character allowance, so `$a$a$a…` cannot grow a word without bound.
+    if (value !== undefined && value.length <= this.budget.chars) {
+      this.budget.chars -= value.length;
+      this.pos += 1 + (braced !== null ? braced[0].length : name!.length);
+      if (!quoted && /[ \t\n]/.test(value)) this.splitWord = true;
+      return value;
+    }
     if (next === "(" && text[this.pos + 2] === "(") {
       const start = this.pos;
       this.pos += 3;

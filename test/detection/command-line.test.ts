@@ -6,6 +6,7 @@ import {
   commandStart,
   MAX_PAYLOAD_DEPTH,
   MAX_SEGMENTS,
+  MAX_TOTAL_CHARS,
   resolvePath,
   segmentBudget,
   shellPayload,
@@ -250,6 +251,25 @@ describe("commandSegments", () => {
     ["echo {a} {a,{b,c}}", [["echo", "{a}", "{a,{b,c}}"]]],
   ])("expands unquoted braces in %s as bash does", (script, expected) => {
     expect(argvs(commandSegments(["sh", "-c", script]).slice(1))).toEqual(expected);
+  });
+
+  it.each([
+    ["a=curl; $a -s x", ["curl", "-s", "x"]],
+    ["c=cu; d=rl; $c$d x", ["curl", "x"]],
+    [`a=wget; $\{a} x`, ["wget", "x"]],
+    ['export u="curl -s"; $u x', ["curl", "-s", "x"]],
+    ['u="curl -s"; "$u" x', ["curl -s", "x"]],
+    ["a=curl; echo '$a'", ["echo", "$a"]],
+    ["curl $UNSET", ["curl", "$UNSET"]],
+  ])("reads variables the script set: %s", (script, argv) => {
+    expect(commandSegments(["sh", "-c", script]).at(-1)?.argv).toEqual(argv);
+  });
+
+  it("bounds what variable expansion can add", () => {
+    const script = `a=${"x".repeat(4000)}; echo ${"$a".repeat(400_000)}`;
+    const segments = commandSegments(["sh", "-c", script]);
+    const longest = Math.max(...segments.flatMap((s) => s.argv.map((w) => w.length)));
+    expect(longest).toBeLessThanOrEqual(MAX_TOTAL_CHARS + script.length);
   });
 
   it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
