@@ -11,7 +11,12 @@ describe("build", () => {
   it("bundles allowlist.json into the function and the CLI", async () => {
     const dir = mkdtempSync(join(tmpdir(), "netutil-build-"));
     const allowlist = join(dir, "allowlist.json");
-    writeFileSync(allowlist, JSON.stringify([{ utility: "nc", namespace: "payments", comment: "red team" }]));
+    writeFileSync(
+      allowlist,
+      JSON.stringify([
+        { utility: "nc", namespace: "payments", maxSeverity: "critical", comment: "red team" },
+      ]),
+    );
     process.env.ALLOWLIST_FILE = allowlist;
     try {
       await buildAll(join(dir, "dist"));

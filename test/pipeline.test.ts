@@ -110,7 +110,11 @@ describe("pipeline over every sample event", () => {
 
   it("suppresses allowlisted findings and counts them", async () => {
     const allow = loadConfig(
-      { ALLOWLIST: JSON.stringify([{ utility: "nc", namespace: "payments", comment: "red-team exercise" }]) },
+      {
+        ALLOWLIST: JSON.stringify([
+          { utility: "nc", namespace: "payments", maxSeverity: "critical", comment: "red-team exercise" },
+        ]),
+      },
       { requireTopic: false },
     );
     const result = await handleEvent(sampleEvent("tetragon-reverse-shell.json"), {
