@@ -45,7 +45,12 @@ const BEFORE = [
   '"memfd:',
 ];
 const AFTER = ["", " ", ";", "|", "&", ")", "`", "'", '"', "\n", "\t", "<", ">"];
-const ENCODERS = [JSON.stringify, goJson, slashJson];
+/** A Go-encoded line as Fluent Bit or Docker ship it without Merge_Log: a string inside a JSON record. */
+function wrappedJson(value: unknown): string {
+  return JSON.stringify({ log: `${goJson(value)}\n`, stream: "stdout", time: "2026-03-15T22:11:07.402Z" });
+}
+
+const ENCODERS = [JSON.stringify, goJson, slashJson, wrappedJson];
 
 describe("mentionsNetworkUtility", () => {
   it("finds every catalogue name wherever it can sit in JSON text", () => {
@@ -121,19 +126,22 @@ describe("mentionsNetworkUtility", () => {
     );
   });
 
-  it.each(fixtureNames())(
-    "lets fixture %s through whenever the rule would identify a utility in it",
-    (name) => {
-      // Prepare
-      const message = loadMessage(name);
-      const outcome = parseMessage(message, context());
-      const events = outcome.kind === "events" ? outcome.events : [];
-      // Act
-      const identified = events.some((event) => evaluate(event).kind !== "none");
-      // Assess
-      if (identified) expect(mentionsNetworkUtility(message)).toBe(true);
-    },
-  );
+  it.each(
+    fixtureNames().flatMap((name) => [
+      [name, "as written", (m: string) => m],
+      [name, "in a Fluent Bit record", (m: string) => JSON.stringify({ log: `${m}\n`, stream: "stdout" })],
+      [name, "after a CRI prefix", (m: string) => `2026-03-15T22:11:07.402113Z stdout F ${m}`],
+    ]),
+  )("lets fixture %s (%s) through whenever the rule would identify a utility in it", (name, _how, wrap) => {
+    // Prepare
+    const message = wrap(loadMessage(name));
+    const outcome = parseMessage(message, context());
+    const events = outcome.kind === "events" ? outcome.events : [];
+    // Act
+    const identified = events.some((event) => evaluate(event).kind !== "none");
+    // Assess
+    if (identified) expect(mentionsNetworkUtility(message)).toBe(true);
+  });
 
   it.each([
     [

@@ -85,6 +85,28 @@ describe("source registry", () => {
     expect(parseMessage(message, ctx)).toEqual({ kind: "malformed", format });
   });
 
+  it.each([
+    ["a Fluent Bit or Docker record", (m: string) => JSON.stringify({ log: `${m}\n`, stream: "stdout" })],
+    ["a CRI line", (m: string) => `2026-03-15T22:11:07.402113Z stdout F ${m}`],
+    [
+      "a CRI line inside a Fluent Bit record",
+      (m: string) => JSON.stringify({ log: `2026-03-15T22:11:07.402113Z stderr F ${m}`, stream: "stderr" }),
+    ],
+    ["a shipper's message field", (m: string) => JSON.stringify({ message: m, "@timestamp": 1773630765118 })],
+  ])("reads every fixture the same when a log shipper wrapped it in %s", (_label, wrap) => {
+    for (const name of fixtureNames()) {
+      expect(parseMessage(wrap(loadMessage(name)), ctx), name).toEqual(parseMessage(loadMessage(name), ctx));
+    }
+  });
+
+  it.each([
+    ["an application line in a Fluent Bit record", '{"log":"GET /health 200\\n","stream":"stdout"}'],
+    ["a CRI application line", "2026-03-15T22:11:07.402113Z stdout F GET /health 200"],
+    ["a record whose log is not a string", '{"log":["{}"],"message":7,"stream":"stdout"}'],
+  ])("leaves %s unrecognized", (_label, message) => {
+    expect(parseMessage(message, ctx)).toEqual({ kind: "unrecognized" });
+  });
+
   it("tries the next sniffing parser when the first returns null", () => {
     // Prepare: a Tetragon event whose arguments quote Falco's marker, so Falco sniffs it first.
     const fixture = loadFixture("tetragon-curl-tmp");
