@@ -294,7 +294,8 @@ const INLINE_CODE: ReadonlyArray<readonly [RegExp, string, readonly string[]]> =
 ];
 const STDIN_PATHS = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
 // Inline code that reads its input and runs it anyway (`python3 -c "exec(sys.stdin.read())"`).
-const RUNS_INPUT = /\b(?:exec|eval|system|compile|loadstring|spawn|popen|Invoke-Expression|iex)\b/;
+const RUNS_INPUT =
+  /\b(?:exec|eval|system|compile|loadstring|spawn|popen|Invoke-Expression|iex)\b|\bload\s*\(\s*io\b/;
 
 /**
  * The shell or interpreter a pipe feeds, when it runs what it reads as code. Shells always count; an
