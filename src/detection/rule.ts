@@ -78,19 +78,22 @@ export function evaluate(event: ExecEvent): Verdict {
   if (event?.inContainer !== true) return HOST_PROCESS;
   // One allowance for every command line of the event: a hostile event costs what one megabyte does.
   const budget = segmentBudget();
+  // Analysis failures fail closed: a bug must never turn an attack into silence.
   let candidates: Candidate[];
   try {
     candidates = findCandidates(event, budget);
-  } catch {
-    candidates = [];
+  } catch (error) {
+    return unanalysable(event, `its command line could not be analysed (${messageOf(error)})`);
   }
   if (candidates.length === 0) return NOT_A_UTILITY;
 
   let context: AncestorContext;
+  let contextFailure: string | undefined;
   try {
     context = ancestorContext(event, budget);
-  } catch {
+  } catch (error) {
     context = { feeds: [], segments: [] };
+    contextFailure = `the command lines of its ancestors could not be analysed (${messageOf(error)})`;
   }
   const assessments = candidates.map((candidate) => assessSafely(candidate, event, context));
   let best: Assessment | undefined;
@@ -109,14 +112,35 @@ export function evaluate(event: ExecEvent): Verdict {
   );
   const reasons = [...best.reasons];
   if (others.length > 0) reasons.push(`the command line also runs ${others.join(", ")}`);
+  let severity = best.severity;
+  if (contextFailure !== undefined) {
+    // What the ancestors would have shown (a pipe into a shell) is unknown: at least medium.
+    severity = maxSeverity(severity, "medium");
+    reasons.unshift(`${best.candidate.utility.name} ran in a container; ${contextFailure}`);
+  }
   const finding: Finding = {
     event,
     utility: best.candidate.utility,
     process: best.candidate.process,
-    severity: best.severity,
+    severity,
     reasons,
   };
   return { kind: "finding", finding };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A medium finding when the event names a catalogued utility but its analysis failed; else none. */
+function unanalysable(event: ExecEvent, why: string): Verdict {
+  const process = event.process ?? { name: "" };
+  const utility =
+    (typeof process.path === "string" ? lookupUtility(process.path) : undefined) ??
+    (typeof process.name === "string" ? lookupUtility(process.name) : undefined);
+  if (utility === undefined) return NOT_A_UTILITY;
+  const reasons = [`${utility.name} (${describeCategory(utility.category)}) ran in a container; ${why}`];
+  return { kind: "finding", finding: { event, utility, process, severity: "medium", reasons } };
 }
 
 function assessSafely(candidate: Candidate, event: ExecEvent, context: AncestorContext): Assessment {
@@ -129,9 +153,7 @@ function assessSafely(candidate: Candidate, event: ExecEvent, context: AncestorC
       candidate,
       severity: "medium",
       reasons: [
-        `${name} (${describeCategory(category)}) ran in a container; its arguments could not be analysed (${
-          error instanceof Error ? error.message : String(error)
-        })`,
+        `${name} (${describeCategory(category)}) ran in a container; its arguments could not be analysed (${messageOf(error)})`,
       ],
     };
   }

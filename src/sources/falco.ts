@@ -109,7 +109,15 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
         pod,
         node: stringField(root, "hostname"),
       }),
-      inContainer: isHost ? false : containerId !== undefined || pod !== undefined ? true : "unknown",
+      // Any container field (id, name, image) or a pod puts the process in a container; "host" takes it out.
+      inContainer: isHost
+        ? false
+        : containerId !== undefined ||
+            pod !== undefined ||
+            field(fields, "container.name") !== undefined ||
+            imageOf(fields) !== undefined
+          ? true
+          : "unknown",
       viaExecSession: false,
       time: isoTime(ctx.timestamp, root.time, fields["evt.time"]),
       source: sourceRef("falco", ctx),

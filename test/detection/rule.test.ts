@@ -1504,3 +1504,33 @@ describe("evaluate: robustness", () => {
     expect(elapsed).toBeLessThan(10_000);
   });
 });
+
+describe("analysis failures fail closed", () => {
+  it("reports a catalogued utility whose command line cannot be read, at medium", () => {
+    const event = structuredClone(run("/tmp/curl", "-s", "http://203.0.113.7/x"));
+    Object.defineProperty(event.process, "args", {
+      get() {
+        throw new Error("unreadable arguments");
+      },
+    });
+    const verdict = evaluate(event);
+    expect(verdict.kind).toBe("finding");
+    if (verdict.kind !== "finding") return;
+    expect(verdict.finding.severity).toBe("medium");
+    expect(verdict.finding.reasons[0]).toMatch(/could not be analysed \(unreadable arguments\)/);
+  });
+
+  it("raises a finding to medium when its ancestors cannot be read", () => {
+    const event = structuredClone(run("/usr/bin/curl", "-s", "http://203.0.113.7/x"));
+    Object.defineProperty(event, "ancestors", {
+      get() {
+        throw new Error("unreadable ancestors");
+      },
+    });
+    const verdict = evaluate(event);
+    expect(verdict.kind).toBe("finding");
+    if (verdict.kind !== "finding") return;
+    expect(verdict.finding.severity).toBe("medium");
+    expect(verdict.finding.reasons[0]).toMatch(/ancestors could not be analysed/);
+  });
+});

