@@ -60,7 +60,7 @@ export function powertoolsTelemetry(logger: Logger, metrics: Metrics): Telemetry
   };
 }
 
-/** Emits the counters of one batch (zeros included, so dashboards show flat lines, not gaps). */
+/** Emits the counters of one batch: the plain counters always (zeros show as flat lines, not gaps), the per-format and per-severity ones when non-zero. */
 export function countBatch(telemetry: Telemetry, stats: BatchStats): void {
   telemetry.count(METRIC.logEvents, stats.logEvents);
   telemetry.count(METRIC.invalidEvents, stats.invalidEvents);
