@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from "aws-lambda";
 import { type Config, emitSeverity } from "./config.js";
 import { DecodeError, PublishError } from "./errors.js";
-import { type Decoded, decodeAwslogsData } from "./ingest/awslogs.js";
+import { type Decoded, decodeAwslogsEvent, isRecord } from "./ingest/awslogs.js";
 import { decodeKinesisRecord } from "./ingest/kinesis.js";
 import type { BatchStats, Signal } from "./model.js";
 import { addStats, emptyStats, processBatch } from "./pipeline.js";
@@ -35,10 +35,6 @@ export interface InvocationResult {
   undelivered: number;
   /** Kinesis only: sequence number of the first record that could not be handled. */
   batchItemFailures: { itemIdentifier: string }[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function kinesisRecords(event: unknown): KinesisStreamRecord[] | null {
@@ -130,48 +126,36 @@ export async function handleEvent(
   deps: InvocationDeps,
   result: InvocationResult = newInvocationResult(),
 ): Promise<InvocationResult> {
+  // Every decode failure of the event itself is counted and logged once, here.
   let records: KinesisStreamRecord[] | null;
+  let decoded: Decoded | undefined;
   try {
     records = kinesisRecords(event);
+    if (!records) decoded = decodeAwslogsEvent(event, deps.config.maxDecodedBytes);
   } catch (error) {
     countDecodeError(deps, error, {});
     throw error;
   }
-  if (records) {
-    result.source = "kinesis";
-    for (const record of records) {
-      try {
-        await processDecoded(decodeKinesisRecord(record, deps.config.maxDecodedBytes), deps, result);
-      } catch (error) {
-        countDecodeError(deps, error, { sequenceNumber: record.kinesis.sequenceNumber });
-        if (!(error instanceof DecodeError)) {
-          deps.telemetry.error("record not delivered", {
-            sequenceNumber: record.kinesis.sequenceNumber,
-            error: (error as Error).message,
-          });
-        }
-        result.batchItemFailures.push({ itemIdentifier: record.kinesis.sequenceNumber });
-        break;
-      }
-    }
+  if (decoded) {
+    await processDecoded(decoded, deps, result);
     return result;
   }
-  if (!isRecord(event) || !isRecord(event.awslogs)) {
-    const error = new DecodeError(
-      "event is neither a CloudWatch Logs subscription event ({awslogs: {data}}) nor a Kinesis event",
-      "event",
-    );
-    countDecodeError(deps, error, {});
-    throw error;
+  result.source = "kinesis";
+  for (const record of records ?? []) {
+    try {
+      await processDecoded(decodeKinesisRecord(record, deps.config.maxDecodedBytes), deps, result);
+    } catch (error) {
+      countDecodeError(deps, error, { sequenceNumber: record.kinesis.sequenceNumber });
+      if (!(error instanceof DecodeError)) {
+        deps.telemetry.error("record not delivered", {
+          sequenceNumber: record.kinesis.sequenceNumber,
+          error: (error as Error).message,
+        });
+      }
+      result.batchItemFailures.push({ itemIdentifier: record.kinesis.sequenceNumber });
+      break;
+    }
   }
-  let decoded: Decoded;
-  try {
-    decoded = decodeAwslogsData(event.awslogs.data, deps.config.maxDecodedBytes);
-  } catch (error) {
-    countDecodeError(deps, error, {});
-    throw error;
-  }
-  await processDecoded(decoded, deps, result);
   return result;
 }
 

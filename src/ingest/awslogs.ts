@@ -13,26 +13,43 @@ export interface DroppedEvent {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
- * Decodes the `awslogs.data` string of a CloudWatch Logs subscription event:
- * base64, then gunzip bounded to `maxDecodedBytes`, then JSON, then shape.
- * Throws {@link DecodeError} naming the failing stage, so Lambda retries and the on-failure
- * destination keeps the payload.
+ * Decodes base64(gzip(JSON)) exactly as CloudWatch Logs writes it to a subscription destination:
+ * base64, then gunzip bounded to `maxDecodedBytes`, then JSON, then shape. `field` names the
+ * field in error messages. Throws {@link DecodeError} naming the failing stage, so Lambda retries
+ * and the on-failure destination keeps the payload.
  */
-export function decodeAwslogsData(data: unknown, maxDecodedBytes: number): Decoded {
+export function decodeBase64Payload(data: unknown, field: string, maxDecodedBytes: number): Decoded {
   if (typeof data !== "string" || data.length === 0) {
-    throw new DecodeError("awslogs.data is missing or not a non-empty string", "base64");
+    throw new DecodeError(`${field} is missing or not a non-empty string`, "base64");
   }
   // Buffer.from silently skips invalid characters, so validate first (whitespace tolerated).
   const compact = data.replace(/\s+/g, "");
-  if (compact.length % 4 === 1 || !BASE64.test(compact)) {
-    throw new DecodeError("awslogs.data is not valid base64", "base64");
+  if (compact.length === 0 || compact.length % 4 === 1 || !BASE64.test(compact)) {
+    throw new DecodeError(`${field} is not valid base64`, "base64");
   }
   return decodePayloadBuffer(Buffer.from(compact, "base64"), maxDecodedBytes);
+}
+
+/** Decodes the `awslogs.data` string of a CloudWatch Logs subscription event. */
+export function decodeAwslogsData(data: unknown, maxDecodedBytes: number): Decoded {
+  return decodeBase64Payload(data, "awslogs.data", maxDecodedBytes);
+}
+
+/** Decodes a whole subscription event `{awslogs: {data}}`; anything else is a DecodeError ("event"). */
+export function decodeAwslogsEvent(event: unknown, maxDecodedBytes: number): Decoded {
+  if (!isRecord(event) || !isRecord(event.awslogs)) {
+    throw new DecodeError(
+      "event is neither a CloudWatch Logs subscription event ({awslogs: {data}}) nor a Kinesis event",
+      "event",
+    );
+  }
+  return decodeAwslogsData(event.awslogs.data, maxDecodedBytes);
 }
 
 /**
