@@ -1,7 +1,7 @@
 import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
-import { isSeverity, severityRank } from "./severity.js";
+import { atLeast, isSeverity } from "./severity.js";
 
 /** Every environment variable the detector reads, in one place. Documented in the README. */
 export const ENV = Object.freeze({
@@ -172,7 +172,7 @@ export function routesFor(config: Readonly<Config>): { topicArn: string; minSeve
  * route then takes its own share (a pager threshold below MIN_SEVERITY still pages).
  */
 export function emitSeverity(config: Readonly<Config>): Severity {
-  return config.pagerTopicArn && severityRank(config.pagerMinSeverity) < severityRank(config.minSeverity)
-    ? config.pagerMinSeverity
-    : config.minSeverity;
+  return routesFor(config)
+    .map((route) => route.minSeverity)
+    .reduce((lowest, severity) => (atLeast(severity, lowest) ? lowest : severity), config.minSeverity);
 }

@@ -4,7 +4,7 @@ import { DecodeError, PublishError } from "./errors.js";
 import { type Decoded, decodeAwslogsEvent, isRecord } from "./ingest/awslogs.js";
 import { decodeKinesisRecord } from "./ingest/kinesis.js";
 import type { BatchStats, Signal } from "./model.js";
-import { addStats, emptyStats, processBatch } from "./pipeline.js";
+import { addStats, emptyStats, execEventCount, processBatch } from "./pipeline.js";
 import { countBatch, METRIC, type Telemetry } from "./telemetry.js";
 
 /** What a sink did with the signals it was given. */
@@ -166,7 +166,7 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     source: result.source,
     controlMessages: result.controlMessages,
     logEvents: stats.logEvents,
-    execEvents: Object.values(stats.execEvents).reduce((a, b) => a + (b ?? 0), 0),
+    execEvents: execEventCount(stats),
     findings: stats.findings,
     suppressed: stats.suppressed,
     signals: result.signals.length,

@@ -38,6 +38,11 @@ export function emptyStats(): BatchStats {
   };
 }
 
+/** Process executions parsed, all formats together. */
+export function execEventCount(stats: BatchStats): number {
+  return Object.values(stats.execEvents).reduce((sum, n) => sum + (n ?? 0), 0);
+}
+
 /** Adds `from` into `into` (for totals over several batches). */
 export function addStats(into: BatchStats, from: BatchStats): void {
   into.logEvents += from.logEvents;

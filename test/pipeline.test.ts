@@ -5,7 +5,8 @@ import { buildSamples, readme } from "../events/src/generate.js";
 import { loadConfig } from "../src/config.js";
 import { handleEvent, type Sink } from "../src/invocation.js";
 import { RULE, SEVERITIES } from "../src/model.js";
-import { severityRank } from "../src/severity.js";
+import { execEventCount } from "../src/pipeline.js";
+import { maxSeverity } from "../src/severity.js";
 import { silentTelemetry } from "../src/telemetry.js";
 import { EVENTS_DIR, manifest, sampleEvent } from "./support/events.js";
 
@@ -27,7 +28,7 @@ describe("pipeline over every sample event", () => {
     expect(result.signals).toHaveLength(entry.expect.signals);
     expect(result.controlMessages > 0).toBe(Boolean(entry.expect.control));
     if (entry.expect.severity) {
-      const top = result.signals.map((s) => s.severity).sort((a, b) => severityRank(b) - severityRank(a))[0];
+      const top = result.signals.map((s) => s.severity).reduce(maxSeverity);
       expect(top).toBe(entry.expect.severity);
     }
     for (const signal of result.signals) {
@@ -71,7 +72,7 @@ describe("pipeline over every sample event", () => {
   it("counts every log event in exactly one bucket", async () => {
     const result = await run("mixed-batch-with-garbage.json");
     const s = result.stats;
-    const parsed = Object.values(s.execEvents).reduce((a, b) => a + (b ?? 0), 0);
+    const parsed = execEventCount(s);
     expect(s.logEvents).toBe(s.invalidEvents + s.prefiltered + s.unrecognized + s.parseErrors + parsed);
     expect(s.parseErrors).toBeGreaterThanOrEqual(1);
     expect(result.signals).toHaveLength(1);

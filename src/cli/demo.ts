@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import type { Severity } from "../model.js";
-import { severityRank } from "../severity.js";
-import { cliConfig, formatTotals, runFiles } from "./invoke.js";
+import { maxSeverity } from "../severity.js";
+import { cliConfig, dryRunSink, formatTotals, runFiles } from "./invoke.js";
 import type { CliIO } from "./io.js";
 
 export const DEMO_HELP = `Usage: node dist/cli.js demo [--dir DIR]
@@ -61,25 +61,27 @@ export async function runDemo(argv: string[], io: CliIO): Promise<number> {
   const outcomes = await runFiles(
     manifest.map((m) => join(dir, m.file)),
     config,
-    async () => ({ published: 0, deduplicated: 0, requests: 0 }),
+    dryRunSink,
   );
   let mismatches = 0;
   const rows: string[] = [];
   manifest.forEach((entry, i) => {
     const outcome = outcomes[i];
     if (!outcome) return;
-    for (const signal of outcome.signals) io.stdout(JSON.stringify(signal));
-    const top = outcome.signals.map((s) => s.severity).sort((a, b) => severityRank(b) - severityRank(a))[0];
+    const { signals, controlMessages } = outcome.result;
+    for (const signal of signals) io.stdout(JSON.stringify(signal));
+    const top = signals.length > 0 ? signals.map((s) => s.severity).reduce(maxSeverity) : undefined;
+    const utilities = [...new Set(signals.map((s) => s.utility.name))].join(",");
     const got = outcome.error
       ? "error (rejected)"
-      : outcome.control > 0
+      : controlMessages > 0
         ? "control message (acknowledged)"
-        : outcome.signals.length === 0
+        : signals.length === 0
           ? "no signal"
-          : `${outcome.signals.length} signal(s), ${top}: ${[...new Set(outcome.signals.map((s) => s.utility.name))].join(",")}`;
+          : `${signals.length} signal(s), ${top}: ${utilities}`;
     const ok =
       Boolean(entry.expect.error) === Boolean(outcome.error) &&
-      outcome.signals.length === entry.expect.signals &&
+      signals.length === entry.expect.signals &&
       (entry.expect.severity === undefined || top === entry.expect.severity);
     if (!ok) mismatches++;
     rows.push(`${ok ? "ok  " : "FAIL"} ${pad(entry.file, 34)} ${pad(entry.shows, 58)} ${got}`);

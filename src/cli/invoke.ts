@@ -2,9 +2,14 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig, routesFor } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
-import { type DeliveryReport, handleEvent, newInvocationResult, type Sink } from "../invocation.js";
-import type { BatchStats, Signal } from "../model.js";
-import { addStats, emptyStats } from "../pipeline.js";
+import {
+  type DeliveryReport,
+  handleEvent,
+  type InvocationResult,
+  newInvocationResult,
+  type Sink,
+} from "../invocation.js";
+import { addStats, emptyStats, execEventCount } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
 import { silentTelemetry } from "../telemetry.js";
 import type { CliIO } from "./io.js";
@@ -31,14 +36,12 @@ export interface FileOutcome {
   file: string;
   ok: boolean;
   error?: string;
-  control: number;
-  stats: BatchStats;
-  signals: Signal[];
-  delivery: DeliveryReport;
-  undelivered: number;
+  /** What handleEvent did, kept even when it failed (signals detected but not delivered). */
+  result: InvocationResult;
 }
 
-const dryRunSink: Sink = async () => ({ published: 0, deduplicated: 0, requests: 0 });
+/** A sink that publishes nothing: dry runs and the demo. */
+export const dryRunSink: Sink = async () => ({ published: 0, deduplicated: 0, requests: 0 });
 
 async function snsSink(config: Readonly<Config>): Promise<Sink> {
   // Loaded only when publishing, so a dry run never imports the AWS SDK.
@@ -59,15 +62,7 @@ export async function runFiles(
 ): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
-    const outcome: FileOutcome = {
-      file,
-      ok: false,
-      control: 0,
-      stats: emptyStats(),
-      signals: [],
-      delivery: { published: 0, deduplicated: 0, requests: 0 },
-      undelivered: 0,
-    };
+    const outcome: FileOutcome = { file, ok: false, result: newInvocationResult() };
     outcomes.push(outcome);
     let event: unknown;
     try {
@@ -76,9 +71,9 @@ export async function runFiles(
       outcome.error = `cannot read ${file} as JSON: ${(error as Error).message}`;
       continue;
     }
-    const result = newInvocationResult();
     try {
-      await handleEvent(event, { config, sink, telemetry: silentTelemetry }, result);
+      // outcome.result keeps what was detected even when delivery fails.
+      const result = await handleEvent(event, { config, sink, telemetry: silentTelemetry }, outcome.result);
       if (result.batchItemFailures.length > 0) {
         outcome.error = `${file}: Kinesis record ${result.batchItemFailures[0]?.itemIdentifier} could not be handled`;
       } else {
@@ -87,12 +82,6 @@ export async function runFiles(
     } catch (error) {
       outcome.error = `${file}: ${(error as Error).name}: ${(error as Error).message}`;
     }
-    // Even when delivery failed, what was detected is reported.
-    outcome.control = result.controlMessages;
-    addStats(outcome.stats, result.stats);
-    outcome.signals = result.signals;
-    outcome.delivery = result.delivery;
-    outcome.undelivered = result.undelivered;
   }
   return outcomes;
 }
@@ -100,23 +89,28 @@ export async function runFiles(
 /** One-line human summary of totals, for stderr. */
 export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
   const total = emptyStats();
-  for (const o of outcomes) addStats(total, o.stats);
-  const signals = outcomes.reduce((n, o) => n + o.signals.length, 0);
-  const published = outcomes.reduce((n, o) => n + o.delivery.published, 0);
-  const requests = outcomes.reduce((n, o) => n + o.delivery.requests, 0);
-  const deduplicated = outcomes.reduce((n, o) => n + o.delivery.deduplicated, 0);
-  const undelivered = outcomes.reduce((n, o) => n + o.undelivered, 0);
+  let signals = 0;
+  let undelivered = 0;
+  const delivery: DeliveryReport = { published: 0, deduplicated: 0, requests: 0 };
+  for (const { result } of outcomes) {
+    addStats(total, result.stats);
+    signals += result.signals.length;
+    undelivered += result.undelivered;
+    delivery.published += result.delivery.published;
+    delivery.deduplicated += result.delivery.deduplicated;
+    delivery.requests += result.delivery.requests;
+  }
   const failed = outcomes.filter((o) => !o.ok).length;
   const f = total.findings;
   return (
     `${outcomes.length} file(s), ${failed} failed; ${total.logEvents} log events, ` +
-    `${Object.values(total.execEvents).reduce((a, b) => a + (b ?? 0), 0)} exec events parsed ` +
+    `${execEventCount(total)} exec events parsed ` +
     `(${total.prefiltered} skipped by prefilter, ${total.unrecognized} unrecognized, ${total.parseErrors} malformed); ` +
     `findings low ${f.low} / medium ${f.medium} / high ${f.high} / critical ${f.critical}, ` +
     `${total.benign} benign, ${total.suppressed} allowlisted; ${signals} signal(s) ` +
     (dryRun
       ? "(dry run: nothing published)"
-      : `(${published} published in ${requests} SNS request(s), ${deduplicated} deduplicated` +
+      : `(${delivery.published} published in ${delivery.requests} SNS request(s), ${delivery.deduplicated} deduplicated` +
         (undelivered > 0 ? `, ${undelivered} NOT DELIVERED)` : ")"))
   );
 }
@@ -157,7 +151,7 @@ export async function runInvoke(argv: string[], io: CliIO): Promise<number> {
   const sink = dryRun ? dryRunSink : await snsSink(config);
   const outcomes = await runFiles(positionals, config, sink);
   for (const outcome of outcomes) {
-    for (const signal of outcome.signals) io.stdout(JSON.stringify(signal));
+    for (const signal of outcome.result.signals) io.stdout(JSON.stringify(signal));
     if (outcome.error) io.stderr(`error: ${outcome.error}\n`);
   }
   io.stderr(`${formatTotals(outcomes, dryRun)}\n`);
