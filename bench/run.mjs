@@ -1,7 +1,7 @@
 // `npm run bench`: measures the detector against floors taken in the same run, on this machine,
 // as whole processes, alternating the contenders so drift hits both alike. Prints ratios.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -83,9 +83,7 @@ const [bare, handler] = race([
 ]);
 
 const size = statSync(join(root, "dist/handler.js")).size;
-const gz = gzipSync(
-  await import("node:fs").then((fs) => fs.readFileSync(join(root, "dist/handler.js"))),
-).length;
+const gz = gzipSync(readFileSync(join(root, "dist/handler.js"))).length;
 const bareSize = statSync(join(data, "bare-sns.mjs")).size;
 const events = files.length * 5000;
 

@@ -16,11 +16,10 @@ export interface CliRun {
 /** Runs the built CLI as a user would; `npm test` builds dist/ first. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): CliRun {
   if (!existsSync(CLI)) throw new Error("dist/cli.js is missing: run `npm run build` (npm test does it)");
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) {
-    if (v !== undefined && !(k in env && env[k] === undefined)) clean[k] = v;
-  }
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete clean[k];
+  // `env` overrides the test's environment; an undefined value removes the variable.
+  const clean = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   const run = spawnSync(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: clean,
