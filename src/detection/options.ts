@@ -73,13 +73,7 @@ export function parseArgs(args: readonly string[], spec: OptionSpec): ParsedArgs
       continue;
     }
     if (spec.wordValued?.includes(word)) {
-      const value = words[i + 1];
-      i++;
-      options.push(
-        value === undefined
-          ? { name: word, written: word }
-          : { name: word, value, written: `${word} ${value}` },
-      );
+      options.push(withNextWord(word, words[++i]));
       continue;
     }
     if (word.startsWith("--") || spec.singleDashLong === true) {
@@ -87,13 +81,7 @@ export function parseArgs(args: readonly string[], spec: OptionSpec): ParsedArgs
       if (eq !== -1) {
         options.push({ name: word.slice(0, eq), value: word.slice(eq + 1), written: word });
       } else if (spec.longValued?.includes(word)) {
-        const value = words[i + 1];
-        i++;
-        options.push(
-          value === undefined
-            ? { name: word, written: word }
-            : { name: word, value, written: `${word} ${value}` },
-        );
+        options.push(withNextWord(word, words[++i]));
       } else {
         options.push({ name: word, written: word });
       }
@@ -109,18 +97,17 @@ export function parseArgs(args: readonly string[], spec: OptionSpec): ParsedArgs
       if (rest.length > 0) {
         options.push({ name: `-${letter}`, value: rest, written: `-${letter}${rest}` });
       } else {
-        const value = words[i + 1];
-        i++;
-        options.push(
-          value === undefined
-            ? { name: `-${letter}`, written: `-${letter}` }
-            : { name: `-${letter}`, value, written: `-${letter} ${value}` },
-        );
+        options.push(withNextWord(`-${letter}`, words[++i]));
       }
       break;
     }
   }
   return { options, operands };
+}
+
+/** An option whose value is the next word (missing at the end of the list). */
+function withNextWord(name: string, value: string | undefined): ParsedOption {
+  return value === undefined ? { name, written: name } : { name, value, written: `${name} ${value}` };
 }
 
 const CURL: OptionSpec = {
