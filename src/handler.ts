@@ -32,8 +32,9 @@ export const handler = async (event: unknown, context?: Pick<Context, "getRemain
     publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
   try {
     await handleEvent(event, { config, telemetry, sink }, result);
-    logger.info("batch processed", summarize(result));
-    return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summarize(result);
+    const summary = summarize(result);
+    logger.info("batch processed", summary);
+    return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summary;
   } catch (error) {
     // Thrown on purpose (undecodable payload, undelivered signals): Lambda retries, then the DLQ keeps it.
     logger.error("batch failed; Lambda will retry it", { ...summarize(result), error: errorSummary(error) });
