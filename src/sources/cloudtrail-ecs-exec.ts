@@ -1,9 +1,8 @@
 import type { ExecEvent, LogContext, SourceParser } from "../model.js";
 import {
-  arnResourceName,
   arrayField,
-  clusterFromTaskArn,
   compact,
+  ecsClusterName,
   executableName,
   isObject,
   isoTime,
@@ -66,12 +65,7 @@ function toExecEvent(record: JsonObject, ctx: LogContext): ExecEvent | undefined
   const taskArn = stringField(response, "taskArn");
   const task = taskArn ?? stringField(request, "task");
   const clusterRef = stringField(request, "cluster") ?? stringField(response, "clusterArn");
-  const cluster =
-    clusterRef !== undefined
-      ? arnResourceName(clusterRef)
-      : task !== undefined
-        ? clusterFromTaskArn(task)
-        : undefined;
+  const cluster = ecsClusterName(clusterRef, task);
   const identity = objectField(record, "userIdentity");
   const sourceIp = stringField(record, "sourceIPAddress");
 

@@ -1,11 +1,10 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
 import {
   ancestor,
-  arnResourceName,
   arrayField,
   basename,
-  clusterFromTaskArn,
   compact,
+  ecsClusterName,
   eksClusterFromLogGroup,
   executableName,
   isObject,
@@ -206,12 +205,7 @@ function platformOf(
   const taskArn = tags.get("task_arn");
   const ecsCluster = tags.get("ecs_cluster_name");
   if (taskArn !== undefined || ecsCluster !== undefined) {
-    const cluster = ecsCluster ?? (taskArn !== undefined ? clusterFromTaskArn(taskArn) : undefined);
-    return {
-      platform: "ecs",
-      cluster: cluster !== undefined ? arnResourceName(cluster) : undefined,
-      task: taskArn,
-    };
+    return { platform: "ecs", cluster: ecsClusterName(ecsCluster, taskArn), task: taskArn };
   }
   if (isK8s || tags.has("kube_cluster_name")) {
     const logGroupCluster = eksClusterFromLogGroup(String(ctx.logGroup));

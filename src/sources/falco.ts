@@ -1,9 +1,8 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
 import {
   ancestor,
-  arnResourceName,
-  clusterFromTaskArn,
   compact,
+  ecsClusterName,
   eksClusterFromLogGroup,
   executableName,
   isoTime,
@@ -172,12 +171,7 @@ function platformOf(
   const taskArn = field(fields, "container.label[com.amazonaws.ecs.task-arn]");
   const ecsCluster = field(fields, "container.label[com.amazonaws.ecs.cluster]");
   if (taskArn !== undefined || ecsCluster !== undefined) {
-    const cluster = ecsCluster ?? (taskArn !== undefined ? clusterFromTaskArn(taskArn) : undefined);
-    return {
-      platform: "ecs",
-      cluster: cluster !== undefined ? arnResourceName(cluster) : undefined,
-      task: taskArn,
-    };
+    return { platform: "ecs", cluster: ecsClusterName(ecsCluster, taskArn), task: taskArn };
   }
   if (containerId !== undefined && containerId !== "host") return { platform: "docker" };
   return { platform: "unknown" };

@@ -325,6 +325,18 @@ export function clusterFromTaskArn(taskArn: string): string | undefined {
   return parts.length === 3 && parts[0] === "task" && parts[1] ? parts[1] : undefined;
 }
 
+/**
+ * The ECS cluster name from a cluster name or ARN, else from a long-format task ARN; undefined when
+ * neither names it.
+ */
+export function ecsClusterName(
+  clusterRef: string | undefined,
+  taskArn: string | undefined,
+): string | undefined {
+  const cluster = clusterRef ?? (taskArn !== undefined ? clusterFromTaskArn(taskArn) : undefined);
+  return cluster !== undefined ? arnResourceName(cluster) : undefined;
+}
+
 /** Drops keys whose value is undefined, so events compare and serialize cleanly. */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
