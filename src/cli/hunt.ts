@@ -606,7 +606,6 @@ async function hunt(
   const firstRow = rows[index];
   if (firstRow) firstRow.counts = carried;
   const stats = emptyStats();
-  const runCounts = emptyCounts();
   let published = 0;
   const progress = new ProgressReporter(io, startedAt, deps.progress);
   const span = plan.until - plan.since;
@@ -657,9 +656,7 @@ async function hunt(
         // Commit the page only now: a stop before this line resumes with this very page.
         for (const s of pageSignals) io.stdout(JSON.stringify(s));
         addStats(stats, pageStats);
-        const pageCounts = countsOf(pageStats);
-        addCounts(row.counts, pageCounts);
-        addCounts(runCounts, pageCounts);
+        addCounts(row.counts, countsOf(pageStats));
         for (const e of events) if ((e.timestamp ?? 0) > maxTimestamp) maxTimestamp = e.timestamp ?? 0;
         const previous = nextToken;
         nextToken = page.nextToken;
@@ -667,7 +664,7 @@ async function hunt(
         const groupFraction = Math.min(1, Math.max(0, (maxTimestamp - plan.since) / span));
         progress.update({
           label: `group ${index + 1}/${targets.length} ${target.name}`,
-          events: runCounts.events,
+          events: stats.logEvents,
           signals: totals().signals,
           fraction: (index + (nextToken ? groupFraction : 1)) / targets.length,
         });
@@ -712,7 +709,7 @@ async function hunt(
     totals: totals(),
     stats,
     elapsedMs,
-    eventsPerSecond: ratePerSecond(runCounts.events, elapsedMs),
+    eventsPerSecond: ratePerSecond(stats.logEvents, elapsedMs),
     published,
     stopped,
   };
