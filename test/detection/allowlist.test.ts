@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type AllowlistEntry, EMPTY_ALLOWLIST, parseAllowlist } from "../../src/detection/allowlist.js";
-import { evaluate } from "../../src/detection/rule.js";
 import { AllowlistError } from "../../src/errors.js";
-import type { ExecEvent, Finding } from "../../src/model.js";
-import { processEvent, run, session } from "./factory.js";
-
-function findingOf(event: ExecEvent): Finding {
-  const verdict = evaluate(event);
-  if (verdict.kind !== "finding") throw new Error(`expected a finding, got ${JSON.stringify(verdict)}`);
-  return verdict.finding;
-}
+import type { Finding } from "../../src/model.js";
+import { findingOf, processEvent, run, session } from "./factory.js";
 
 function allowlistOf(entries: AllowlistEntry[] | Record<string, unknown>[]) {
   return parseAllowlist(JSON.stringify(entries), "test");

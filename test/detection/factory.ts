@@ -1,4 +1,5 @@
-import type { AncestorInfo, ExecEvent, ProcessInfo } from "../../src/model.js";
+import { evaluate } from "../../src/detection/rule.js";
+import type { AncestorInfo, ExecEvent, Finding, ProcessInfo } from "../../src/model.js";
 
 const BASE: ExecEvent = {
   process: { name: "curl", path: "/usr/bin/curl", args: [], pid: 4242, user: "1000", cwd: "/app" },
@@ -66,4 +67,11 @@ export function session(...argv: string[]): ExecEvent {
     },
     source: { ...event.source, format: "k8s-audit", logGroup: "/aws/eks/prod-eks/cluster" },
   };
+}
+
+/** The finding `evaluate` makes of `event`; throws when the verdict is not a finding. */
+export function findingOf(event: ExecEvent): Finding {
+  const verdict = evaluate(event);
+  if (verdict.kind !== "finding") throw new Error(`expected a finding, got ${JSON.stringify(verdict)}`);
+  return verdict.finding;
 }

@@ -2,14 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UTILITIES } from "../../src/detection/catalogue.js";
 import { evaluate } from "../../src/detection/rule.js";
-import type { ExecEvent, Finding, Severity } from "../../src/model.js";
-import { processEvent, run, session, withAncestors } from "./factory.js";
-
-function findingOf(event: ExecEvent): Finding {
-  const verdict = evaluate(event);
-  if (verdict.kind !== "finding") throw new Error(`expected a finding, got ${JSON.stringify(verdict)}`);
-  return verdict.finding;
-}
+import type { ExecEvent, Severity } from "../../src/model.js";
+import { findingOf, processEvent, run, session, withAncestors } from "./factory.js";
 
 type Case = [label: string, event: ExecEvent, severity: Severity, reason: string];
 
