@@ -13,7 +13,7 @@ import { createLogsClient } from "./logs-client.js";
 import { formatTable } from "./progress.js";
 
 /** Container log group prefixes checked by default (ECS task definitions' awslogs groups). */
-export const DEFAULT_PREFIXES = Object.freeze(["/ecs/", "/aws/ecs/"]);
+const DEFAULT_PREFIXES = Object.freeze(["/ecs/", "/aws/ecs/"]);
 /**
  * Container Insights metrics groups: embedded-metric-format records (CPU, memory, Prometheus
  * scrapes), never process or container output, so there is nothing to detect and no subscription
@@ -28,17 +28,17 @@ const METRICS_GROUPS = [
 ];
 
 /** Whether a log group holds Container Insights metrics only (see {@link METRICS_GROUPS}). */
-export function isMetricsGroup(name: string): boolean {
+function isMetricsGroup(name: string): boolean {
   return METRICS_GROUPS.some((pattern) => pattern.test(name));
 }
 /** EKS control-plane groups: /aws/eks/<cluster>/cluster. */
-export const EKS_PREFIX = "/aws/eks/";
+const EKS_PREFIX = "/aws/eks/";
 const EKS_CLUSTER_GROUP = /^\/aws\/eks\/[^/]+\/cluster$/;
-export const EKS_AUDIT_STREAM_PREFIX = "kube-apiserver-audit-";
+const EKS_AUDIT_STREAM_PREFIX = "kube-apiserver-audit-";
 /** Without --detector-arn, a destination whose name contains this is taken for the detector. */
-export const DEFAULT_DETECTOR_NAME = "netutil-detector";
+const DEFAULT_DETECTOR_NAME = "netutil-detector";
 
-export const COVERAGE_HELP = `Usage: node dist/cli.js coverage [--prefix P]... [--detector-arn ARN]... [--json]
+const COVERAGE_HELP = `Usage: node dist/cli.js coverage [--prefix P]... [--detector-arn ARN]... [--json]
 
 Lists the container log groups of the account and region, and whether each one sends its
 events to the detector. Checked groups: ECS groups under ${DEFAULT_PREFIXES.join(" and ")}, EKS
@@ -385,7 +385,7 @@ async function readAccountPolicy(
 }
 
 /** Collects the report from CloudWatch Logs; rejects (AbortError) as soon as `signal` aborts. */
-export async function collectCoverage(
+async function collectCoverage(
   logs: CloudWatchLogsClient,
   options: {
     prefixes: readonly string[];

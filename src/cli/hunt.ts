@@ -21,7 +21,7 @@ import { formatCount, formatDuration, formatTable, ProgressReporter, ratePerSeco
 /** How the CLI is run (there is no installed binary): hints print commands that paste as they are. */
 const COMMAND = "node dist/cli.js hunt";
 
-export const HUNT_HELP = `Usage: ${COMMAND} (--log-group NAME... | --prefix P...) --since WHEN [options]
+const HUNT_HELP = `Usage: ${COMMAND} (--log-group NAME... | --prefix P...) --since WHEN [options]
        ${COMMAND} --resume TOKEN [--publish] [--limit N] [--json-summary]
 
 Runs the detection rule over CloudWatch Logs history (FilterLogEvents), with the same pipeline
@@ -353,7 +353,7 @@ function findingsCells(counts: HuntCounts): string[] {
 }
 
 /** The end-of-hunt table (stderr). */
-export function formatSummaryTable(summary: HuntSummary): string {
+function formatSummaryTable(summary: HuntSummary): string {
   const columns = [
     { header: "log group" },
     { header: "status" },
