@@ -95,7 +95,8 @@ export function evaluate(event: ExecEvent): Verdict {
     context = { feeds: [], segments: [] };
     contextFailure = `the command lines of its ancestors could not be analysed (${messageOf(error)})`;
   }
-  const assessments = candidates.map((candidate) => assessSafely(candidate, event, context));
+  const executions: ExecutionsCache = new Map();
+  const assessments = candidates.map((candidate) => assessSafely(candidate, event, context, executions));
   let best: Assessment | undefined;
   for (const assessment of assessments) {
     if (assessment.benign !== undefined) continue;
@@ -143,9 +144,14 @@ function unanalysable(event: ExecEvent, why: string): Verdict {
   return { kind: "finding", finding: { event, utility, process, severity: "medium", reasons } };
 }
 
-function assessSafely(candidate: Candidate, event: ExecEvent, context: AncestorContext): Assessment {
+function assessSafely(
+  candidate: Candidate,
+  event: ExecEvent,
+  context: AncestorContext,
+  executions: ExecutionsCache,
+): Assessment {
   try {
-    return assess(candidate, event, context);
+    return assess(candidate, event, context, executions);
   } catch (error) {
     // A bug in argument analysis must not hide a utility: report it for a human to look at.
     const { name, category } = candidate.utility;
@@ -427,7 +433,12 @@ function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext): Assessment {
+function assess(
+  candidate: Candidate,
+  event: ExecEvent,
+  context: AncestorContext,
+  executionsCache: ExecutionsCache,
+): Assessment {
   const { utility } = candidate;
   const name = utility.name;
   const args = candidate.words.slice(1, MAX_ARGS + 1);
@@ -452,10 +463,15 @@ function assess(candidate: Candidate, event: ExecEvent, context: AncestorContext
   }
 
   const outputs = downloadOutputs(name, parsed, segment);
-  const executed = executedPaths([...(candidate.segments ?? []), ...context.segments], segment);
+  let executions = executionsCache.get(candidate.segments);
+  if (executions === undefined) {
+    executions = executionsOf([...(candidate.segments ?? []), ...context.segments]);
+    executionsCache.set(candidate.segments, executions);
+  }
   for (const output of outputs) {
     if (output.directory) continue;
-    if (executed.has(resolvePath(candidate.cwd ?? UNKNOWN_DIR, output.path) ?? "")) {
+    const runners = executions.get(resolvePath(candidate.cwd ?? UNKNOWN_DIR, output.path) ?? "");
+    if (runners?.some((runner) => runner !== segment)) {
       const shown = resolvePath(candidate.cwd, output.path) ?? output.path;
       add("critical", `the file ${name} downloads (${quote(shown)}) is then executed`);
       break;
@@ -1122,14 +1138,19 @@ function commandOutputSent(parsed: ParsedArgs): string | undefined {
   return operand === undefined ? undefined : `sends command output in its URL (${quote(operand)})`;
 }
 
+/** Each path the command lines execute, with the segments that execute it. */
+type Executions = Map<string, CommandSegment[]>;
+
+/**
+ * Executions per candidate segment list: every candidate of an exec session shares its session's list,
+ * so a script of thousands of downloads is read once instead of once per download (quadratic).
+ */
+type ExecutionsCache = Map<readonly CommandSegment[] | undefined, Executions>;
+
 /** Paths that a command line executes: run as a command, or given to a shell/interpreter or `.`. */
-function executedPaths(
-  segments: readonly CommandSegment[],
-  exclude: CommandSegment | undefined,
-): Set<string> {
-  const out = new Set<string>();
+function executionsOf(segments: readonly CommandSegment[]): Executions {
+  const out: Executions = new Map();
   for (const segment of segments) {
-    if (segment === exclude) continue;
     const words = segment.argv.slice(commandStart(segment.argv));
     const head = words[0];
     if (head === undefined) continue;
@@ -1140,7 +1161,10 @@ function executedPaths(
     }
     if (target === undefined) continue;
     const resolved = resolvePath(segment.cwd ?? UNKNOWN_DIR, target);
-    if (resolved !== undefined) out.add(resolved);
+    if (resolved === undefined) continue;
+    const runners = out.get(resolved);
+    if (runners === undefined) out.set(resolved, [segment]);
+    else runners.push(segment);
   }
   return out;
 }
