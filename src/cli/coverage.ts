@@ -3,13 +3,12 @@ import {
   type AccountPolicy,
   type CloudWatchLogsClient,
   DescribeAccountPoliciesCommand,
-  DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
   DescribeSubscriptionFiltersCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { UsageError } from "../errors.js";
 import type { CliIO } from "./io.js";
-import { createLogsClient } from "./logs-client.js";
+import { createLogsClient, logGroupPages } from "./logs-client.js";
 import { formatTable } from "./progress.js";
 
 /** Container log group prefixes checked by default (ECS task definitions' awslogs groups). */
@@ -299,15 +298,9 @@ async function listGroups(
   signal: AbortSignal,
 ): Promise<string[]> {
   const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await logs.send(
-      new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken, limit: 50 }),
-      { abortSignal: signal },
-    );
-    for (const group of page.logGroups ?? []) if (group.logGroupName) names.push(group.logGroupName);
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const groups of logGroupPages(logs, prefix, signal)) {
+    for (const group of groups) if (group.logGroupName) names.push(group.logGroupName);
+  }
   return names;
 }
 

@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import {
   type CloudWatchLogsClient,
-  DescribeLogGroupsCommand,
   type FilteredLogEvent,
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
@@ -15,7 +14,7 @@ import { addStats, emptyStats, processBatch } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
 import { cliConfig } from "./invoke.js";
 import type { CliIO } from "./io.js";
-import { createLogsClient } from "./logs-client.js";
+import { createLogsClient, logGroupPages } from "./logs-client.js";
 import { formatCount, formatDuration, formatTable, ProgressReporter, ratePerSecond } from "./progress.js";
 
 /** How the CLI is run (there is no installed binary): hints print commands that paste as they are. */
@@ -285,21 +284,15 @@ async function describeGroups(
   exactOnly: boolean,
 ): Promise<Target[]> {
   const found: Target[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await logs.send(
-      new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken, limit: 50 }),
-      { abortSignal: signal },
-    );
-    for (const group of page.logGroups ?? []) {
+  for await (const groups of logGroupPages(logs, prefix, signal)) {
+    for (const group of groups) {
       if (!group.logGroupName) continue;
       if (exactOnly && group.logGroupName !== prefix) continue;
       found.push({ name: group.logGroupName, owner: accountOf(group.logGroupArn ?? group.arn) ?? "unknown" });
     }
-    nextToken = page.nextToken;
     // Results are sorted by name and the exact name sorts first among its prefix matches.
-    if (exactOnly && (found.length > 0 || (page.logGroups?.length ?? 0) > 0)) break;
-  } while (nextToken);
+    if (exactOnly && groups.length > 0) break;
+  }
   return found;
 }
 

@@ -1,4 +1,8 @@
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  type LogGroup,
+} from "@aws-sdk/client-cloudwatch-logs";
 
 /**
  * FilterLogEvents may search for several seconds before it answers a page, hence a request
@@ -29,4 +33,24 @@ export function createLogsClient(
       throwOnRequestTimeout: true,
     },
   });
+}
+
+/**
+ * DescribeLogGroups for a name prefix, one page of groups at a time (sorted by name); stopping the
+ * iteration stops the paging.
+ */
+export async function* logGroupPages(
+  logs: CloudWatchLogsClient,
+  prefix: string,
+  signal: AbortSignal,
+): AsyncGenerator<LogGroup[]> {
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken, limit: 50 }),
+      { abortSignal: signal },
+    );
+    yield page.logGroups ?? [];
+    nextToken = page.nextToken;
+  } while (nextToken);
 }
