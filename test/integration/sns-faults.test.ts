@@ -4,9 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PublishError } from "../../src/errors.js";
 import type { Signal } from "../../src/model.js";
 import { type PublishOptions, publishSignals, type Route } from "../../src/signals/sns.js";
+import { mixedSignals } from "../signals/signal-factory.js";
 import { type Fault, type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { freePort, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
-import { createRawTopic, drainQueue, mixedSignals, rawIds } from "./sns-helpers.js";
+import { createRawTopic, drainQueue, rawIds } from "../support/sns-sqs.js";
 
 /**
  * Short, to keep the hang tests fast, yet well above moto's latency: a request that times out while

@@ -5,17 +5,10 @@ import type { Signal } from "../../src/model.js";
 import { RecentIds } from "../../src/signals/recent-ids.js";
 import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES } from "../../src/signals/render.js";
 import { publishSignals, type Route } from "../../src/signals/sns.js";
+import { makeSignal, mixedSignals } from "../signals/signal-factory.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { type Moto, motoClientConfig, startMoto } from "../support/moto.js";
-import {
-  createTopology,
-  drainQueue,
-  envelopeIds,
-  makeSignal,
-  mixedSignals,
-  parseEnvelope,
-  type Topology,
-} from "./sns-helpers.js";
+import { createTopology, drainQueue, envelopeIds, parseEnvelope, type Topology } from "../support/sns-sqs.js";
 
 const SUBJECT = /^[\x20-\x7e]{1,99}$/;
 

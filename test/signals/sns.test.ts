@@ -15,7 +15,7 @@ import type { Signal } from "../../src/model.js";
 import { RecentIds } from "../../src/signals/recent-ids.js";
 import { renderSnsMessage } from "../../src/signals/render.js";
 import { PUBLISH_BATCH_MAX_BYTES, publishSignals, type Route } from "../../src/signals/sns.js";
-import { makeSignal, mixedSignals } from "../integration/sns-helpers.js";
+import { makeSignal, mixedSignals } from "./signal-factory.js";
 
 const ALERTS = "arn:aws:sns:us-east-1:123456789012:alerts";
 const PAGER = "arn:aws:sns:us-east-1:123456789012:pager";
