@@ -215,62 +215,34 @@ describe("buildSignals: stable ids", () => {
 
 describe("buildSignals: fields", () => {
   it("fills every field of a signal from a realistic finding", () => {
-    const [signal] = buildSignals([finding()], { region: "eu-west-1" });
+    const f = finding();
+    const { process, ancestors, container, workload, time, source } = f.event;
+    const [signal] = buildSignals([f], { region: "eu-west-1" });
 
     expect(signal).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{32}$/),
       rule: RULE,
       severity: "high",
-      reasons: [
-        "the arguments reach a cloud credential endpoint (169.254.169.254)",
-        "the utility lies in a writable place (/tmp/curl)",
-        "a network utility ran in a container",
-      ],
-      timestamp: "2024-05-01T10:00:00.123456789Z",
-      firstSeen: "2024-05-01T10:00:00.123456789Z",
-      lastSeen: "2024-05-01T10:00:00.123456789Z",
+      reasons: f.reasons,
+      timestamp: time,
+      firstSeen: time,
+      lastSeen: time,
       count: 1,
       title: "curl executed in container api (payments/api-7d9f) from /tmp",
       message: "The process `curl` was executed, potentially to download additional tools.",
       utility: { name: "curl", category: "download" },
-      process: {
-        name: "curl",
-        path: "/tmp/curl",
-        args: ["-s", "-o", "/tmp/x", "http://169.254.169.254/latest/meta-data/iam/security-credentials/"],
-      },
-      ancestors: [
-        {
-          name: "sh",
-          path: "/bin/sh",
-          args: ["-c", "/tmp/curl -s -o /tmp/x http://169.254.169.254/latest/meta-data/"],
-        },
-        { name: "node", path: "/usr/local/bin/node", args: ["server.js"] },
-        {
-          name: "containerd-shim-runc-v2",
-          path: "/usr/bin/containerd-shim-runc-v2",
-          args: ["-namespace", "k8s.io"],
-        },
-      ],
-      container: {
-        id: "containerd://3f2a9c1b0d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd",
-        name: "api",
-        image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments/api:1.4.2",
-      },
-      workload: {
-        platform: "eks",
-        cluster: "prod-eks",
-        namespace: "payments",
-        pod: "api-7d9f",
-        node: "ip-10-0-1-23.eu-west-1.compute.internal",
-      },
+      process: { name: process.name, path: process.path, args: process.args },
+      ancestors,
+      container,
+      workload,
       inContainer: true,
       viaExecSession: false,
       source: {
         format: "tetragon",
-        logGroup: "/aws/containerinsights/prod-eks/tetragon",
-        logStream: "tetragon/ip-10-0-1-23[1]",
-        eventIds: [ID(1)],
-        owner: "123456789012",
+        logGroup: source.logGroup,
+        logStream: source.logStream,
+        eventIds: [source.eventId],
+        owner: source.owner,
       },
       triage: [...TRIAGE_STEPS],
       links: {
