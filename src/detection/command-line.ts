@@ -276,6 +276,11 @@ export function commandStart(argv: readonly string[]): number {
   return i;
 }
 
+/** The words of the command itself: `argv` from {@link commandStart} on. */
+export function commandWords(argv: readonly string[]): string[] {
+  return argv.slice(commandStart(argv));
+}
+
 function skipWrapper(argv: readonly string[], start: number, spec: WrapperSpec): number {
   let i = start;
   while (i < argv.length) {
@@ -505,7 +510,7 @@ function braceExpansion(word: string): string[] {
 
 /** Follows `cd DIR` so later commands of the same script know where they run. */
 function afterCd(segment: CommandSegment, cwd: string | undefined): string | undefined {
-  const words = segment.argv.slice(commandStart(segment.argv));
+  const words = commandWords(segment.argv);
   if (words[0] !== "cd") return cwd;
   const target = words.slice(1).find((w) => !w.startsWith("-") || w === "-");
   if (target === undefined || target === "~") return "~";
@@ -551,7 +556,7 @@ function expandPayload(
   variables?: ReadonlyMap<string, string>,
 ): void {
   if (segment.depth >= MAX_PAYLOAD_DEPTH) return;
-  const payload = shellPayload(segment.argv.slice(commandStart(segment.argv)));
+  const payload = shellPayload(commandWords(segment.argv));
   if (payload === undefined || payload.length === 0) return;
   const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out, dropInert);
   parser.payloadOf = segment;

@@ -9,6 +9,7 @@ import {
   type CommandSegment,
   commandSegments,
   commandStart,
+  commandWords,
   isInterpreter,
   isShell,
   resolvePath,
@@ -277,13 +278,13 @@ function ancestorContext(event: ExecEvent, budget: SegmentBudget): AncestorConte
     const argv0 = ancestorArgv0(ancestor);
     if (argv0 === undefined || args.length === 0) return;
     const argv = [argv0, ...args];
-    if (shellPayload(argv.slice(commandStart(argv))) === undefined) return;
+    if (shellPayload(commandWords(argv)) === undefined) return;
     const options = { budget, dropInert: true };
     const segments = commandSegments(argv, index === 0 && cwd ? { ...options, cwd } : options);
     all.push(...segments);
     for (const segment of segments) {
       if (segment.depth === 0) continue;
-      const words = segment.argv.slice(commandStart(segment.argv));
+      const words = commandWords(segment.argv);
       const utility = words[0] !== undefined ? lookupUtility(words[0]) : undefined;
       if (utility === undefined) continue;
       const feed = feedsInterpreter(segment);
@@ -296,7 +297,7 @@ function ancestorContext(event: ExecEvent, budget: SegmentBudget): AncestorConte
 
 /** The shell or interpreter a segment runs, when it would execute what it is given. */
 function interpreterOf(segment: CommandSegment): string | undefined {
-  const words = segment.argv.slice(commandStart(segment.argv));
+  const words = commandWords(segment.argv);
   const head = words[0];
   if (head === undefined) return undefined;
   const name = executableName(head);
@@ -562,7 +563,7 @@ function sameCommandInAncestors(candidate: Candidate, context: AncestorContext):
   const want = candidate.words.slice(1).join(" ");
   for (const segment of context.segments) {
     if (segment.depth === 0) continue;
-    const words = segment.argv.slice(commandStart(segment.argv));
+    const words = commandWords(segment.argv);
     const head = words[0];
     if (head === undefined || lookupUtility(head)?.name !== candidate.utility.name) continue;
     if (words.slice(1).join(" ") === want) return segment;
@@ -586,7 +587,7 @@ const RELAYS = new Set([
  * Its output piped into a relay is a shell session carried over the network.
  */
 function interactiveShell(segment: CommandSegment): string | undefined {
-  const words = segment.argv.slice(commandStart(segment.argv));
+  const words = commandWords(segment.argv);
   const head = words[0];
   if (head === undefined || !isShell(head) || shellPayload(words) !== undefined) return undefined;
   for (let i = 1; i < words.length; i++) {
@@ -640,7 +641,7 @@ function tarMode(words: readonly string[], mode: "c" | "x"): boolean {
 /** A command up `segment`'s pipeline that reads files and prints them, as written: `cat /etc/passwd`. */
 function pipedFiles(segment: CommandSegment): string | undefined {
   for (let node = segment.pipedFrom, k = 0; node !== undefined && k < 4096; node = node.pipedFrom, k++) {
-    const words = node.argv.slice(commandStart(node.argv));
+    const words = commandWords(node.argv);
     const head = words[0];
     if (head === undefined) continue;
     // What a shell or interpreter prints is its own output, not the file it was fed.
@@ -1030,7 +1031,7 @@ function downloadOutputs(name: string, parsed: ParsedArgs, segment: CommandSegme
   if (redirectsStdout(segment)) return out;
   // Down the pipeline the data keeps its way into files: `| tee f`, `| gunzip > f`, `| tar xz -C dir`.
   for (let next = segment.pipesTo, k = 0; next !== undefined && k < 4096; next = next.pipesTo, k++) {
-    const words = next.argv.slice(commandStart(next.argv));
+    const words = commandWords(next.argv);
     const tool = words[0] === undefined ? "" : executableName(words[0]);
     if (tool === "tee") {
       for (const word of words.slice(1)) if (!word.startsWith("-")) file(word, `| tee ${word}`);
@@ -1151,7 +1152,7 @@ type ExecutionsCache = Map<readonly CommandSegment[] | undefined, Executions>;
 function executionsOf(segments: readonly CommandSegment[]): Executions {
   const out: Executions = new Map();
   for (const segment of segments) {
-    const words = segment.argv.slice(commandStart(segment.argv));
+    const words = commandWords(segment.argv);
     const head = words[0];
     if (head === undefined) continue;
     let target: string | undefined;
