@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecEvent } from "../../src/model.js";
 import { cloudtrailEcsExec } from "../../src/sources/cloudtrail-ecs-exec.js";
-import { context, loadFixture, loadMessage } from "./fixtures.js";
+import { context, itNormalizesFixtures, loadFixture } from "./fixtures.js";
 
 const GROUP = "aws-cloudtrail-logs-123456789012-management";
 const ctx = context({ logGroup: GROUP, logStream: "123456789012_CloudTrail_us-east-1" });
@@ -60,17 +60,7 @@ const expected: Record<string, ExecEvent[]> = {
 };
 
 describe("cloudtrail ECS ExecuteCommand parser", () => {
-  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
-    // Prepare
-    const message = loadMessage(name);
-
-    // Act
-    const result = cloudtrailEcsExec.parse(message, ctx);
-
-    // Assess
-    expect(cloudtrailEcsExec.sniff(message)).toBe(true);
-    expect(result).toEqual(events);
-  });
+  itNormalizesFixtures(cloudtrailEcsExec, ctx, expected);
 
   it("falls back to the request's task id, the ARN's cluster and the eventID when the response is missing", () => {
     // Prepare

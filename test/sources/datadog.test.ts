@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecEvent } from "../../src/model.js";
 import { datadog } from "../../src/sources/datadog.js";
-import { context, ECS_GROUP, loadFixture, loadMessage } from "./fixtures.js";
+import { context, ECS_GROUP, itNormalizesFixtures, loadFixture } from "./fixtures.js";
 
 const ctx = context({ logGroup: ECS_GROUP, logStream: "datadog-agent/system-probe/5dfb0311" });
 const source = {
@@ -117,17 +117,7 @@ const expected: Record<string, ExecEvent[]> = {
 type Proc = Record<string, unknown>;
 
 describe("datadog parser", () => {
-  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
-    // Prepare
-    const message = loadMessage(name);
-
-    // Act
-    const result = datadog.parse(message, ctx);
-
-    // Assess
-    expect(datadog.sniff(message)).toBe(true);
-    expect(result).toEqual(events);
-  });
+  itNormalizesFixtures(datadog, ctx, expected);
 
   it("recognizes a process known only by comm", () => {
     // Prepare: no `executable` anywhere in the event.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecEvent } from "../../src/model.js";
 import { falco, splitFalcoArgs } from "../../src/sources/falco.js";
-import { context, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
+import { context, itNormalizesFixtures, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
 
 const ctx = context({ logGroup: K8S_GROUP, logStream: "falco-7x2kq" });
 const source = {
@@ -105,17 +105,7 @@ const expected: Record<string, ExecEvent[]> = {
 };
 
 describe("falco parser", () => {
-  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
-    // Prepare
-    const message = loadMessage(name);
-
-    // Act
-    const result = falco.parse(message, ctx);
-
-    // Assess
-    expect(falco.sniff(message)).toBe(true);
-    expect(result).toEqual(events);
-  });
+  itNormalizesFixtures(falco, ctx, expected);
 
   it("reads a non-utility shell alert as an ordinary exec event", () => {
     const [event] = falco.parse(loadMessage("falco-shell-in-container"), ctx) ?? [];

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { LogContext } from "../../src/model.js";
+import { expect, it } from "vitest";
+import type { ExecEvent, LogContext, SourceParser } from "../../src/model.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "messages");
 const cache = new Map<string, unknown>();
@@ -45,3 +46,22 @@ export function context(overrides: Partial<LogContext> = {}): LogContext {
 export const ECS_GROUP = "/ecs/orders-api";
 /** Workload log group of an EKS add-on (Tetragon, Falco…) that is not the control-plane group. */
 export const K8S_GROUP = "/k8s/security/tetragon";
+
+/** One test per fixture: `parser` sniffs the fixture's message and parses it to exactly `expected[name]`. */
+export function itNormalizesFixtures(
+  parser: SourceParser,
+  ctx: LogContext,
+  expected: Record<string, ExecEvent[]>,
+): void {
+  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
+    // Prepare
+    const message = loadMessage(name);
+
+    // Act
+    const result = parser.parse(message, ctx);
+
+    // Assess
+    expect(parser.sniff(message)).toBe(true);
+    expect(result).toEqual(events);
+  });
+}

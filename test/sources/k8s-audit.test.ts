@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecEvent } from "../../src/model.js";
 import { k8sAudit } from "../../src/sources/k8s-audit.js";
-import { context, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
+import { context, itNormalizesFixtures, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
 
 const ctx = context();
 const source = {
@@ -97,17 +97,7 @@ function withUri(requestURI: string): string {
 }
 
 describe("kubernetes audit parser", () => {
-  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
-    // Prepare
-    const message = loadMessage(name);
-
-    // Act
-    const result = k8sAudit.parse(message, ctx);
-
-    // Assess
-    expect(k8sAudit.sniff(message)).toBe(true);
-    expect(result).toEqual(events);
-  });
+  itNormalizesFixtures(k8sAudit, ctx, expected);
 
   it("is plain kubernetes outside the EKS control-plane log group", () => {
     const result = k8sAudit.parse(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecEvent } from "../../src/model.js";
 import { tetragon } from "../../src/sources/tetragon.js";
-import { context, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
+import { context, itNormalizesFixtures, K8S_GROUP, loadFixture, loadMessage } from "./fixtures.js";
 
 const ctx = context({ logGroup: K8S_GROUP, logStream: "tetragon-export-ip-10-0-12-34" });
 const source = {
@@ -121,17 +121,7 @@ const expected: Record<string, ExecEvent[]> = {
 };
 
 describe("tetragon parser", () => {
-  it.each(Object.entries(expected))("normalizes %s", (name, events) => {
-    // Prepare
-    const message = loadMessage(name);
-
-    // Act
-    const result = tetragon.parse(message, ctx);
-
-    // Assess
-    expect(tetragon.sniff(message)).toBe(true);
-    expect(result).toEqual(events);
-  });
+  itNormalizesFixtures(tetragon, ctx, expected);
 
   it.each([
     ["tetragon-benign-node", "node", ["/app/dist/jobs/rebuild-search-index.js", "--batch-size", "500"]],
