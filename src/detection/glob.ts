@@ -8,7 +8,7 @@
  *   one UTF-16 code unit, everything else itself, case-sensitive.
  * - {@link argsGlobMatch} (the arguments of a command line, which an attacker writes): the pattern is
  *   split on single spaces into one pattern per argument, see its TSDoc. Inside one argument `*` stops
- *   at the {@link SEGMENT_SEPARATORS} so that `http://*.svc.cluster.local/healthz` cannot be satisfied by
+ *   at the segment separators (`/ ? # @`) so that `http://*.svc.cluster.local/healthz` cannot be satisfied by
  *   `http://evil/s.sh#.svc.cluster.local/healthz`; `**` crosses them.
  */
 
@@ -16,11 +16,6 @@
 export const MAX_PATTERN_LENGTH = 512;
 /** Longest subject matched; a longer subject never matches (fail closed: the finding is not suppressed). */
 export const MAX_SUBJECT_LENGTH = 8192;
-/**
- * Characters a single `*` in an argument pattern does not match: they end a path segment or a URL's
- * host (`/`), start its query (`?`) or fragment (`#`), or end its userinfo (`@`).
- */
-export const SEGMENT_SEPARATORS = "/?#@";
 
 const STAR = 42;
 const QUESTION = 63;
@@ -63,6 +58,10 @@ const ANY_ONE = -1;
 const SEGMENT_RUN = -2;
 const ANY_RUN = -3;
 
+/**
+ * Characters a single `*` in an argument pattern does not match: they end a path segment or a URL's
+ * host (`/`), start its query (`?`) or fragment (`#`), or end its userinfo (`@`).
+ */
 function isSeparator(code: number): boolean {
   return code === 47 || code === 63 || code === 35 || code === 64; // / ? # @
 }
