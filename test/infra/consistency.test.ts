@@ -72,7 +72,6 @@ async function terraform(): Promise<Deployed> {
   );
   const fn = hclBlock(lambda, 'resource "aws_lambda_function" "this" {');
   const zip = /coalesce\(var\.lambda_zip, "\$\{path\.module\}\/([^"]+)"\)/.exec(example)?.[1] ?? "";
-  const allowlist = hclDefault(variables, "allowlist");
   return {
     handler: /\n\s*handler\s*=\s*"([^"]+)"/.exec(fn)?.[1] ?? "",
     runtime: hclDefault(variables, "runtime"),
@@ -87,7 +86,7 @@ async function terraform(): Promise<Deployed> {
       ),
       MIN_SEVERITY: hclDefault(variables, "min_severity"),
       PAGER_MIN_SEVERITY: hclDefault(variables, "pager_min_severity"),
-      ALLOWLIST: allowlist === "[]" ? "[]" : allowlist,
+      ALLOWLIST: hclDefault(variables, "allowlist"),
       DEDUP_TTL_SECONDS: hclDefault(variables, "dedup_ttl_seconds"),
       MAX_DECODED_BYTES: hclDefault(variables, "max_decoded_bytes"),
       LOG_LEVEL: hclDefault(variables, "log_level"),
