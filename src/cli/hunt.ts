@@ -611,7 +611,6 @@ async function hunt(
   };
 
   let stop: Stop | null = null;
-  let notFound = missing.length;
   for (; index < targets.length; index++) {
     const target = targets[index]!;
     const row = rows[index]!;
@@ -623,7 +622,6 @@ async function hunt(
         const page = await fetchPage(logs, target.name, plan, nextToken, signal, retry, sleep, io);
         if (page === "not found") {
           row.status = "not found";
-          notFound++;
           notice(io, `error: log group not found while searching: ${target.name}`);
           break;
         }
@@ -711,7 +709,7 @@ async function hunt(
   if (stop?.kind === "interrupted") return 130;
   if (stop?.kind === "throttled") return 3;
   if (stop) return 1;
-  return notFound > 0 ? 1 : 0;
+  return missing.length > 0 || rows.some((r) => r.status === "not found") ? 1 : 0;
 }
 
 function describeStop(stop: Stop, retry: RetryPolicy): string {
