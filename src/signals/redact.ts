@@ -33,7 +33,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 export function sanitizeText(text: string): string {
   if (typeof text !== "string") return "";
-  if (text.length > MAX_REDACT_CHARS) text = cutWithMarker(text, MAX_REDACT_CHARS);
+  if (text.length > MAX_REDACT_CHARS) text = truncateText(text, MAX_REDACT_CHARS);
   return text
     .replace(ESCAPE_SEQUENCES, "")
     .replace(LINE_BREAKS, " ")
@@ -41,10 +41,12 @@ export function sanitizeText(text: string): string {
     .replace(LONE_SURROGATE, "\ufffd");
 }
 
-function cutWithMarker(text: string, keep: number): string {
-  const code = text.charCodeAt(keep - 1);
-  const cut = code >= 0xd800 && code <= 0xdbff ? keep - 1 : keep;
-  return `${text.slice(0, cut)}…[truncated ${text.length - cut} chars]`;
+/** `text` cut to `max` UTF-16 units (never inside a surrogate pair) plus a marker saying how much went. */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const keep = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, keep)}…[truncated ${text.length - keep} chars]`;
 }
 
 /** Key names whose values are secrets (env assignments, query strings, JSON keys, long options). */

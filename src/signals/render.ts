@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import type { AncestorInfo, Signal } from "../model.js";
 import { RULE } from "../model.js";
 import { lastSegment, shortContainerId } from "./build.js";
-import { redactSignal, sanitizeText } from "./redact.js";
+import { redactSignal, sanitizeText, truncateText } from "./redact.js";
 
 /** SNS Publish: message plus attributes, in bytes. */
 export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
@@ -49,14 +49,6 @@ const LEVELS: readonly Limits[] = [
   { chars: 256, args: 16, ancestors: 8, ancestorArgs: 8, eventIds: 2, reasons: 4 },
   { chars: 64, args: 4, ancestors: 4, ancestorArgs: 2, eventIds: 1, reasons: 2 },
 ];
-
-/** `text` cut to `max` UTF-16 units (never inside a surrogate pair) plus a marker saying how much went. */
-export function truncateText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  const keep = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-  return `${text.slice(0, keep)}…[truncated ${text.length - keep} chars]`;
-}
 
 function limitSignal(signal: Signal, limits: Limits): { signal: Signal; truncated: boolean } {
   let truncated = false;

@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/model.js";
 import { buildSignals } from "../../src/signals/build.js";
-import { redactArgs, redactSignal, redactText, sanitizeText } from "../../src/signals/redact.js";
+import {
+  redactArgs,
+  redactSignal,
+  redactText,
+  sanitizeText,
+  truncateText,
+} from "../../src/signals/redact.js";
 import { renderEmail, renderJson, renderSnsMessage, renderSubject } from "../../src/signals/render.js";
 import { finding } from "./finding-factory.js";
 
@@ -644,5 +650,19 @@ describe("a secret planted anywhere in argv never leaves the function", () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("truncateText", () => {
+  it("keeps short text as is", () => {
+    expect(truncateText("abc", 3)).toBe("abc");
+  });
+
+  it("says how many characters went", () => {
+    expect(truncateText("abcdef", 2)).toBe("ab…[truncated 4 chars]");
+  });
+
+  it("never splits a surrogate pair", () => {
+    expect(truncateText("a\u{1f600}b", 2)).toBe("a…[truncated 3 chars]");
   });
 });

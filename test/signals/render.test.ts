@@ -12,7 +12,6 @@ import {
   renderSubject,
   SNS_MESSAGE_LIMIT_BYTES,
   SUBJECT_MAX_CHARS,
-  truncateText,
 } from "../../src/signals/render.js";
 import { again, finding } from "./finding-factory.js";
 
@@ -375,19 +374,5 @@ describe("renderSnsMessage", () => {
     expect(sns.message).not.toMatch(/handmadeSecret/);
     expect(renderJson(signal)).not.toMatch(/handmadeSecret/);
     expect(renderEmail(signal)).not.toMatch(/handmadeSecret/);
-  });
-});
-
-describe("truncateText", () => {
-  it("keeps short text as is", () => {
-    expect(truncateText("abc", 3)).toBe("abc");
-  });
-
-  it("says how many characters went", () => {
-    expect(truncateText("abcdef", 2)).toBe("ab…[truncated 4 chars]");
-  });
-
-  it("never splits a surrogate pair", () => {
-    expect(truncateText("a\u{1f600}b", 2)).toBe("a…[truncated 3 chars]");
   });
 });
