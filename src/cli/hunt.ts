@@ -131,11 +131,12 @@ export function emptyCounts(): HuntCounts {
   return { events: 0, execEvents: 0, findings: { low: 0, medium: 0, high: 0, critical: 0 }, signals: 0 };
 }
 
-function addCounts(into: HuntCounts, from: HuntCounts): void {
-  into.events += from.events;
-  into.execEvents += from.execEvents;
-  for (const severity of SEVERITIES) into.findings[severity] += from.findings[severity];
-  into.signals += from.signals;
+/** Adds `from` into `into`, or takes it away with `sign` -1. */
+function addCounts(into: HuntCounts, from: HuntCounts, sign: 1 | -1 = 1): void {
+  into.events += sign * from.events;
+  into.execEvents += sign * from.execEvents;
+  for (const severity of SEVERITIES) into.findings[severity] += sign * from.findings[severity];
+  into.signals += sign * from.signals;
 }
 
 function countsOf(stats: BatchStats): HuntCounts {
@@ -584,10 +585,7 @@ async function hunt(
     }
     if (earlier) {
       // The current group's earlier part is shown in its own row, not in "(earlier runs)".
-      for (const s of SEVERITIES) earlier.findings[s] -= carried.findings[s];
-      earlier.events -= carried.events;
-      earlier.execEvents -= carried.execEvents;
-      earlier.signals -= carried.signals;
+      addCounts(earlier, carried, -1);
     }
   }
 
