@@ -10,7 +10,7 @@ import { type Config, routesFor } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
 import type { BatchStats, LogBatch, LogEvent, Severity, Signal } from "../model.js";
 import { SEVERITIES } from "../model.js";
-import { addStats, emptyStats, processBatch } from "../pipeline.js";
+import { addStats, emptyStats, execEventCount, processBatch } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
 import { cliConfig } from "./invoke.js";
 import type { CliIO } from "./io.js";
@@ -142,7 +142,7 @@ function addCounts(into: HuntCounts, from: HuntCounts, sign: 1 | -1 = 1): void {
 function countsOf(stats: BatchStats): HuntCounts {
   return {
     events: stats.logEvents,
-    execEvents: Object.values(stats.execEvents).reduce((sum, n) => sum + (n ?? 0), 0),
+    execEvents: execEventCount(stats),
     findings: { ...stats.findings },
     signals: stats.signals,
   };
