@@ -14,11 +14,11 @@ export interface SignalOptions {
   region?: string;
 }
 
-export const DEFAULT_REGION = "us-east-1";
+const DEFAULT_REGION = "us-east-1";
 /** Event ids kept per signal; `count` still tells how many executions there were. */
 export const MAX_EVENT_IDS = 50;
 export const MAX_ANCESTORS = 16;
-export const MAX_SOURCE_IPS = 16;
+const MAX_SOURCE_IPS = 16;
 
 const PLATFORMS: readonly Platform[] = ["ecs", "eks", "kubernetes", "docker", "unknown"];
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;

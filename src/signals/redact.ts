@@ -10,7 +10,7 @@ import type { Signal } from "../model.js";
 export const REDACTED = "[REDACTED]";
 
 /** Longest text redacted in full; anything beyond is cut with a visible marker before any regex runs. */
-export const MAX_REDACT_CHARS = 2 * 1024 * 1024;
+const MAX_REDACT_CHARS = 2 * 1024 * 1024;
 
 // ANSI/VT sequences: CSI (ESC [ or 0x9B), string commands OSC/DCS/SOS/PM/APC (ESC ] P X ^ _ or their C1
 // forms) up to BEL or ST, and two-byte ESC sequences. An unterminated string command loses only its

@@ -89,7 +89,7 @@ export interface PublishOptions {
 }
 
 /** SNS limits of one PublishBatch request. */
-export const PUBLISH_BATCH_MAX_ENTRIES = 10;
+const PUBLISH_BATCH_MAX_ENTRIES = 10;
 /** 256 KiB per request less room for what SNS may count beyond message and subject. */
 export const PUBLISH_BATCH_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
 
