@@ -127,7 +127,7 @@ export function parseTimeSpec(value: string, now: number, flag: string): number 
   );
 }
 
-export function emptyCounts(): HuntCounts {
+function emptyCounts(): HuntCounts {
   return { events: 0, execEvents: 0, findings: { low: 0, medium: 0, high: 0, critical: 0 }, signals: 0 };
 }
 

@@ -3,7 +3,6 @@ import {
   backoffDelay,
   DEFAULT_RETRY,
   decodeResumeToken,
-  emptyCounts,
   encodeResumeToken,
   pageToBatches,
   parseTimeSpec,
@@ -169,14 +168,5 @@ describe("runHunt usage", () => {
     expect(help).toContain("Usage: node dist/cli.js hunt (--log-group NAME... | --prefix P...)");
     expect(help).toContain("\n       node dist/cli.js hunt --resume TOKEN");
     expect(help).not.toContain("netutil-detector hunt");
-  });
-
-  it("starts counts at zero", () => {
-    expect(emptyCounts()).toEqual({
-      events: 0,
-      execEvents: 0,
-      findings: { low: 0, medium: 0, high: 0, critical: 0 },
-      signals: 0,
-    });
   });
 });
