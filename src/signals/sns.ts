@@ -133,8 +133,7 @@ interface Delivery {
   topicArn: string;
   signal: Signal;
   key: string;
-  /** Unique within the call, hence within any request: `e<n>`. */
-  entryId: string;
+  /** Its `Id` is unique within the call, hence within any request: `e<n>`. */
   entry: PublishBatchRequestEntry;
   bytes: number;
   /** Error code of the latest failed attempt. */
@@ -309,22 +308,22 @@ async function sendBatch(
     const successful = new Set((response.Successful ?? []).map((entry) => entry.Id));
     const failures = new Map((response.Failed ?? []).map((entry) => [entry.Id, entry]));
     for (const delivery of batch) {
-      const failure = failures.get(delivery.entryId);
+      const failure = failures.get(delivery.entry.Id);
       if (failure) {
         delivery.code = failure.Code ?? "UnknownFailure";
         delivery.detail = safeLine(failure.Message ?? "");
         (failure.SenderFault === true ? outcome.failed : outcome.retry).push(delivery);
         outcome.error = new Error(
-          `SNS rejected entry ${delivery.entryId}: ${delivery.code}: ${failure.Message ?? ""}`,
+          `SNS rejected entry ${delivery.entry.Id}: ${delivery.code}: ${failure.Message ?? ""}`,
         );
-      } else if (successful.has(delivery.entryId)) {
+      } else if (successful.has(delivery.entry.Id)) {
         outcome.delivered.push(delivery);
       } else {
         // SNS always answers for every entry; anything else is an unconfirmed delivery.
         delivery.code = "MissingFromResponse";
         delivery.detail = "SNS answered neither success nor failure";
         outcome.retry.push(delivery);
-        outcome.error = new Error(`SNS answered neither success nor failure for entry ${delivery.entryId}`);
+        outcome.error = new Error(`SNS answered neither success nor failure for entry ${delivery.entry.Id}`);
       }
     }
   } catch (error) {
@@ -476,15 +475,14 @@ export async function publishSignals(
         lastError = message.error;
         continue;
       }
-      const entryId = `e${report.entries}`;
       const entry: PublishBatchRequestEntry = {
-        Id: entryId,
+        Id: `e${report.entries}`,
         Message: message.message,
         MessageStructure: "json",
         Subject: message.subject,
       };
       const bytes = utf8Bytes(message.message) + utf8Bytes(message.subject);
-      pending.push({ topicArn: route.topicArn, signal, key, entryId, entry, bytes });
+      pending.push({ topicArn: route.topicArn, signal, key, entry, bytes });
     }
   }
 
