@@ -70,12 +70,6 @@ export function stringItems(value: unknown): string[] | undefined {
   return out;
 }
 
-/** First defined value. */
-export function firstOf<T>(...values: (T | undefined)[]): T | undefined {
-  for (const value of values) if (value !== undefined) return value;
-  return undefined;
-}
-
 const DELETED_SUFFIX = " (deleted)";
 
 /**

@@ -55,7 +55,7 @@ const CRI_PREFIX = /^\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr) [FP] /;
  * (`2026-03-15T22:11:07.402Z stdout F {…}`), or the `log` (Docker json-file, Fluent Bit and Fluentd
  * without Merge_Log) or `message` field of a JSON record that holds a JSON object as a string.
  */
-export function unwrapLogLine(message: string): string | undefined {
+function unwrapLogLine(message: string): string | undefined {
   const cri = CRI_PREFIX.exec(message);
   if (cri !== null) return message.slice(cri[0].length);
   if (!message.startsWith("{") || !(message.includes('"log"') || message.includes('"message"'))) {
