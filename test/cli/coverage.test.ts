@@ -290,19 +290,12 @@ describe("runCoverage flags", () => {
     await expect(runCoverage(argv, io)).rejects.toThrow(/got "stream\/netutil-detector"/);
   });
 
-  it("prints help", async () => {
+  it("prints help, saying that the Kinesis path needs the stream ARN", async () => {
     const err: string[] = [];
-    const helpIO = { ...io, stderr: (t: string) => err.push(t) };
 
-    expect(await runCoverage(["--help"], helpIO)).toBe(0);
+    expect(await runCoverage(["--help"], { ...io, stderr: (t: string) => err.push(t) })).toBe(0);
+
     expect(err.join("")).toContain("Usage: node dist/cli.js coverage [--prefix P]");
-  });
-
-  it("says in --help that the Kinesis path needs the stream ARN", async () => {
-    const err: string[] = [];
-
-    await runCoverage(["--help"], { ...io, stderr: (t: string) => err.push(t) });
-
     const help = err.join("").replace(/\s+/g, " ");
     expect(help).toContain("--detector-arn ARN the detector's destination ARN (repeatable");
     expect(help).toMatch(/delivery = "kinesis".*the stream's ARN/);
