@@ -24,6 +24,8 @@ import { buildLambdaZip, copyFromRepo, REPO, requireTool, run, tempDir } from ".
 // terraform init + plan x3 + apply + in-place switch to Kinesis + destroy against moto_server.
 const SLOW = 300_000;
 const PROVIDER_MIRROR = "/opt/tf-plugins";
+/** Flags of every plan here: no prompt, and no state lock since these plans are never applied. */
+const PLAN = ["plan", "-input=false", "-lock=false"];
 
 /** Log groups that exist before the apply, as ECS and EKS would have created them. */
 const NAMED = ["/ecs/payments-api", "/ecs/checkout-worker", "/aws/eks/prod-eu/cluster", "/security/falco"];
@@ -64,12 +66,13 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
     iam: IAMClient;
   };
 
+  /** Runs terraform in the example against moto; the caller judges the exit code. */
+  async function tf(args: string[]) {
+    return await run("terraform", [...args, "-no-color"], { cwd: exampleDir, env: tfEnv, timeoutMs: SLOW });
+  }
+
   async function terraform(args: string[]) {
-    const result = await run("terraform", [...args, "-no-color"], {
-      cwd: exampleDir,
-      env: tfEnv,
-      timeoutMs: SLOW,
-    });
+    const result = await tf(args);
     if (result.code !== 0)
       throw new Error(`terraform ${args[0]} failed:\n${result.stderr}\n${result.stdout}`);
     return result;
@@ -77,7 +80,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
 
   async function planJson(name: string, vars: string[]) {
     const planFile = join(work, `${name}.tfplan`);
-    await terraform(["plan", "-input=false", "-lock=false", `-out=${planFile}`, ...vars]);
+    await terraform([...PLAN, `-out=${planFile}`, ...vars]);
     const shown = await terraform(["show", "-json", planFile]);
     return JSON.parse(shown.stdout) as {
       resource_changes: { address: string; change: { actions: string[]; after: Record<string, unknown> } }[];
@@ -227,18 +230,11 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
   });
 
   test("rejects bad inputs with the variable's message", async () => {
-    const result = await run(
-      "terraform",
-      [
-        "plan",
-        "-input=false",
-        "-lock=false",
-        "-no-color",
-        "-var=delivery=firehose",
-        '-var=ecs_log_group_prefixes=["/aws/lambda/"]',
-      ],
-      { cwd: exampleDir, env: tfEnv, timeoutMs: SLOW },
-    );
+    const result = await tf([
+      ...PLAN,
+      "-var=delivery=firehose",
+      '-var=ecs_log_group_prefixes=["/aws/lambda/"]',
+    ]);
     expect(result.code).not.toBe(0);
     const message = result.stderr.replace(/\s+/g, " ");
     expect(message).toContain('delivery must be "lambda" or "kinesis"');
@@ -246,11 +242,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
   });
 
   test("refuses an EKS cluster whose audit log group does not exist, saying how to enable it", async () => {
-    const result = await run(
-      "terraform",
-      ["plan", "-input=false", "-lock=false", "-no-color", '-var=eks_cluster_names=["no-audit"]'],
-      { cwd: exampleDir, env: tfEnv, timeoutMs: SLOW },
-    );
+    const result = await tf([...PLAN, '-var=eks_cluster_names=["no-audit"]']);
     expect(result.code).not.toBe(0);
     expect(result.stderr.replace(/\s+/g, " ")).toContain(
       "/aws/eks/no-audit/cluster does not exist: enable audit logging",
