@@ -70,6 +70,14 @@ export interface WorkloadInfo {
   /** ECS task ARN or id. */
   task?: string;
   node?: string;
+  /** The controller that owns the pod (Deployment, DaemonSet, StatefulSet, Job, …), when the format says. */
+  owner?: { kind: string; name: string };
+  /** Pod labels (Kubernetes) or container labels, when the format carries them. */
+  labels?: Record<string, string>;
+  /** ECS service name, when known. */
+  service?: string;
+  /** ECS task definition family, when known. */
+  family?: string;
 }
 
 /** Who opened an exec session (kubectl exec / ECS Exec). */
