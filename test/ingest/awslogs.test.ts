@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../../src/errors.js";
-import { decodeAwslogsData, decodePayloadBuffer } from "../../src/ingest/awslogs.js";
+import { decodeAwslogsData, decodeBase64, decodePayloadBuffer } from "../../src/ingest/awslogs.js";
 import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../../src/ingest/encode.js";
 
 const MAX = 32 * 1024 * 1024;
@@ -165,5 +165,70 @@ describe("decodeAwslogsData", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  describe("decodeBase64", () => {
+    /** The character-level rule the decoder must keep: whitespace dropped, standard alphabet, <= 2 "=" at the end. */
+    function reference(data: string): Buffer | "invalid" {
+      const compact = data.replace(/\s+/g, "");
+      if (compact.length === 0 || compact.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+        return "invalid";
+      }
+      return Buffer.from(compact, "base64");
+    }
+
+    function attempt(data: string): Buffer | "invalid" {
+      try {
+        return decodeBase64(data, "awslogs.data");
+      } catch (error) {
+        expect(error).toBeInstanceOf(DecodeError);
+        expect((error as DecodeError).stage).toBe("base64");
+        expect((error as DecodeError).message).toBe("awslogs.data is not valid base64");
+        return "invalid";
+      }
+    }
+
+    it("accepts and rejects exactly what the character-level rule does, with the same bytes", () => {
+      const alphabet = fc.constantFrom(..."ABCQRaz09+/=-_ \n\t@.é".split(""));
+      const text = fc.oneof(
+        fc.array(alphabet, { minLength: 1, maxLength: 24 }).map((chars) => chars.join("")),
+        // Valid base64 with one character changed, dropped or added: the near misses.
+        fc
+          .tuple(fc.uint8Array({ maxLength: 18 }), fc.nat(), alphabet, fc.constantFrom("set", "drop", "add"))
+          .map(([bytes, at, c, how]) => {
+            const valid = Buffer.from(bytes).toString("base64");
+            const i = valid.length === 0 ? 0 : at % valid.length;
+            if (how === "set") return valid.slice(0, i) + c + valid.slice(i + 1);
+            if (how === "drop") return valid.slice(0, i) + valid.slice(i + 1);
+            return valid.slice(0, i) + c + valid.slice(i);
+          }),
+        fc.string({ maxLength: 24 }),
+      );
+      fc.assert(
+        fc.property(text, (data) => {
+          expect(attempt(data)).toEqual(reference(data));
+        }),
+        { numRuns: 5000 },
+      );
+    });
+
+    it("decodes canonical, unpadded and line-wrapped text alike", () => {
+      const bytes = gzipSync(Buffer.from(JSON.stringify(payload())));
+      const canonical = bytes.toString("base64");
+      const wrapped = canonical.replace(/.{1,76}/g, "$&\n");
+      expect(decodeBase64(canonical, "awslogs.data")).toEqual(bytes);
+      expect(decodeBase64(canonical.replace(/=+$/, ""), "awslogs.data")).toEqual(bytes);
+      expect(decodeBase64(wrapped, "awslogs.data")).toEqual(bytes);
+    });
+
+    it.each([
+      ["base64url characters", "QU-_"],
+      ["an early padding character", "QU==QUJD"],
+      ["three padding characters", "QUJD==="],
+      ["a character outside the alphabet", "QUJD@UJD"],
+      ["a length that no encoder writes", "QUJDR"],
+    ])("rejects %s", (_name, data) => {
+      expect(attempt(data)).toBe("invalid");
+    });
   });
 });
