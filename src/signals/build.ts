@@ -43,24 +43,56 @@ interface Evidence {
   reasons: string[];
 }
 
-function optional(text: string | undefined): string | undefined {
-  return typeof text === "string" ? redactText(text) : undefined;
-}
+// Digits and the punctuation of times and numbers: no masking rule can match such text.
+const PLAIN_TEXT = /^[0-9:.TZ+-]*$/;
 
-function nullable(text: string | undefined): string | null {
-  return typeof text === "string" ? redactText(text) : null;
+/**
+ * Redaction for one buildSignals call. Redacting is pure and costly, and a batch repeats its text (one
+ * container, parent and command line for thousands of events), so each distinct text is redacted once.
+ */
+class Redactor {
+  private readonly texts = new Map<string, string>();
+  private readonly argLists = new Map<string, string[]>();
+
+  text = (text: string): string => {
+    if (PLAIN_TEXT.test(text)) return text;
+    let redacted = this.texts.get(text);
+    if (redacted === undefined) {
+      redacted = redactText(text);
+      this.texts.set(text, redacted);
+    }
+    return redacted;
+  };
+
+  args(args: readonly string[], tool: string): string[] {
+    const key = JSON.stringify([tool, ...args]);
+    let redacted = this.argLists.get(key);
+    if (redacted === undefined) {
+      redacted = redactArgs(args, tool);
+      this.argLists.set(key, redacted);
+    }
+    return [...redacted];
+  }
+
+  optional(text: string | undefined): string | undefined {
+    return typeof text === "string" ? this.text(text) : undefined;
+  }
+
+  nullable(text: string | undefined): string | null {
+    return typeof text === "string" ? this.text(text) : null;
+  }
 }
 
 function withoutUndefined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
 }
 
-function redactAncestor(ancestor: AncestorInfo | ProcessInfo): AncestorInfo {
+function redactAncestor(ancestor: AncestorInfo | ProcessInfo, r: Redactor): AncestorInfo {
   return withoutUndefined({
-    name: optional(ancestor.name),
-    path: optional(ancestor.path),
+    name: r.optional(ancestor.name),
+    path: r.optional(ancestor.path),
     args: Array.isArray(ancestor.args)
-      ? redactArgs(ancestor.args, ancestor.name ?? ancestor.path ?? "")
+      ? r.args(ancestor.args, ancestor.name ?? ancestor.path ?? "")
       : undefined,
   });
 }
@@ -76,35 +108,35 @@ function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
  * event's own command line (`sh -c 'curl … | sh'`), that command is its parent and is kept as such:
  * it is the evidence of what the utility's output was fed to.
  */
-function ancestorsOf(finding: Finding): AncestorInfo[] {
+function ancestorsOf(finding: Finding, r: Redactor): AncestorInfo[] {
   const event = finding.event;
   const chain: (AncestorInfo | ProcessInfo)[] = Array.isArray(event.ancestors) ? [...event.ancestors] : [];
   if (event.process && !sameProcess(finding.process, event.process)) chain.unshift(event.process);
-  return chain.slice(0, MAX_ANCESTORS).map(redactAncestor);
+  return chain.slice(0, MAX_ANCESTORS).map((ancestor) => redactAncestor(ancestor, r));
 }
 
-function redactWorkload(workload: WorkloadInfo | undefined): WorkloadInfo {
+function redactWorkload(workload: WorkloadInfo | undefined, r: Redactor): WorkloadInfo {
   const platform = PLATFORMS.includes(workload?.platform as Platform)
     ? (workload?.platform as Platform)
     : "unknown";
   return withoutUndefined({
     platform,
-    cluster: optional(workload?.cluster),
-    namespace: optional(workload?.namespace),
-    pod: optional(workload?.pod),
-    task: optional(workload?.task),
-    node: optional(workload?.node),
+    cluster: r.optional(workload?.cluster),
+    namespace: r.optional(workload?.namespace),
+    pod: r.optional(workload?.pod),
+    task: r.optional(workload?.task),
+    node: r.optional(workload?.node),
   });
 }
 
-function redactActor(actor: Actor | undefined): Actor | undefined {
+function redactActor(actor: Actor | undefined, r: Redactor): Actor | undefined {
   if (!actor) return undefined;
   return withoutUndefined({
-    user: optional(actor.user),
+    user: r.optional(actor.user),
     sourceIPs: Array.isArray(actor.sourceIPs)
-      ? actor.sourceIPs.slice(0, MAX_SOURCE_IPS).map(redactText)
+      ? actor.sourceIPs.slice(0, MAX_SOURCE_IPS).map(r.text)
       : undefined,
-    userAgent: optional(actor.userAgent),
+    userAgent: r.optional(actor.userAgent),
   });
 }
 
@@ -119,39 +151,39 @@ function aggregationKey(e: Omit<Evidence, "key">): string {
   return [RULE.id, where, e.utilityName, parent, JSON.stringify(e.process.args)].join(SEP);
 }
 
-function evidenceOf(finding: Finding): Evidence {
+function evidenceOf(finding: Finding, r: Redactor): Evidence {
   const event = finding.event;
-  const name = redactText(finding.process.name ?? "");
-  const time = redactText(event.time ?? "");
+  const name = r.text(finding.process.name ?? "");
+  const time = r.text(event.time ?? "");
   const container = event.container ?? {};
   const source = event.source;
   const partial: Omit<Evidence, "key"> = {
     finding,
-    sessionKey: optional(event.sessionKey),
+    sessionKey: r.optional(event.sessionKey),
     time,
     timeMs: Date.parse(time),
-    eventId: redactText(source.eventId ?? ""),
+    eventId: r.text(source.eventId ?? ""),
     process: {
       name,
-      path: nullable(finding.process.path),
-      args: Array.isArray(finding.process.args) ? redactArgs(finding.process.args, name) : [],
+      path: r.nullable(finding.process.path),
+      args: Array.isArray(finding.process.args) ? r.args(finding.process.args, name) : [],
     },
-    ancestors: ancestorsOf(finding),
+    ancestors: ancestorsOf(finding, r),
     container: {
-      id: nullable(container.id),
-      name: nullable(container.name),
-      image: nullable(container.image),
+      id: r.nullable(container.id),
+      name: r.nullable(container.name),
+      image: r.nullable(container.image),
     },
-    workload: redactWorkload(event.workload),
-    actor: redactActor(event.actor),
+    workload: redactWorkload(event.workload, r),
+    actor: redactActor(event.actor, r),
     source: {
       format: source.format,
-      logGroup: redactText(source.logGroup ?? ""),
-      logStream: redactText(source.logStream ?? ""),
-      owner: redactText(source.owner ?? ""),
+      logGroup: r.text(source.logGroup ?? ""),
+      logStream: r.text(source.logStream ?? ""),
+      owner: r.text(source.owner ?? ""),
     },
-    utilityName: redactText(finding.utility.name ?? name),
-    reasons: Array.isArray(finding.reasons) ? finding.reasons.map(redactText) : [],
+    utilityName: r.text(finding.utility.name ?? name),
+    reasons: Array.isArray(finding.reasons) ? finding.reasons.map(r.text) : [],
   };
   return { ...partial, key: aggregationKey(partial) };
 }
@@ -299,8 +331,9 @@ function toSignal(group: Evidence[], region: string): Signal {
 export function buildSignals(findings: readonly Finding[], options: SignalOptions = {}): Signal[] {
   const region = options.region && REGION.test(options.region) ? options.region : DEFAULT_REGION;
   const groups = new Map<string, Evidence[]>();
+  const redactor = new Redactor();
   for (const finding of findings) {
-    const evidence = evidenceOf(finding);
+    const evidence = evidenceOf(finding, redactor);
     const group = groups.get(evidence.key);
     if (group) group.push(evidence);
     else groups.set(evidence.key, [evidence]);

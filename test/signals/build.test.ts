@@ -9,6 +9,7 @@ import {
   MAX_ANCESTORS,
   MAX_EVENT_IDS,
 } from "../../src/signals/build.js";
+import { redactText } from "../../src/signals/redact.js";
 import { TRIAGE_STEPS } from "../../src/signals/triage.js";
 import { again, execEvent, finding } from "./finding-factory.js";
 
@@ -364,6 +365,32 @@ describe("buildSignals: fields", () => {
 
     expect(signals).toHaveLength(1);
     expect(signals[0]?.count).toBe(2);
+  });
+});
+
+describe("buildSignals: redaction once per distinct text", () => {
+  it("redacts findings that share their text as it redacts each alone, without sharing arrays", () => {
+    const a = finding();
+    a.event.process.args = ["-u", "admin:hunter2hunter2", "http://x"];
+    const b = again(a, ID(2), "2024-05-01T10:00:05Z");
+    b.event.container.id = "containerd://0000000000000000000000000000000000000000000000000000000000000002";
+
+    const both = buildSignals([a, { ...b, process: b.event.process }]);
+    const alone = buildSignals([a]);
+
+    expect(both).toHaveLength(2);
+    expect(both[0]?.process.args).toEqual(alone[0]?.process.args);
+    expect(both[1]?.process.args).toEqual(["-u", "admin:[REDACTED]", "http://x"]);
+    expect(both[0]?.process.args).not.toBe(both[1]?.process.args);
+  });
+
+  it("leaves text of digits and time punctuation as redaction would (it skips redacting it)", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9:.TZ+-]{0,40}$/), (text) => {
+        expect(redactText(text)).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
