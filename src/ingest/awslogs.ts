@@ -81,9 +81,26 @@ export function decodeAwslogsEvent(event: unknown, maxDecodedBytes: number): Dec
  * destination. Shared by the direct Lambda path and the Kinesis path.
  */
 export function decodePayloadBuffer(gz: Buffer, maxDecodedBytes: number): Decoded {
+  // The decompressed bytes live only inside gunzipText: once decoded to text they can be freed
+  // while JSON.parse builds the batch, which keeps the peak near text + batch.
+  const text = gunzipText(gz, maxDecodedBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new DecodeError(`decompressed payload is not JSON: ${(error as Error).message}`, "json", {
+      cause: error,
+    });
+  }
+  return toDecoded(parsed);
+}
+
+function gunzipText(gz: Buffer, maxDecodedBytes: number): string {
   let raw: Buffer;
   try {
-    raw = gunzipSync(gz, { maxOutputLength: maxDecodedBytes });
+    // One output chunk as large as the bound: zlib then fills a single buffer (its untouched pages cost
+    // no memory) instead of collecting chunks and copying them into a second buffer of the same size.
+    raw = gunzipSync(gz, { maxOutputLength: maxDecodedBytes, chunkSize: maxDecodedBytes });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) {
@@ -97,15 +114,7 @@ export function decodePayloadBuffer(gz: Buffer, maxDecodedBytes: number): Decode
       cause: error,
     });
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString("utf8"));
-  } catch (error) {
-    throw new DecodeError(`decompressed payload is not JSON: ${(error as Error).message}`, "json", {
-      cause: error,
-    });
-  }
-  return toDecoded(parsed);
+  return raw.toString("utf8");
 }
 
 function stringField(payload: Record<string, unknown>, name: string): string {
