@@ -95,12 +95,25 @@ export function decodePayloadBuffer(gz: Buffer, maxDecodedBytes: number): Decode
   return toDecoded(parsed);
 }
 
+/**
+ * One output chunk that holds the whole payload, so zlib fills a single buffer instead of collecting
+ * chunks and copying them into a second one of the same size. The gzip trailer declares the size (mod
+ * 2^32) of the last member, and CloudWatch Logs writes one; a false declaration only costs the copy
+ * (too small) or untouched pages up to the bound (too large).
+ */
+function outputChunkSize(gz: Buffer, maxDecodedBytes: number): number {
+  const declared = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  // One byte more than declared: a chunk filled exactly would make zlib allocate another to look further.
+  return Math.min(maxDecodedBytes, Math.max(64 * 1024, declared + 1));
+}
+
 function gunzipText(gz: Buffer, maxDecodedBytes: number): string {
   let raw: Buffer;
   try {
-    // One output chunk as large as the bound: zlib then fills a single buffer (its untouched pages cost
-    // no memory) instead of collecting chunks and copying them into a second buffer of the same size.
-    raw = gunzipSync(gz, { maxOutputLength: maxDecodedBytes, chunkSize: maxDecodedBytes });
+    raw = gunzipSync(gz, {
+      maxOutputLength: maxDecodedBytes,
+      chunkSize: outputChunkSize(gz, maxDecodedBytes),
+    });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) {

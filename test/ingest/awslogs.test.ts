@@ -106,6 +106,14 @@ describe("decodeAwslogsData", () => {
     expect(stageOf(() => decodeAwslogsData(input, MAX))).toBe(stage);
   });
 
+  it("decodes a payload of two gzip members, whose trailer declares only the last one's size", () => {
+    const json = JSON.stringify(payload());
+    const cut = json.length - 3;
+    const gz = Buffer.concat([gzipSync(json.slice(0, cut)), gzipSync(json.slice(cut))]);
+    const decoded = decodePayloadBuffer(gz, MAX);
+    expect(decoded.kind === "data" && decoded.batch.logEvents.map((e) => e.message)).toEqual(["a", "b"]);
+  });
+
   it("stops a gzip bomb at the bound instead of inflating it", () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(200_000);
