@@ -1,9 +1,7 @@
 import { UsageError } from "../errors.js";
 import { runConfig } from "./config-command.js";
-import { runCoverage } from "./coverage.js";
 import { runDemo } from "./demo.js";
 import { runEncode } from "./encode.js";
-import { runHunt } from "./hunt.js";
 import { runInvoke } from "./invoke.js";
 import { type CliIO, processIO } from "./io.js";
 
@@ -38,10 +36,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runDemo(rest, io);
       case "encode":
         return await runEncode(rest, io, readStdin);
+      // Loaded on demand: they bring the CloudWatch Logs SDK, which invoke and demo never need.
       case "hunt":
-        return await runHunt(rest, io);
+        return await (await import("./hunt.js")).runHunt(rest, io);
       case "coverage":
-        return await runCoverage(rest, io);
+        return await (await import("./coverage.js")).runCoverage(rest, io);
       case "config":
         return await runConfig(rest, io);
       case undefined:
