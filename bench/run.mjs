@@ -1,12 +1,14 @@
 // `npm run bench`: measures the detector against floors taken in the same run, on this machine,
-// as whole processes, alternating the contenders so drift hits both alike. Prints ratios.
+// as whole processes, alternating the contenders so drift hits both alike. Prints ratios for three
+// corpora (mix, fleet, worst: see generate.mjs), the per-stage time of each, the peak RSS of a maximal
+// batch, and the handler's cold start.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { common } from "../scripts/build.mjs";
-import { generate, generateBusy } from "./generate.mjs";
+import { generate, generateBusy, generateMaximal } from "./generate.mjs";
 
 // The bench talks to moto with the SDK; its Node 20 deprecation notice is not a result.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -20,7 +22,14 @@ if (!existsSync(join(root, "dist/handler.js"))) {
   process.exit(1);
 }
 
-const { files, utilities } = generate(data, 10, 5000);
+const BATCHES = 10;
+const EVENTS = 5000;
+const CORPORA = [
+  { mix: "mix", label: "(a) mix", what: "1 in 200 a utility, 97 pods", target: 1.15 },
+  { mix: "fleet", label: "(b) fleet", what: "1 in 200, each utility in a pod of its own", target: 1.15 },
+  { mix: "worst", label: "(c) worst", what: "every event a utility", target: 1.8 },
+].map((corpus) => ({ ...corpus, ...generate(data, BATCHES, EVENTS, corpus.mix) }));
+const maximal = generateMaximal(data);
 const env = {
   ...process.env,
   SNS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:netutil-bench",
@@ -40,6 +49,14 @@ await build({
   ...common,
   entryPoints: [bareEntry],
   outfile: join(data, "bare-sns.mjs"),
+  absWorkingDir: root,
+});
+// The per-stage probe, bundled from the sources like the function.
+const stagesProbe = join(data, "stages.mjs");
+await build({
+  ...common,
+  entryPoints: [join(root, "bench/stages.mjs")],
+  outfile: stagesProbe,
   absWorkingDir: root,
 });
 
@@ -73,43 +90,89 @@ function race(contenders) {
   return times.map(median);
 }
 
-const [floor, pipeline] = race([
-  { args: ["bench/floor.mjs", ...files], env: cliEnv },
-  { args: ["dist/cli.js", "invoke", "--dry-run", ...files], env: cliEnv },
-]);
+/** Runs the probe in a process of its own; its one line of JSON. */
+function probe(args) {
+  const run = spawnSync(process.execPath, [stagesProbe, ...args], {
+    cwd: root,
+    env: cliEnv,
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0) {
+    console.error(`bench: stages probe ${args[0]} failed:\n${run.stderr}`);
+    process.exit(1);
+  }
+  return JSON.parse(run.stdout);
+}
+
+for (const corpus of CORPORA) {
+  [corpus.floor, corpus.pipeline] = race([
+    { args: ["bench/floor.mjs", ...corpus.files], env: cliEnv },
+    { args: ["dist/cli.js", "invoke", "--dry-run", ...corpus.files], env: cliEnv },
+  ]);
+  corpus.stages = probe(["stages", String(rounds), ...corpus.files]);
+}
 const [bare, handler] = race([
   { args: [join(data, "bare-sns.mjs")], env },
   { args: ["dist/handler.js"], env },
 ]);
+const rss = probe(["rss", maximal.file]);
 
 const size = statSync(join(root, "dist/handler.js")).size;
 const gz = gzipSync(readFileSync(join(root, "dist/handler.js"))).length;
 const bareSize = statSync(join(data, "bare-sns.mjs")).size;
-const events = files.length * 5000;
+const MB = 1024 * 1024;
 
-const rows = [
-  ["pipeline / decode floor", pipeline / floor, 1.5, `${pipeline.toFixed(0)} ms vs ${floor.toFixed(0)} ms`],
-  [
+function row(name, ratio, target, detail) {
+  const verdict = ratio <= target ? "meets" : "OVER";
+  return `  ${name.padEnd(34)} ${ratio.toFixed(2).padStart(5)}  (target <= ${target}, ${verdict})  ${detail}`;
+}
+
+console.log(
+  `netutil-detector benchmark — ${BATCHES} batches x ${EVENTS} Tetragon exec events per corpus; median of ${rounds} runs, node ${process.version}`,
+);
+console.log("pipeline / decode floor, whole processes (start-up included):");
+for (const c of CORPORA) {
+  const detail = `${c.pipeline.toFixed(0)} ms vs ${c.floor.toFixed(0)} ms; ${c.utilities} utilities (${c.what})`;
+  console.log(row(c.label, c.pipeline / c.floor, c.target, detail));
+}
+console.log("pipeline / decode floor, in one warm process (no start-up), and time per stage:");
+for (const c of CORPORA) {
+  const { ms, total, floor, signals } = c.stages;
+  console.log(
+    row(
+      c.label,
+      total / floor,
+      c.target,
+      `${total.toFixed(0)} ms vs ${floor.toFixed(0)} ms; ${signals} signals`,
+    ),
+  );
+  const stages = Object.entries(ms).map(([stage, t]) => `${stage} ${t.toFixed(0)}`);
+  console.log(`${" ".repeat(45)}ms: ${stages.join(", ")}`);
+}
+const growth = rss.peak - rss.before;
+console.log(
+  row(
+    "maximal batch: RSS growth / payload",
+    growth / maximal.decompressedBytes,
+    2.5,
+    `peak RSS ${(rss.peak / MB).toFixed(0)} MiB (${(rss.before / MB).toFixed(0)} MiB before the batch) for ${(maximal.decompressedBytes / MB).toFixed(1)} MiB decompressed: ${maximal.events} events in a ${(maximal.eventBytes / 1024).toFixed(0)} KiB Lambda event, ${rss.signals} signals`,
+  ),
+);
+console.log(
+  row(
     "handler load / bare SNS bundle",
     handler / bare,
-    1.3,
+    1.0,
     `${handler.toFixed(0)} ms vs ${bare.toFixed(0)} ms`,
-  ],
-];
-console.log(
-  `netutil-detector benchmark — ${events} Tetragon exec events in ${files.length} batches, ${utilities} network utilities; median of ${rounds} runs, whole processes, node ${process.version}`,
+  ),
 );
-for (const [name, ratio, target, detail] of rows) {
-  const verdict = ratio <= target ? "meets" : "OVER";
-  console.log(
-    `  ${name.padEnd(32)} ${ratio.toFixed(2).padStart(5)}  (target <= ${target}, ${verdict})  ${detail}`,
-  );
-}
+const mix = CORPORA[0];
 console.log(
-  `  pipeline throughput              ${Math.round(events / (pipeline / 1000)).toLocaleString("en-US")} events/s (whole process, incl. start-up)`,
+  `  pipeline throughput (a)            ${Math.round((BATCHES * EVENTS) / (mix.pipeline / 1000)).toLocaleString("en-US")} events/s (whole process, incl. start-up)`,
 );
 console.log(
-  `  dist/handler.js                  ${(size / 1024).toFixed(0)} KiB (${(gz / 1024).toFixed(0)} KiB gzipped); bare SNS bundle ${(bareSize / 1024).toFixed(0)} KiB`,
+  `  dist/handler.js                    ${(size / 1024).toFixed(0)} KiB (${(gz / 1024).toFixed(0)} KiB gzipped); bare SNS bundle ${(bareSize / 1024).toFixed(0)} KiB`,
 );
 
 // SNS requests per signal on a busy batch, against moto_server (a real SNS API on loopback).
@@ -163,4 +226,4 @@ async function snsFigure() {
     moto.kill();
   }
 }
-console.log(`  SNS on a busy batch (moto)       ${await snsFigure()}`);
+console.log(`  SNS on a busy batch (moto)         ${await snsFigure()}`);
