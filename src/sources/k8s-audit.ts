@@ -42,7 +42,7 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
  * The exec request's argv and container from the requestURI query (`command=` repeated, in order;
  * form-encoded, so `+` is a space). URLSearchParams never throws on bad percent-escapes.
  */
-function commandOf(requestUri: string): { argv: string[]; container?: string } {
+export function commandOf(requestUri: string): { argv: string[]; container?: string } {
   const query = requestUri.indexOf("?");
   if (query < 0) return { argv: [] };
   const params = new URLSearchParams(requestUri.slice(query + 1));
