@@ -22,6 +22,7 @@ export const SYSCALL_TEXT_KEYS: Readonly<Record<string, string>> = Object.freeze
   exe: "proc.exe",
   args: "proc.args",
   parent: "proc.pname",
+  parent_process: "proc.pname",
   pcmdline: "proc.pcmdline",
   parent_exepath: "proc.pexepath",
   pexepath: "proc.pexepath",
