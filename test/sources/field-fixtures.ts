@@ -17,8 +17,8 @@ export interface FieldFixture {
 /** Names of every field fixture, e.g. "falco-0.32-netcat-cmdline-only". */
 export function fieldFixtureNames(): string[] {
   return readdirSync(DIR)
-    .filter((file) => file.endsWith(".log"))
-    .map((file) => file.slice(0, -".log".length))
+    .filter((file) => file.endsWith(".txt"))
+    .map((file) => file.slice(0, -".txt".length))
     .sort();
 }
 
