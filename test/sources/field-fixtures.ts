@@ -26,7 +26,7 @@ export function fieldFixtureNames(): string[] {
 export function loadFieldFixture(name: string): FieldFixture {
   const provenance: string[] = [];
   const lines: string[] = [];
-  for (const line of readFileSync(join(DIR, `${name}.log`), "utf8").split("\n")) {
+  for (const line of readFileSync(join(DIR, `${name}.txt`), "utf8").split("\n")) {
     if (line.startsWith("#")) provenance.push(line.replace(/^# ?/, ""));
     else if (line.trim().length > 0) lines.push(line);
   }
