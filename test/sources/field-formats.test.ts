@@ -41,6 +41,12 @@ const EXPECTED: Record<string, Expected> = {
     signals: ["curl low"],
     actor: "kubernetes-admin",
   },
+  "falco-0.13-pr461-netcat": {
+    logGroup: EKS_APP,
+    format: "falco",
+    events: 2,
+    signals: ["nc critical", "nc low"],
+  },
   "falco-0.32-netcat-cmdline-only": {
     logGroup: EKS_APP,
     format: "falco",
