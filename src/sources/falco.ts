@@ -73,12 +73,29 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
 /** Reads output_fields first and the output text's `key=value` pairs only for fields absent there. */
 function readerOf(root: JsonObject, fields: JsonObject, keys: Readonly<Record<string, string>>): FieldReader {
   let text: Map<string, string> | undefined;
+  const output = stringField(root, "output");
   return (key) => {
     const direct = field(fields, key);
-    if (direct !== undefined || fields[key] !== undefined) return direct;
-    text ??= outputTextFields(stringField(root, "output"), fields, keys);
+    if (direct !== undefined || fields[key] !== undefined || output === undefined) return direct;
+    // Splitting the text costs more than the rest of the parse: only when it can state this field.
+    if (!textKeysOf(keys, key).some((name) => output.includes(`${name}=`))) return undefined;
+    text ??= outputTextFields(output, fields, keys);
     return text.get(key);
   };
+}
+
+const textKeysCache = new WeakMap<object, Map<string, string[]>>();
+
+/** The text keys that name `field` in a key table, e.g. proc.cmdline -> command, cmdline. */
+function textKeysOf(keys: Readonly<Record<string, string>>, field: string): string[] {
+  let byField = textKeysCache.get(keys);
+  if (byField === undefined) {
+    byField = new Map();
+    for (const [name, target] of Object.entries(keys))
+      byField.set(target, [...(byField.get(target) ?? []), name]);
+    textKeysCache.set(keys, byField);
+  }
+  return byField.get(field) ?? [];
 }
 
 function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): ExecEvent[] {
