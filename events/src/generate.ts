@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../../src/ingest/encode.js";
 import type { Severity } from "../../src/model.js";
+import { FIELD_SAMPLES } from "./field-samples.js";
 import { cloudtrailEcsExec, datadogExec, falcoAlert, k8sAuditExec, tetragonExec } from "./messages.js";
 
 const ACCOUNT = "123456789012";
@@ -337,6 +338,7 @@ const SAMPLES: Sample[] = [
       ),
     ],
   },
+  ...FIELD_SAMPLES,
 ];
 
 function logEventId(timestamp: number, index: number): string {

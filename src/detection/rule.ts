@@ -179,7 +179,12 @@ function findCandidates(event: ExecEvent, budget: SegmentBudget): Candidate[] {
   const args = strings(proc.args);
   const path = text(proc.path);
   const name = text(proc.name) ?? "";
-  if (event.viaExecSession === true) return sessionCandidates(proc, path ?? name, args, budget);
+  if (event.viaExecSession === true) {
+    const session = sessionCandidates(proc, path ?? name, args, budget);
+    // A process seen inside a session (Datadog's user_session) is a real exec, not a requested command
+    // line: when the session reading finds nothing (a busybox applet), it is read as a process.
+    if (session.length > 0 || ancestorList(event).length === 0) return session;
+  }
 
   const cwd = text(proc.cwd);
   const base = {

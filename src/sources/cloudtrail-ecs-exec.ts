@@ -28,7 +28,9 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
     if (root === null) return null;
     // CloudTrail delivers one record per log event; a whole delivery file ({"Records": [...]}) also works.
     let records: JsonObject[];
+    const detail = eventBridgeDetail(root);
     if (isRecord(root)) records = [root];
+    else if (detail !== undefined) records = [detail];
     else {
       const list = arrayField(root, "Records");
       if (list === undefined) return null;
@@ -43,6 +45,20 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The CloudTrail record of an EventBridge event (detail-type "AWS API Call via CloudTrail", renamed
+ * "Amazon API Call via CloudTrail" in some partitions' docs) sent to a CloudWatch Logs target: the
+ * envelope is `{version, id, detail-type, source, account, time, region, resources, detail}`.
+ */
+function eventBridgeDetail(root: JsonObject): JsonObject | undefined {
+  const detail = objectField(root, "detail");
+  if (!isRecord(detail)) return undefined;
+  const type = stringField(root, "detail-type");
+  return type?.endsWith("API Call via CloudTrail") || stringField(root, "source")?.startsWith("aws.")
+    ? detail
+    : undefined;
 }
 
 function toExecEvent(record: JsonObject, ctx: LogContext): ExecEvent | undefined {
@@ -87,5 +103,5 @@ function toExecEvent(record: JsonObject, ctx: LogContext): ExecEvent | undefined
   });
 }
 
-/** CloudTrail records of ECS `ExecuteCommand` (ECS Exec sessions). */
+/** CloudTrail records of ECS `ExecuteCommand` (ECS Exec sessions): raw, in a delivery file, or via EventBridge. */
 export const cloudtrailEcsExec: SourceParser = { format: "cloudtrail-ecs-exec", sniff, parse };

@@ -99,6 +99,7 @@ function toExecEvent(root: JsonObject, proc: JsonObject, ctx: LogContext): ExecE
   const pod = tags.get("pod_name") ?? tags.get("kube_pod_name");
   const workload = platformOf(tags, namespace !== undefined || pod !== undefined, containerId, ctx);
   const explicit = typeof root.in_container === "boolean" ? root.in_container : undefined;
+  const session = k8sSessionOf(proc);
 
   return compact<ExecEvent>({
     process: compact({
@@ -119,10 +120,29 @@ function toExecEvent(root: JsonObject, proc: JsonObject, ctx: LogContext): ExecE
     inContainer:
       explicit ??
       (containerId !== undefined || pod !== undefined || workload.platform === "ecs" ? true : "unknown"),
-    viaExecSession: false,
+    // A process of a `kubectl exec` session: the agent tags it (and its children) with the session.
+    viaExecSession: session !== undefined,
     time: isoTime(ctx.timestamp, root.date, root.timestamp, proc.exec_time),
     source: sourceRef("datadog", ctx),
+    actor: session,
   });
+}
+
+/**
+ * The Kubernetes identity of the `kubectl exec` session a process belongs to:
+ * `process.user_session {id, session_type: "k8s", k8s_username, k8s_uid, k8s_groups, k8s_extra}`
+ * (datadog-agent pkg/security/serializers UserSessionContextSerializer), on the process or, for
+ * events that omit it there, on the nearest ancestor that has it.
+ */
+function k8sSessionOf(proc: JsonObject): { user: string } | undefined {
+  const chain = [proc, objectField(proc, "parent"), ...(arrayField(proc, "ancestors") ?? [])];
+  for (const item of chain.slice(0, MAX_ANCESTORS + 2)) {
+    const session = objectField(item, "user_session");
+    if (session === undefined) continue;
+    const user = stringField(session, "k8s_username") ?? stringField(session, "k8s_uid");
+    if (user !== undefined) return { user };
+  }
+  return undefined;
 }
 
 /** Parent first, then `ancestors[]`; Datadog's own ancestors list starts with the parent again. */

@@ -1,4 +1,7 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { type FieldReader, isK8sAuditAlert, k8sAuditAlertEvents } from "./falco-k8saudit.js";
+import { K8S_AUDIT_TEXT_KEYS, outputTextFields, SYSCALL_TEXT_KEYS } from "./falco-output.js";
+import { labelsOf, workloadEnrichment } from "./falco-workload.js";
 import {
   ancestor,
   compact,
@@ -67,24 +70,70 @@ function parse(message: string, ctx: LogContext): ExecEvent[] | null {
   }
 }
 
+/** Reads output_fields first and the output text's `key=value` pairs only for fields absent there. */
+function readerOf(root: JsonObject, fields: JsonObject, keys: Readonly<Record<string, string>>): FieldReader {
+  let text: Map<string, string> | undefined;
+  const output = stringField(root, "output");
+  return (key) => {
+    const direct = field(fields, key);
+    if (direct !== undefined || fields[key] !== undefined || output === undefined) return direct;
+    // Splitting the text costs more than the rest of the parse: only when it can state this field.
+    if (!textKeysOf(keys, key).some((name) => output.includes(`${name}=`))) return undefined;
+    text ??= outputTextFields(output, fields, keys);
+    return text.get(key);
+  };
+}
+
+const textKeysCache = new WeakMap<object, Map<string, string[]>>();
+
+/** The text keys that name `field` in a key table, e.g. proc.cmdline -> command, cmdline. */
+function textKeysOf(keys: Readonly<Record<string, string>>, field: string): string[] {
+  let byField = textKeysCache.get(keys);
+  if (byField === undefined) {
+    byField = new Map();
+    for (const [name, target] of Object.entries(keys))
+      byField.set(target, [...(byField.get(target) ?? []), name]);
+    textKeysCache.set(keys, byField);
+  }
+  return byField.get(field) ?? [];
+}
+
 function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): ExecEvent[] {
-  const comm = field(fields, "proc.name");
-  const exepath = field(fields, "proc.exepath");
-  // Alerts of rules that are not about a process (k8s audit, cloudtrail plugins) carry no proc.* fields.
+  if (isK8sAuditAlert(root, fields)) {
+    return k8sAuditAlertEvents(root, fields, readerOf(root, fields, K8S_AUDIT_TEXT_KEYS), ctx);
+  }
+  const read = readerOf(root, fields, SYSCALL_TEXT_KEYS);
+  const cmdline = read("proc.cmdline");
+  // Rules up to mid-2023 print only %proc.cmdline: its first word is proc.name (libsinsp).
+  const comm = read("proc.name") ?? firstWord(cmdline);
+  const exepath = read("proc.exepath");
+  // Alerts of rules that are not about a process (cloudtrail and other plugins) carry no proc.* fields.
   if (comm === undefined && exepath === undefined) return [];
-  const argv0 = field(fields, "proc.exe");
+  const argv0 = read("proc.exe");
   const path = exepath ?? (argv0?.startsWith("/") ? argv0 : undefined);
   const name = executableName(path, comm, argv0);
   if (name.length === 0) return [];
 
-  const procArgs = field(fields, "proc.args");
-  const args =
-    procArgs !== undefined ? splitFalcoArgs(procArgs, comm) : argsFromCmdline(field(fields, "proc.cmdline"));
+  const procArgs = read("proc.args");
+  const args = procArgs !== undefined ? splitFalcoArgs(procArgs, comm) : argsFromCmdline(cmdline);
 
-  const containerId = field(fields, "container.id");
-  const namespace = field(fields, "k8s.ns.name") ?? field(fields, "k8smeta.ns.name");
-  const pod = field(fields, "k8s.pod.name") ?? field(fields, "k8smeta.pod.name");
-  const isHost = containerId === "host";
+  const labels = labelsOf(fields);
+  const rawContainerId = read("container.id");
+  // Only output_fields may say "host": text a process printed must never take an event out of scope.
+  const isHost = field(fields, "container.id") === "host";
+  const containerId = rawContainerId === "host" ? undefined : rawContainerId;
+  const containerName = isHost ? undefined : read("container.name");
+  const image = isHost ? undefined : imageOf(read);
+  const namespace =
+    read("k8s.ns.name") ??
+    field(fields, "k8smeta.ns.name") ??
+    labels.container.get("io.kubernetes.pod.namespace");
+  const pod =
+    read("k8s.pod.name") ??
+    field(fields, "k8smeta.pod.name") ??
+    labels.container.get("io.kubernetes.pod.name");
+  const evidence =
+    containerId !== undefined || pod !== undefined || containerName !== undefined || image !== undefined;
 
   return [
     compact<ExecEvent>({
@@ -92,31 +141,28 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
         name,
         path,
         args: args ?? [],
-        pid: toNumber(fields["proc.pid"]),
-        user: field(fields, "user.name"),
+        pid: toNumber(fields["proc.pid"]) ?? toNumber(read("proc.pid")),
+        user: read("user.name"),
         cwd: field(fields, "proc.cwd"),
       }),
-      ancestors: ancestorsOf(fields),
-      container: compact({
-        id: isHost ? undefined : containerId,
-        name: isHost ? undefined : field(fields, "container.name"),
-        image: isHost ? undefined : imageOf(fields),
-      }),
+      ancestors: ancestorsOf(fields, read),
+      container: compact({ id: isHost ? undefined : containerId, name: containerName, image }),
       workload: compact({
-        ...platformOf(fields, namespace !== undefined || pod !== undefined, containerId, ctx),
+        ...platformOf(
+          fields,
+          namespace !== undefined || pod !== undefined,
+          isHost ? undefined : containerId,
+          labels,
+          ctx,
+        ),
         namespace,
         pod,
         node: stringField(root, "hostname"),
+        ...workloadEnrichment(fields, labels),
       }),
-      // Any container field (id, name, image) or a pod puts the process in a container; "host" takes it out.
-      inContainer: isHost
-        ? false
-        : containerId !== undefined ||
-            pod !== undefined ||
-            field(fields, "container.name") !== undefined ||
-            imageOf(fields) !== undefined
-          ? true
-          : "unknown",
+      // Any container field (id, name, image), a pod, or a rule tagged `container` (its condition
+      // requires one) puts the process in a container; "host" in output_fields takes it out.
+      inContainer: isHost ? false : evidence || hasContainerTag(root) ? true : "unknown",
       viaExecSession: false,
       time: isoTime(ctx.timestamp, root.time, fields["evt.time"]),
       source: sourceRef("falco", ctx),
@@ -124,18 +170,27 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
   ];
 }
 
-function imageOf(fields: JsonObject): string | undefined {
-  const repository = field(fields, "container.image.repository");
-  if (repository === undefined) return field(fields, "container.image");
-  const tag = field(fields, "container.image.tag");
+function firstWord(cmdline: string | undefined): string | undefined {
+  const word = cmdline?.trimStart().split(/[ \t]/, 1)[0];
+  return word !== undefined && word.length > 0 ? word : undefined;
+}
+
+function hasContainerTag(root: JsonObject): boolean {
+  return Array.isArray(root.tags) && root.tags.includes("container");
+}
+
+function imageOf(read: FieldReader): string | undefined {
+  const repository = read("container.image.repository");
+  if (repository === undefined) return read("container.image");
+  const tag = read("container.image.tag");
   return tag === undefined ? repository : `${repository}:${tag}`;
 }
 
 const ANCESTOR_KEY = /^proc\.a(?:name|exepath|exe|cmdline)\[(\d{1,4})\]$/;
 
 /** Level 1 is the parent (proc.p* or proc.a*[1]); proc.a*[N] is the N-th ancestor. */
-function ancestorsOf(fields: JsonObject): AncestorInfo[] {
-  let deepest = 1;
+function ancestorsOf(fields: JsonObject, read: FieldReader): AncestorInfo[] {
+  let deepest = read("proc.aname[4]") ? 4 : read("proc.aname[3]") ? 3 : read("proc.aname[2]") ? 2 : 1;
   for (const key in fields) {
     if (!key.startsWith("proc.a")) continue;
     const match = ANCESTOR_KEY.exec(key);
@@ -144,7 +199,7 @@ function ancestorsOf(fields: JsonObject): AncestorInfo[] {
   const out: AncestorInfo[] = [];
   for (let level = 1; level <= deepest; level++) {
     const at = (suffix: string, parentKey: string): string | undefined =>
-      (level === 1 ? field(fields, parentKey) : undefined) ?? field(fields, `proc.a${suffix}[${level}]`);
+      (level === 1 ? read(parentKey) : undefined) ?? read(`proc.a${suffix}[${level}]`);
     const comm = at("name", "proc.pname");
     const argv0 = at("exe", "proc.pexe");
     const path = at("exepath", "proc.pexepath") ?? (argv0?.startsWith("/") ? argv0 : undefined);
@@ -161,6 +216,7 @@ function platformOf(
   fields: JsonObject,
   isK8s: boolean,
   containerId: string | undefined,
+  labels: { container: Map<string, string> },
   ctx: LogContext,
 ): { platform: Platform; cluster?: string; task?: string } {
   if (isK8s) {
@@ -168,14 +224,21 @@ function platformOf(
     return { platform: cluster !== undefined ? "eks" : "kubernetes", cluster };
   }
   // ECS sets these Docker labels on every task container; Falco outputs them when the rule asks.
-  const taskArn = field(fields, "container.label[com.amazonaws.ecs.task-arn]");
-  const ecsCluster = field(fields, "container.label[com.amazonaws.ecs.cluster]");
+  const taskArn =
+    field(fields, "container.label[com.amazonaws.ecs.task-arn]") ??
+    labels.container.get("com.amazonaws.ecs.task-arn");
+  const ecsCluster =
+    field(fields, "container.label[com.amazonaws.ecs.cluster]") ??
+    labels.container.get("com.amazonaws.ecs.cluster");
   if (taskArn !== undefined || ecsCluster !== undefined) {
     return { platform: "ecs", cluster: ecsClusterName(ecsCluster, taskArn), task: taskArn };
   }
-  if (containerId !== undefined && containerId !== "host") return { platform: "docker" };
+  if (containerId !== undefined) return { platform: "docker" };
   return { platform: "unknown" };
 }
 
-/** Falco JSON alerts (`json_output: true`): any alert whose output carries proc.* fields. */
+/**
+ * Falco JSON alerts (`json_output: true`): any alert whose output carries proc.* fields (or states
+ * them in its output text), and k8saudit plugin alerts of `pods/exec`.
+ */
 export const falco: SourceParser = { format: "falco", sniff, parse };

@@ -1,8 +1,10 @@
 import type { ExecEvent, LogContext, SourceParser } from "../model.js";
 import {
+  arrayField,
   compact,
   eksClusterFromLogGroup,
   executableName,
+  isObject,
   isoTime,
   type JsonObject,
   objectField,
@@ -13,36 +15,65 @@ import {
 } from "./fields.js";
 
 function sniff(message: string): boolean {
-  return message.includes("audit.k8s.io");
+  if (message.includes("audit.k8s.io")) return true;
+  // Webhook backends and re-shipped EventList items drop kind/apiVersion: the shape says it.
+  return message.includes('"auditID"') && message.includes('"stage"') && message.includes('"requestURI"');
+}
+
+/**
+ * An audit event: `kind: Event` of audit.k8s.io, or one without kind/apiVersion that has the
+ * fields every audit event carries (Falco's k8saudit plugin keys on `auditID` alone).
+ */
+function isAuditEvent(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  if (value.kind === "Event" && stringField(value, "apiVersion")?.startsWith("audit.k8s.io/")) return true;
+  return (
+    value.kind === undefined &&
+    value.apiVersion === undefined &&
+    typeof value.auditID === "string" &&
+    typeof value.stage === "string" &&
+    typeof value.requestURI === "string"
+  );
 }
 
 function parse(message: string, ctx: LogContext): ExecEvent[] | null {
   try {
     const root = parseJsonObject(message);
     if (root === null) return null;
-    if (root.kind !== "Event" || !stringField(root, "apiVersion")?.startsWith("audit.k8s.io/")) return null;
-    const objectRef = objectField(root, "objectRef");
-    // `attach` joins a running process and carries no command; only `exec` starts one.
-    if (objectRef?.resource === "pods" && objectRef.subresource === "exec") {
-      return toExecEvents(root, execTarget(objectRef), ctx);
-    }
-    // The kubelet's own exec endpoint reached through the API server's node proxy: `get` on
-    // nodes/proxy is enough to run a command in any pod of the node, and this is its only trace.
-    if (objectRef?.resource === "nodes" && objectRef.subresource === "proxy") {
-      const target = kubeletExecTarget(stringField(root, "requestURI") ?? "", objectRef);
-      return target === undefined ? [] : toExecEvents(root, target, ctx);
-    }
-    return [];
+    if (isAuditEvent(root)) return eventsOf(root, ctx);
+    // What the webhook backend POSTs, shipped whole: `{kind: EventList, items: [...]}`.
+    const items = arrayField(root, "items");
+    if (root.kind !== "EventList" || !stringField(root, "apiVersion")?.startsWith("audit.k8s.io/"))
+      return null;
+    if (items === undefined) return null;
+    const events: ExecEvent[] = [];
+    for (const item of items) if (isAuditEvent(item)) events.push(...eventsOf(item as JsonObject, ctx));
+    return events;
   } catch {
     return null;
   }
+}
+
+function eventsOf(root: JsonObject, ctx: LogContext): ExecEvent[] {
+  const objectRef = objectField(root, "objectRef");
+  // `attach` joins a running process and carries no command; only `exec` starts one.
+  if (objectRef?.resource === "pods" && objectRef.subresource === "exec") {
+    return toExecEvents(root, execTarget(objectRef), ctx);
+  }
+  // The kubelet's own exec endpoint reached through the API server's node proxy: `get` on
+  // nodes/proxy is enough to run a command in any pod of the node, and this is its only trace.
+  if (objectRef?.resource === "nodes" && objectRef.subresource === "proxy") {
+    const target = kubeletExecTarget(stringField(root, "requestURI") ?? "", objectRef);
+    return target === undefined ? [] : toExecEvents(root, target, ctx);
+  }
+  return [];
 }
 
 /**
  * The exec request's argv and container from the requestURI query (`command=` repeated, in order;
  * form-encoded, so `+` is a space). URLSearchParams never throws on bad percent-escapes.
  */
-function commandOf(requestUri: string): { argv: string[]; container?: string } {
+export function commandOf(requestUri: string): { argv: string[]; container?: string } {
   const query = requestUri.indexOf("?");
   if (query < 0) return { argv: [] };
   const params = new URLSearchParams(requestUri.slice(query + 1));
@@ -132,6 +163,7 @@ function toExecEvents(root: JsonObject, target: ExecTarget, ctx: LogContext): Ex
 
 /**
  * Kubernetes API-server audit events for `pods/exec`, and for the kubelet exec endpoint reached
- * through `nodes/proxy` (EKS: /aws/eks/<cluster>/cluster).
+ * through `nodes/proxy` (EKS: /aws/eks/<cluster>/cluster); with or without kind/apiVersion, one per
+ * line or a whole EventList.
  */
 export const k8sAudit: SourceParser = { format: "k8s-audit", sniff, parse };

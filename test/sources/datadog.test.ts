@@ -232,3 +232,33 @@ describe("datadog parser", () => {
     expect(datadog.parse(message, ctx)).toBeNull();
   });
 });
+
+describe("datadog kubectl exec sessions", () => {
+  const session = {
+    id: "8f3d2c1b",
+    session_type: "k8s",
+    k8s_username: "arn:aws:sts::123456789012:assumed-role/eks-developer/mallory",
+    k8s_uid: "aws-iam-authenticator:123456789012:AROAEXAMPLEROLEID1234",
+    k8s_groups: ["system:authenticated"],
+  };
+
+  it("marks a process of a k8s user session as an exec session by that user", () => {
+    const fixture = loadFixture("datadog-busybox-wget");
+    (fixture.process as Record<string, unknown>).user_session = session;
+    const [event] = datadog.parse(JSON.stringify(fixture), ctx) ?? [];
+    expect(event?.viaExecSession).toBe(true);
+    expect(event?.actor).toEqual({ user: session.k8s_username });
+    expect(event?.sessionKey).toBeUndefined();
+  });
+
+  it("finds the session on an ancestor, falls back to k8s_uid, and ignores sessions without k8s identity", () => {
+    const fixture = loadFixture("datadog-busybox-wget");
+    const proc = fixture.process as Record<string, unknown>;
+    proc.parent = { ...(proc.parent as object), user_session: { id: "1", k8s_uid: "uid-7" } };
+    expect(datadog.parse(JSON.stringify(fixture), ctx)?.[0]?.actor).toEqual({ user: "uid-7" });
+    proc.parent = { ...(proc.parent as object), user_session: { id: "1", session_type: "ssh" } };
+    const [event] = datadog.parse(JSON.stringify(fixture), ctx) ?? [];
+    expect(event?.viaExecSession).toBe(false);
+    expect(event?.actor).toBeUndefined();
+  });
+});

@@ -73,6 +73,11 @@ const expected: Record<string, ExecEvent[]> = {
         cluster: "prod-workers",
         task: "arn:aws:ecs:us-east-1:123456789012:task/prod-workers/5dfb031145db4ed6846234a3febc10b4",
         node: "ip-10-0-88-19.ec2.internal",
+        labels: {
+          "com.amazonaws.ecs.cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/prod-workers",
+          "com.amazonaws.ecs.task-arn":
+            "arn:aws:ecs:us-east-1:123456789012:task/prod-workers/5dfb031145db4ed6846234a3febc10b4",
+        },
       },
       inContainer: true,
       viaExecSession: false,
@@ -101,7 +106,19 @@ const expected: Record<string, ExecEvent[]> = {
       source,
     },
   ],
-  "falco-k8saudit-plugin": [],
+  "falco-k8saudit-plugin": [
+    {
+      process: { name: "sh", args: [] },
+      ancestors: [],
+      container: {},
+      workload: { platform: "kubernetes", namespace: "shop", pod: "storefront-6d9f8b7c5-2xkzw" },
+      inContainer: true,
+      viaExecSession: true,
+      time: "2026-03-16T03:11:58.000Z",
+      source,
+      actor: { user: "arn:aws:iam::123456789012:user/dev-mallory" },
+    },
+  ],
 };
 
 describe("falco parser", () => {
@@ -139,6 +156,7 @@ describe("falco parser", () => {
     const fields = fixture.output_fields as Record<string, unknown>;
     delete fields["container.id"];
     delete fields["container.name"];
+    fixture.output = "11:45:09.330000000: Notice Network tool launched (user=ssm-user command=curl -sO x)";
 
     // Act
     const [event] = falco.parse(JSON.stringify(fixture), ctx) ?? [];
@@ -163,6 +181,7 @@ describe("falco parser", () => {
     const fields = fixture.output_fields as Record<string, unknown>;
     delete fields["proc.pname"];
     fields["proc.aname[3]"] = "containerd-shim";
+    fixture.output = "02:58:10.004411829: Notice A shell was spawned in a container (command=bash)";
     const [event] = falco.parse(JSON.stringify(fixture), ctx) ?? [];
     expect(event?.ancestors).toEqual([{}, {}, { name: "containerd-shim" }]);
   });

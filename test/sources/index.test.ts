@@ -18,7 +18,7 @@ const OUTCOMES: Record<string, [format: string, events: number]> = {
   "falco-dig-exfil-ecs": ["falco", 1],
   "falco-file-open-busybox": ["falco", 1],
   "falco-host-curl": ["falco", 1],
-  "falco-k8saudit-plugin": ["falco", 0],
+  "falco-k8saudit-plugin": ["falco", 1],
   "falco-nc-reverse-shell": ["falco", 1],
   "falco-shell-in-container": ["falco", 1],
   "k8s-audit-attach": ["k8s-audit", 0],

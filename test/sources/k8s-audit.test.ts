@@ -184,3 +184,40 @@ describe("kubernetes audit parser", () => {
     expect(k8sAudit.parse(message, ctx)).toBeNull();
   });
 });
+
+describe("k8s audit events without kind/apiVersion", () => {
+  const bare = (): Record<string, unknown> => {
+    const event = loadFixture("k8s-audit-exec-imds-started");
+    delete event.kind;
+    delete event.apiVersion;
+    return event;
+  };
+
+  it("recognizes an event by its shape (auditID, stage, requestURI) and reads it like a full one", () => {
+    const message = JSON.stringify(bare());
+    expect(k8sAudit.sniff(message)).toBe(true);
+    expect(k8sAudit.parse(message, ctx)).toEqual(
+      k8sAudit.parse(loadMessage("k8s-audit-exec-imds-started"), ctx),
+    );
+  });
+
+  it("reads every item of a whole EventList", () => {
+    const list = {
+      kind: "EventList",
+      apiVersion: "audit.k8s.io/v1",
+      metadata: {},
+      items: [bare(), bare(), 7],
+    };
+    expect(k8sAudit.parse(JSON.stringify(list), ctx)).toHaveLength(2);
+  });
+
+  it.each([
+    ["no stage", (e: Record<string, unknown>) => delete e.stage],
+    ["another kind", (e: Record<string, unknown>) => Object.assign(e, { kind: "Pod" })],
+    ["auditID not a string", (e: Record<string, unknown>) => Object.assign(e, { auditID: 7 })],
+  ])("is not an audit event with %s", (_label, change) => {
+    const event = bare();
+    change(event);
+    expect(k8sAudit.parse(JSON.stringify(event), ctx)).toBeNull();
+  });
+});
