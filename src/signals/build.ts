@@ -94,6 +94,13 @@ function redactWorkload(workload: WorkloadInfo | undefined): WorkloadInfo {
     pod: optional(workload?.pod),
     task: optional(workload?.task),
     node: optional(workload?.node),
+    // The workload's stable names, which the ledger's group key prefers to the pod.
+    owner:
+      typeof workload?.owner?.kind === "string" && typeof workload.owner.name === "string"
+        ? { kind: redactText(workload.owner.kind), name: redactText(workload.owner.name) }
+        : undefined,
+    service: optional(workload?.service),
+    family: optional(workload?.family),
   });
 }
 
