@@ -116,20 +116,27 @@ export function groupWhere(signal: Signal): string {
 }
 
 /** Longer keys are shortened to a digest (DynamoDB keys and Security Hub ids are bounded). */
-const MAX_KEY_CHARS = 512;
+const MAX_KEY_BYTES = 512;
+
+function bounded(prefix: string, key: string): string {
+  if (Buffer.byteLength(key, "utf8") <= MAX_KEY_BYTES) return key;
+  return `${prefix}|sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
 
 /**
  * The group of a signal: `<rule>|<where>|<utility>|<reason classes>`, readable when it fits in
- * 512 characters, else `<rule>|sha256:<digest of the whole key>`. Severity is not part of it: a
+ * 512 bytes, else `<rule>|sha256:<digest of the whole key>`. Severity is not part of it: a
  * higher severity is the same incident getting worse.
  */
 export function groupKey(signal: Signal): string {
-  const key = [
-    part(signal.rule.id),
-    groupWhere(signal),
-    part(signal.utility.name),
-    reasonClasses(signal),
-  ].join("|");
-  if (key.length <= MAX_KEY_CHARS) return key;
-  return `${part(signal.rule.id)}|sha256:${createHash("sha256").update(key).digest("hex")}`;
+  const rule = part(signal.rule.id);
+  return bounded(
+    rule,
+    [rule, groupWhere(signal), part(signal.utility.name), reasonClasses(signal)].join("|"),
+  );
+}
+
+/** {@link groupWhere}, bounded like {@link groupKey}: what the pager budget is kept per. */
+export function workloadKey(signal: Signal): string {
+  return bounded("workload", groupWhere(signal));
 }

@@ -33,7 +33,7 @@ import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast, severityRank } from "../severity.js";
 import { METRIC, type Telemetry } from "../telemetry.js";
-import { groupKey, groupWhere } from "./group-key.js";
+import { groupKey, workloadKey } from "./group-key.js";
 
 /** Name of the TTL attribute every deployment enables on the table. */
 export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
@@ -69,7 +69,7 @@ interface Claim {
 
 /** What the ledger decided for one batch of signals. */
 export interface Admission {
-  /** What the sink should publish: one signal per claimed (or unjudged) group, annotated. */
+  /** What the sink should publish: one signal per claimed group (annotated), every signal of an unjudged one. */
   publish: Signal[];
   claims: Claim[];
   counts: { claims: number; repeats: number; breakthroughs: number; errors: number; pagesCapped: number };
@@ -205,16 +205,16 @@ export class SignalLedger {
         });
         const outgoing: { signal: Signal; claim?: Claim }[] = [];
         for (const { group, verdict } of judged) {
-          const others = group.members.length - 1;
           if (verdict.kind === "repeat") {
             counts.repeats += group.members.length;
             continue;
           }
-          counts.repeats += others;
           if (verdict.kind === "unjudged") {
-            outgoing.push({ signal: group.signal });
+            // Without the ledger's word, behave as without a ledger: every signal goes out.
+            for (const signal of group.members) outgoing.push({ signal });
             continue;
           }
+          counts.repeats += group.members.length - 1;
           if (verdict.kind === "claim") counts.claims++;
           else counts.breakthroughs++;
           const previous = verdict.kind === "claim" ? verdict.previous : undefined;
@@ -305,7 +305,6 @@ export class SignalLedger {
                 ":now": num(now),
                 ":rank": num(rank),
               },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             }),
           );
           return { kind: "repeat" };
@@ -377,7 +376,7 @@ export class SignalLedger {
 
   /** One pager slot of the signal's workload in the current window, or "capped". */
   async #takePage(signal: Signal): Promise<{ key: string; windowEnds: number } | "capped"> {
-    const key = `pages|${groupWhere(signal)}`;
+    const key = `pages|${workloadKey(signal)}`;
     const now = Math.floor(this.#options.clock(signal) / 1000);
     const windowEnds = now + this.#options.windowSeconds;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

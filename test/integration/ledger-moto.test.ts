@@ -198,6 +198,26 @@ describe("the signal ledger against DynamoDB in moto_server", () => {
   });
 });
 
+describe("the signal ledger without DynamoDB", () => {
+  it("publishes every signal of a group it could not judge, as if there were no ledger", async () => {
+    const nowhere = new DynamoDBClient({
+      ...motoClientConfig({ endpoint: `http://127.0.0.1:${await freePort()}` } as Moto),
+      maxAttempts: 1,
+    });
+    const ledger = new SignalLedger(nowhere, {
+      table: "absent",
+      windowSeconds: WINDOW,
+      pagerMaxPerWindow: 5,
+    });
+    const { telemetry, counts, errors } = recording();
+    const admission = await ledger.gate(telemetry).admit([web(1), web(2)]);
+    expect(admission.publish.map((s) => s.id)).toEqual([web(1).id, web(2).id]);
+    expect(admission.counts).toMatchObject({ claims: 0, repeats: 0, errors: 1 });
+    expect(counts[METRIC.ledgerErrors]).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+});
+
 describe("handleEvent with the ledger, SNS and SQS in moto_server", () => {
   let moto: Moto;
   let proxy: FaultProxy;

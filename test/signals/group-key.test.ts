@@ -8,6 +8,7 @@ import {
   REASON_CLASSES,
   reasonClass,
   reasonClasses,
+  workloadKey,
 } from "../../src/signals/group-key.js";
 import { cappedNote, repeatNote } from "../../src/signals/ledger.js";
 import { findingOf, run, session, withAncestors } from "../detection/factory.js";
@@ -196,5 +197,9 @@ describe("groupKey", () => {
     expect(groupKey(eks({ pod: "x|y" }))).not.toContain("x|y");
     const long = groupKey(eks({ pod: "p".repeat(2000) }));
     expect(long).toMatch(/^net_util_in_container\|sha256:[0-9a-f]{64}$/);
+    // Bounded in bytes, not characters: DynamoDB limits a partition key to 2048 bytes.
+    expect(groupKey(eks({ pod: "\u{1F600}".repeat(200) }))).toMatch(/^net_util_in_container\|sha256:/);
+    expect(workloadKey(eks({ pod: "\u{1F600}".repeat(200) }))).toMatch(/^workload\|sha256:[0-9a-f]{64}$/);
+    expect(workloadKey(eks({ pod: "api-1" }))).toBe(groupWhere(eks({ pod: "api-1" })));
   });
 });
