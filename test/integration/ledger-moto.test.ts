@@ -276,6 +276,22 @@ describe("handleEvent with the ledger, SNS and SQS in moto_server", () => {
   const received = async (count: number) =>
     (await drain(moto, alerts.queueUrl, count)).map((body) => (JSON.parse(body) as Signal).id);
 
+  it("a signal whose page was capped reaches the alert topic and not the pager", async () => {
+    const pager = await topicWithQueue(moto, "ledger-pager", true);
+    const config = loadConfig({
+      SNS_TOPIC_ARN: alerts.topicArn,
+      PAGER_TOPIC_ARN: pager.topicArn,
+      AWS_REGION: MOTO_REGION,
+    });
+    const capped = web(1, { ledger: { group: groupKey(web(1)), pagingCapped: true } });
+    const paged = web(2, { utility: { name: "wget", category: "download" } });
+    const sns = new SNSClient(motoClientConfig(moto));
+    await publishSignals(sns, routesFor(config), [capped, paged], { baseDelayMs: 1 });
+    expect((await received(2)).sort()).toEqual([capped.id, paged.id].sort());
+    const pages = (await drain(moto, pager.queueUrl, 1)).map((body) => (JSON.parse(body) as Signal).id);
+    expect(pages).toEqual([paged.id]);
+  });
+
   it("an SNS failure after a claim leaves the group unclaimed, and Lambda's retry delivers it", async () => {
     const { name, invoke } = await lambda(moto.endpoint);
     const dynamo = new DynamoDBClient(motoClientConfig(moto));
