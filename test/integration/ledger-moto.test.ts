@@ -14,6 +14,7 @@ import { sampleEvent } from "../support/events.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { createLedgerTable, ledgerItem, ledgerKeys } from "../support/ledger-table.js";
 import { freePort, MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
+import { type SerialProxy, startSerialProxy } from "../support/serial-proxy.js";
 import { drain, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
 
 /** Telemetry that keeps what it is told. */
@@ -55,6 +56,7 @@ function web(n: number, overrides: Partial<Signal> = {}): Signal {
 
 describe("the signal ledger against DynamoDB in moto_server", () => {
   let moto: Moto;
+  let serial: SerialProxy;
   let dynamo: DynamoDBClient;
   let table = 0;
   const fresh = async () => {
@@ -73,9 +75,12 @@ describe("the signal ledger against DynamoDB in moto_server", () => {
 
   beforeAll(async () => {
     moto = await startMoto();
-    dynamo = new DynamoDBClient(motoClientConfig(moto));
+    // One request at a time, as DynamoDB's per-item atomicity would have it (see serial-proxy.ts).
+    serial = await startSerialProxy(moto.endpoint);
+    dynamo = new DynamoDBClient({ ...motoClientConfig(moto), endpoint: serial.endpoint });
   });
   afterAll(async () => {
+    await serial?.close();
     await moto?.stop();
   });
 

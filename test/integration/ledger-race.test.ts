@@ -10,6 +10,7 @@ import { ROOT } from "../support/cli.js";
 import { EVENTS_DIR, manifest, sampleEvent } from "../support/events.js";
 import { createLedgerTable } from "../support/ledger-table.js";
 import { type Moto, startMoto } from "../support/moto.js";
+import { type SerialProxy, startSerialProxy } from "../support/serial-proxy.js";
 import { drain, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
 
 /** One Lambda instance (a process running dist/handler.js) over `files`, starting at `startAt`. */
@@ -46,16 +47,20 @@ function instance(
 
 describe("two Lambda instances racing over the same batches, one ledger in moto_server", () => {
   let moto: Moto;
+  let serial: SerialProxy;
   let alerts: Subscribed;
   let pager: Subscribed;
 
   beforeAll(async () => {
     moto = await startMoto();
+    // The instances race; moto gets one request at a time, as DynamoDB's per-item atomicity would have it.
+    serial = await startSerialProxy(moto.endpoint);
     alerts = await topicWithQueue(moto, "race-alerts", true);
     pager = await topicWithQueue(moto, "race-pager", true);
     await createLedgerTable(moto, "race-ledger");
   });
   afterAll(async () => {
+    await serial?.close();
     await moto?.stop();
   });
 
@@ -80,6 +85,7 @@ describe("two Lambda instances racing over the same batches, one ledger in moto_
 
     const env = {
       ...moto.env,
+      AWS_ENDPOINT_URL: serial.endpoint,
       SNS_TOPIC_ARN: alerts.topicArn,
       PAGER_TOPIC_ARN: pager.topicArn,
       PAGER_MIN_SEVERITY: "critical",
