@@ -13,6 +13,10 @@ export const ENV = Object.freeze({
   dedupTtlSeconds: "DEDUP_TTL_SECONDS",
   maxDecodedBytes: "MAX_DECODED_BYTES",
   region: "AWS_REGION",
+  // Signal ledger (src/signals/ledger.ts).
+  ledgerTable: "LEDGER_TABLE",
+  dedupWindowSeconds: "DEDUP_WINDOW_SECONDS",
+  pagerMaxPerWindow: "PAGER_MAX_PER_WINDOW",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -22,6 +26,8 @@ export const ENV_DEFAULTS = Object.freeze({
   ALLOWLIST: "[]",
   DEDUP_TTL_SECONDS: "3600",
   MAX_DECODED_BYTES: String(32 * 1024 * 1024),
+  DEDUP_WINDOW_SECONDS: "3600",
+  PAGER_MAX_PER_WINDOW: "5",
 } as const);
 
 export interface Config {
@@ -34,6 +40,10 @@ export interface Config {
   dedupTtlSeconds: number;
   maxDecodedBytes: number;
   region: string | undefined;
+  /** DynamoDB table of the signal ledger; absent: no ledger (each container deduplicates alone). */
+  ledgerTable: string | undefined;
+  dedupWindowSeconds: number;
+  pagerMaxPerWindow: number;
 }
 
 /**
@@ -110,6 +120,19 @@ function readInteger(
   return value;
 }
 
+/** A DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .), or undefined when unset. */
+function readTableName(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+    throw new ConfigError(
+      `${name} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .): "${value}"`,
+      name,
+    );
+  }
+  return value;
+}
+
 /**
  * Reads and validates the configuration once. Throws a {@link ConfigError} naming the variable
  * on the first bad value, so a misconfigured function fails at cold start, not on the first alert.
@@ -155,15 +178,20 @@ export function loadConfig(
     dedupTtlSeconds: readInteger(env, "DEDUP_TTL_SECONDS", 0, 7 * 24 * 3600),
     maxDecodedBytes: readInteger(env, "MAX_DECODED_BYTES", 1024, 256 * 1024 * 1024),
     region: env[ENV.region]?.trim() || undefined,
+    ledgerTable: readTableName(env, ENV.ledgerTable),
+    dedupWindowSeconds: readInteger(env, "DEDUP_WINDOW_SECONDS", 60, 7 * 24 * 3600),
+    pagerMaxPerWindow: readInteger(env, "PAGER_MAX_PER_WINDOW", 1, 10_000),
   });
 }
 
 /** Where signals go: the alert topic for everything at or above MIN_SEVERITY, the pager topic for the urgent. */
-export function routesFor(config: Readonly<Config>): { topicArn: string; minSeverity: Severity }[] {
-  const routes: { topicArn: string; minSeverity: Severity }[] = [];
+export function routesFor(
+  config: Readonly<Config>,
+): { topicArn: string; minSeverity: Severity; pager?: true }[] {
+  const routes: { topicArn: string; minSeverity: Severity; pager?: true }[] = [];
   if (config.snsTopicArn) routes.push({ topicArn: config.snsTopicArn, minSeverity: config.minSeverity });
   if (config.pagerTopicArn)
-    routes.push({ topicArn: config.pagerTopicArn, minSeverity: config.pagerMinSeverity });
+    routes.push({ topicArn: config.pagerTopicArn, minSeverity: config.pagerMinSeverity, pager: true });
   return routes;
 }
 

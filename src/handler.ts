@@ -4,6 +4,8 @@ import type { Context } from "aws-lambda";
 import { loadConfig, routesFor } from "./config.js";
 import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
 import type { Signal } from "./model.js";
+import { ledgerFor } from "./signals/ledger.js";
+import { createLedgerClient } from "./signals/ledger-client.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
 import { createSnsClient } from "./signals/sns-client.js";
@@ -22,6 +24,7 @@ const telemetry = powertoolsTelemetry(logger, metrics);
 const sns = createSnsClient();
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
 const routes = routesFor(config);
+const ledger = ledgerFor(config, createLedgerClient);
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
@@ -31,7 +34,7 @@ export const handler = async (event: unknown, context?: Pick<Context, "getRemain
   const sink = (s: Signal[]) =>
     publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
   try {
-    await handleEvent(event, { config, telemetry, sink }, result);
+    await handleEvent(event, { config, telemetry, sink, ledger: ledger?.gate(telemetry) }, result);
     const summary = summarize(result);
     logger.info("batch processed", summary);
     return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summary;

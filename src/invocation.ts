@@ -5,6 +5,7 @@ import { type Decoded, decodeAwslogsEvent, isRecord } from "./ingest/awslogs.js"
 import { decodeKinesisRecord } from "./ingest/kinesis.js";
 import type { BatchStats, Signal } from "./model.js";
 import { addStats, emptyStats, execEventCount, processBatch } from "./pipeline.js";
+import type { LedgerGate } from "./signals/ledger.js";
 import { countBatch, METRIC, type Telemetry } from "./telemetry.js";
 
 /** What a sink did with the signals it was given. */
@@ -21,6 +22,8 @@ export interface InvocationDeps {
   config: Readonly<Config>;
   sink: Sink;
   telemetry: Telemetry;
+  /** The signal ledger for this invocation (LEDGER_TABLE); absent: every signal goes to the sink. */
+  ledger?: LedgerGate;
 }
 
 export interface InvocationResult {
@@ -83,10 +86,12 @@ async function processDecoded(
   addStats(result.stats, stats);
   if (signals.length === 0) return;
   result.signals.push(...signals);
+  const admission = await deps.ledger?.admit(signals);
   let delivery: DeliveryReport;
   try {
-    delivery = await deps.sink(signals);
+    delivery = await deps.sink(admission?.publish ?? signals);
   } catch (error) {
+    await deps.ledger?.release(admission, error);
     const undelivered = error instanceof PublishError ? error.undelivered : signals.length;
     deps.telemetry.count(METRIC.publishFailures, undelivered);
     result.undelivered += undelivered;

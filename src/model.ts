@@ -200,6 +200,19 @@ export interface Signal {
   /** Present when long evidence was cut to keep the SNS message under 256 KiB. */
   truncated?: true;
   links: { logStream: string; mitreTactic: string; mitreTechnique: string; rule: string };
+  /** Set by the signal ledger when it has something to say: the group, the last window's repeats, a capped page. */
+  ledger?: LedgerNote;
+}
+
+/** What the signal ledger (src/signals/ledger.ts) adds to a signal it publishes. */
+export interface LedgerNote {
+  /** The group key (src/signals/group-key.ts). */
+  group: string;
+  /** Executions of the group counted, not sent, in its previous window, and when that window began. */
+  repeats?: number;
+  since?: string;
+  /** The workload used up its pages for the window: this one went to the alert topic only. */
+  pagingCapped?: true;
 }
 
 /** Counters of one batch; every log event lands in exactly one of the event outcome buckets. */

@@ -21,6 +21,11 @@ export const METRIC = Object.freeze({
   publishRequests: "PublishRequests",
   decodeErrors: "DecodeErrors",
   controlMessages: "ControlMessages",
+  // Signal ledger (src/signals/ledger.ts).
+  ledgerClaims: "LedgerClaims",
+  ledgerRepeats: "LedgerRepeats",
+  ledgerErrors: "LedgerErrors",
+  pagesCapped: "PagesCapped",
 } as const);
 
 /** What the invocation core needs to report; the Lambda and the CLI provide different ones. */

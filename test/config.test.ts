@@ -48,7 +48,7 @@ describe("loadConfig", () => {
     expect(config.allowlist.size).toBe(1);
     expect(routesFor(config)).toEqual([
       { topicArn: TOPIC, minSeverity: "low" },
-      { topicArn: PAGER, minSeverity: "critical" },
+      { topicArn: PAGER, minSeverity: "critical", pager: true },
     ]);
   });
 
@@ -111,5 +111,39 @@ describe("emitSeverity", () => {
       emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC, PAGER_TOPIC_ARN: PAGER, PAGER_MIN_SEVERITY: "low" })),
     ).toBe("low");
     expect(emitSeverity(loadConfig({ SNS_TOPIC_ARN: TOPIC, PAGER_MIN_SEVERITY: "low" }))).toBe("medium");
+  });
+});
+
+describe("loadConfig: the signal ledger", () => {
+  it("is off without LEDGER_TABLE, with a one-hour window and five pages by default", () => {
+    expect(loadConfig({ SNS_TOPIC_ARN: TOPIC, LEDGER_TABLE: " " })).toMatchObject({
+      ledgerTable: undefined,
+      dedupWindowSeconds: 3600,
+      pagerMaxPerWindow: 5,
+    });
+  });
+
+  it("reads the table, the window and the pager budget", () => {
+    const env = {
+      SNS_TOPIC_ARN: TOPIC,
+      LEDGER_TABLE: "netutil-ledger",
+      DEDUP_WINDOW_SECONDS: "900",
+      PAGER_MAX_PER_WINDOW: "2",
+    };
+    expect(loadConfig(env)).toMatchObject({
+      ledgerTable: "netutil-ledger",
+      dedupWindowSeconds: 900,
+      pagerMaxPerWindow: 2,
+    });
+  });
+
+  it.each([
+    [{ LEDGER_TABLE: "arn:aws:dynamodb:us-east-1:123456789012:table/x" }, "LEDGER_TABLE"],
+    [{ LEDGER_TABLE: "ab" }, "LEDGER_TABLE"],
+    [{ DEDUP_WINDOW_SECONDS: "30" }, "DEDUP_WINDOW_SECONDS"],
+    [{ DEDUP_WINDOW_SECONDS: "1h" }, "DEDUP_WINDOW_SECONDS"],
+    [{ PAGER_MAX_PER_WINDOW: "0" }, "PAGER_MAX_PER_WINDOW"],
+  ])("fails fast on %o, naming the variable", (env, variable) => {
+    expect(variableOf(() => loadConfig({ SNS_TOPIC_ARN: TOPIC, ...env }))).toBe(variable);
   });
 });

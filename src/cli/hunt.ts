@@ -5,6 +5,7 @@ import {
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
 } from "@aws-sdk/client-cloudwatch-logs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { type Config, routesFor } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
@@ -12,6 +13,7 @@ import type { BatchStats, LogBatch, LogEvent, Severity, Signal } from "../model.
 import { SEVERITIES } from "../model.js";
 import { addStats, emptyStats, execEventCount, processBatch } from "../pipeline.js";
 import { isSeverity } from "../severity.js";
+import { silentTelemetry } from "../telemetry.js";
 import { cliConfig } from "./invoke.js";
 import type { CliIO } from "./io.js";
 import { createLogsClient, logGroupPages } from "./logs-client.js";
@@ -65,6 +67,8 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 export interface HuntDeps {
   logs?: CloudWatchLogsClient;
   sns?: SNSClient;
+  /** The signal ledger's client, when LEDGER_TABLE is set (default: createLedgerClient()). */
+  dynamodb?: DynamoDBClient;
   /** Stops the hunt resumably, like Ctrl-C (the command listens for SIGINT when absent). */
   interrupt?: AbortSignal;
   retry?: RetryPolicy;
@@ -549,7 +553,7 @@ async function hunt(
   const logs = deps.logs ?? createLogsClient(config.region ? { region: config.region } : {});
   const retry = deps.retry ?? DEFAULT_RETRY;
   const sleep = deps.sleep ?? defaultSleep;
-  const publisher = flags.publish ? await makePublisher(config, deps) : null;
+  const publisher = flags.publish ? await makePublisher(config, deps, io) : null;
   const region = config.region ?? (await logs.config.region().catch(() => undefined));
 
   let resolved: { targets: Target[]; missing: string[] };
@@ -765,6 +769,7 @@ async function fetchPage(
 async function makePublisher(
   config: Readonly<Config>,
   deps: HuntDeps,
+  io: CliIO,
 ): Promise<(signals: Signal[]) => Promise<number>> {
   // Loaded only with --publish, so a read-only hunt never loads the SNS client.
   const { publishSignals } = await import("../signals/sns.js");
@@ -772,8 +777,25 @@ async function makePublisher(
   const client = deps.sns ?? (await import("../signals/sns-client.js")).createSnsClient();
   const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
   const routes = routesFor(config);
+  // With LEDGER_TABLE, a replay honours what was already sent: each signal is judged at its own
+  // time (never later than now), so a group alerted within its window is counted, not re-paged.
+  const { ledgerFor } = await import("../signals/ledger.js");
+  const { createLedgerClient } = await import("../signals/ledger-client.js");
+  const ledger = ledgerFor(
+    config,
+    () => deps.dynamodb ?? createLedgerClient(),
+    (signal) => Math.min(Date.parse(signal.lastSeen) || Date.now(), Date.now()),
+  );
+  const telemetry = { ...silentTelemetry, error: (message: string) => notice(io, `warning: ${message}`) };
   return async (signals) => {
-    const report = await publishSignals(client, routes, signals, { recent });
-    return report.published;
+    const gate = ledger?.gate(telemetry);
+    const admission = await gate?.admit(signals);
+    try {
+      const report = await publishSignals(client, routes, admission?.publish ?? signals, { recent });
+      return report.published;
+    } catch (error) {
+      await gate?.release(admission, error);
+      throw error;
+    }
   };
 }

@@ -46,6 +46,9 @@ interface Evidence {
 // Digits and the punctuation of times and numbers: no masking rule can match such text.
 const PLAIN_TEXT = /^[0-9:.TZ+-]*$/;
 
+/** Labels kept per signal: enough to route on, bounded against a pod with thousands. */
+const MAX_LABELS = 32;
+
 /**
  * Redaction for one buildSignals call. Redacting is pure and costly, and a batch repeats its text (one
  * container, parent and command line for thousands of events), so each distinct text is redacted once.
@@ -115,6 +118,17 @@ function ancestorsOf(finding: Finding, r: Redactor): AncestorInfo[] {
   return chain.slice(0, MAX_ANCESTORS).map((ancestor) => redactAncestor(ancestor, r));
 }
 
+/** Labels as routing fields: string values only, redacted, at most {@link MAX_LABELS} in key order. */
+function redactLabels(labels: unknown, r: Redactor): Record<string, string> | undefined {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return undefined;
+  const entries = Object.entries(labels as Record<string, unknown>)
+    .filter((entry): entry is [string, string] => typeof entry[1] === "string")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_LABELS);
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(entries.map(([key, value]) => [r.text(key), r.text(value)]));
+}
+
 function redactWorkload(workload: WorkloadInfo | undefined, r: Redactor): WorkloadInfo {
   const platform = PLATFORMS.includes(workload?.platform as Platform)
     ? (workload?.platform as Platform)
@@ -126,6 +140,14 @@ function redactWorkload(workload: WorkloadInfo | undefined, r: Redactor): Worklo
     pod: r.optional(workload?.pod),
     task: r.optional(workload?.task),
     node: r.optional(workload?.node),
+    // The workload's stable names, which the ledger's group key prefers to the pod.
+    owner:
+      typeof workload?.owner?.kind === "string" && typeof workload.owner.name === "string"
+        ? { kind: r.text(workload.owner.kind), name: r.text(workload.owner.name) }
+        : undefined,
+    service: r.optional(workload?.service),
+    family: r.optional(workload?.family),
+    labels: redactLabels(workload?.labels, r),
   });
 }
 

@@ -51,6 +51,8 @@ import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./re
 export interface Route {
   topicArn: string;
   minSeverity: Severity;
+  /** The pager topic: skipped for signals whose page the ledger capped (`ledger.pagingCapped`). */
+  pager?: true;
 }
 
 /** What one {@link publishSignals} call did. */
@@ -456,6 +458,7 @@ export async function publishSignals(
   for (const route of routes) {
     for (const signal of signals) {
       if (!atLeast(signal.severity, route.minSeverity)) continue;
+      if (route.pager && signal.ledger?.pagingCapped) continue;
       const key = `${route.topicArn}|${signal.id}`;
       if (seen.has(key) || recent?.has(key)) {
         report.deduplicated++;

@@ -160,6 +160,25 @@ describe("serverless.yml (Serverless Framework v3, offline)", { timeout: SLOW },
     expect(subscriptions).toHaveLength(3);
   });
 
+  test("creates the signal ledger, names it to the function, and grants only its item writes", () => {
+    expect(template.Resources.LedgerTable?.Type).toBe("AWS::DynamoDB::Table");
+    const fn = template.Resources.DetectorLambdaFunction?.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(fn.Environment.Variables.LEDGER_TABLE).toEqual({ Ref: "LedgerTable" });
+    const role = template.Resources.IamRoleLambdaExecution?.Properties as {
+      Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
+    };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("dynamodb:")));
+    expect(dynamo.map((s) => [[s.Action].flat().sort(), s.Resource])).toEqual([
+      [
+        ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        { "Fn::GetAtt": ["LedgerTable", "Arn"] },
+      ],
+    ]);
+  });
+
   test("lets the function publish to its two topics and nothing else on SNS", () => {
     const role = template.Resources.IamRoleLambdaExecution?.Properties as {
       Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ENV, ENV_DEFAULTS } from "../../src/config.js";
+import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
 import { decodeTemplates, REPO } from "./tools.js";
 
 /** Read by Powertools, not by src/config.ts; every deployment sets them to the same values. */
@@ -90,6 +91,8 @@ async function terraform(): Promise<Deployed> {
       DEDUP_TTL_SECONDS: hclDefault(variables, "dedup_ttl_seconds"),
       MAX_DECODED_BYTES: hclDefault(variables, "max_decoded_bytes"),
       LOG_LEVEL: hclDefault(variables, "log_level"),
+      DEDUP_WINDOW_SECONDS: hclDefault(variables, "dedup_window_seconds"),
+      PAGER_MAX_PER_WINDOW: hclDefault(variables, "pager_max_per_window"),
     },
   };
 }
@@ -214,4 +217,117 @@ describe("Terraform, serverless.yml and SAM deploy the same function", { timeout
     const manifest = JSON.parse(await readFile(join(REPO, "dist/package.json"), "utf8")) as { type?: string };
     expect(manifest.type).toBe("module");
   });
+});
+
+/** What a deployment says about the signal ledger's table and the function's rights on it. */
+interface LedgerTable {
+  key: string;
+  billing: string;
+  ttl: string;
+  /** The key that encrypts it: the deployment's own notification key. */
+  kmsKey: string;
+  pointInTimeRecoveryByDefault: string;
+  /** DynamoDB actions the function is granted, and on what. */
+  actions: string[];
+  resources: string[];
+  /** KMS statement for DynamoDB: actions, and the service it is restricted to. */
+  kmsViaService: string;
+}
+
+function cfnTable(table: Node, statements: Node[], pitrDefault: string, kmsKeyName: string): LedgerTable {
+  const props = table.Properties as Node;
+  const key = (props.KeySchema as { AttributeName: string }[])[0]?.AttributeName ?? "";
+  const sse = props.SSESpecification as Node;
+  const dynamo = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith("dynamodb:")));
+  const kms = statements.find((s) => [s.Action].flat().includes("kms:Encrypt"));
+  const via = ((kms?.Condition as Node)?.StringEquals as Node)?.["kms:ViaService"];
+  const getAtt = (value: unknown) => JSON.stringify(value);
+  return {
+    key,
+    billing: String(props.BillingMode),
+    ttl: String((props.TimeToLiveSpecification as Node).AttributeName),
+    kmsKey:
+      getAtt(sse.KMSMasterKeyId) === getAtt({ "Fn::GetAtt": [kmsKeyName, "Arn"] }) && sse.SSEType === "KMS"
+        ? "own"
+        : "other",
+    pointInTimeRecoveryByDefault: pitrDefault,
+    actions: dynamo.flatMap((s) => [s.Action].flat().map(String)).sort(),
+    resources: dynamo.map((s) => getAtt(s.Resource)),
+    kmsViaService: JSON.stringify(via),
+  };
+}
+
+describe("the signal ledger's table is the same in all three deployments", { timeout: 60_000 }, () => {
+  const tables = {} as Record<Deployment, LedgerTable>;
+
+  beforeAll(async () => {
+    const sls = join(REPO, "serverless.yml");
+    const samFile = join(REPO, "infra/sam/template.yaml");
+    const decoded = await decodeTemplates([sls, samFile]);
+    const slsConfig = decoded[sls] as Node;
+    const slsResources = ((slsConfig.resources as Node[])[1] as Node).Resources as Record<string, Node>;
+    const slsStatements = (((slsConfig.provider as Node).iam as Node).role as Node).statements as Node[];
+    tables.serverless = cfnTable(
+      slsResources.LedgerTable as Node,
+      slsStatements,
+      String((slsConfig.params as { default: Record<string, unknown> }).default.ledgerPointInTimeRecovery),
+      "NotificationKey",
+    );
+    const template = decoded[samFile] as Node;
+    const resources = template.Resources as Record<string, Node>;
+    const policies = ((resources.DetectorRole as Node).Properties as Node).Policies as Node[];
+    const ledgerPolicy = policies
+      .map((p) => (p["Fn::If"] as unknown[] | undefined)?.[1] as Node | undefined)
+      .find((p) => p?.PolicyName === "netutil-detector-ledger");
+    tables.sam = cfnTable(
+      resources.LedgerTable as Node,
+      (((ledgerPolicy?.PolicyDocument ?? {}) as Node).Statement as Node[]) ?? [],
+      String((template.Parameters as Record<string, Node>).LedgerPointInTimeRecovery?.Default),
+      "NotificationKey",
+    );
+    const dir = join(REPO, "infra/terraform/modules/netutil-detector");
+    const ledger = await readFile(join(dir, "ledger.tf"), "utf8");
+    const variables = await readFile(join(dir, "variables.tf"), "utf8");
+    const table = hclBlock(ledger, 'resource "aws_dynamodb_table" "ledger" {');
+    const write = hclBlock(ledger, 'sid       = "WriteOwnLedger"');
+    const key = hclBlock(ledger, 'sid       = "UseKeyOnlyThroughDynamoDb"');
+    const strings = (text: string) => [...text.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "");
+    tables.terraform = {
+      key: /hash_key\s*=\s*"([^"]+)"/.exec(table)?.[1] ?? "",
+      billing: /billing_mode\s*=\s*"([^"]+)"/.exec(table)?.[1] ?? "",
+      ttl: /attribute_name\s*=\s*"([^"]+)"/.exec(hclBlock(table, "ttl {"))?.[1] ?? "",
+      kmsKey: /kms_key_arn\s*=\s*aws_kms_key\.this\.arn/.test(table) ? "own" : "other",
+      pointInTimeRecoveryByDefault:
+        /\n\s*default\s*=\s*(true|false)/.exec(
+          hclBlock(variables, 'variable "ledger_point_in_time_recovery" {'),
+        )?.[1] ?? "",
+      actions: strings(/actions\s*=\s*\[([^\]]*)\]/.exec(write)?.[1] ?? "").sort(),
+      resources: [/resources\s*=\s*\[(.*)\]\s*$/m.exec(write)?.[1]?.trim() ?? ""],
+      kmsViaService: JSON.stringify(strings(/values\s*=\s*\[([^\]]*)\]/.exec(key)?.[1] ?? "")),
+    };
+  }, 60_000);
+
+  test.each(["terraform", "serverless", "sam"] as const)(
+    "%s: on-demand, keyed and expired as the code expects, encrypted with its own key, PITR off by default",
+    (name) => {
+      expect(tables[name]).toMatchObject({
+        key: LEDGER_KEY_ATTRIBUTE,
+        billing: "PAY_PER_REQUEST",
+        ttl: LEDGER_TTL_ATTRIBUTE,
+        kmsKey: "own",
+      });
+      expect(["false", "False"]).toContain(tables[name].pointInTimeRecoveryByDefault);
+    },
+  );
+
+  test.each(["terraform", "serverless", "sam"] as const)(
+    "%s: the function may only put, update and delete items of that one table, and use the key only through DynamoDB",
+    (name) => {
+      const { actions, resources, kmsViaService } = tables[name];
+      expect(actions).toEqual(["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+      expect(resources).toHaveLength(1);
+      expect(resources[0]).toMatch(/LedgerTable|aws_dynamodb_table\.ledger\[0\]\.arn/);
+      expect(kmsViaService).toMatch(/dynamodb\.\$\{(AWS::Region|local\.region)\}\.amazonaws\.com/);
+    },
+  );
 });

@@ -6,6 +6,12 @@ import {
   CreateLogGroupCommand,
   DescribeSubscriptionFiltersCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   GetFunctionCommand,
@@ -18,6 +24,7 @@ import {
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
 import { MOTO_ACCOUNT, MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
 import { buildLambdaZip, copyFromRepo, REPO, requireTool, run, tempDir } from "./tools.js";
 
@@ -31,7 +38,7 @@ const PLAN = ["plan", "-input=false", "-lock=false"];
 const NAMED = ["/ecs/payments-api", "/ecs/checkout-worker", "/aws/eks/prod-eu/cluster", "/security/falco"];
 const BY_PREFIX = ["/ecs/batch/nightly", "/ecs/batch/hourly"];
 const UNWATCHED = "/ecs-legacy/unrelated";
-const SERVICES = ["cloudwatch", "iam", "kinesis", "kms", "lambda", "logs", "sns", "sqs", "sts"];
+const SERVICES = ["cloudwatch", "dynamodb", "iam", "kinesis", "kms", "lambda", "logs", "sns", "sqs", "sts"];
 
 interface Outputs {
   function_arn: string;
@@ -41,6 +48,7 @@ interface Outputs {
   kinesis_stream_arn: string | null;
   subscribed_log_groups: string[];
   lambda_permission_source_arns: string[];
+  ledger_table_name: string | null;
 }
 
 interface PolicyStatement {
@@ -351,7 +359,48 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       POWERTOOLS_SERVICE_NAME: "netutil-detector",
       POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
       LOG_LEVEL: "INFO",
+      DEDUP_WINDOW_SECONDS: "3600",
+      PAGER_MAX_PER_WINDOW: "5",
+      LEDGER_TABLE: "netutil-detector-ledger",
     });
+  });
+
+  test("creates the signal ledger: on-demand, TTL on, the module's key, PITR off, a policy scoped to it", async () => {
+    expect(outputs.ledger_table_name).toBe("netutil-detector-ledger");
+    const dynamodb = new DynamoDBClient(motoClientConfig(moto));
+    try {
+      const TableName = "netutil-detector-ledger";
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+      expect(Table).toMatchObject({
+        KeySchema: [{ AttributeName: LEDGER_KEY_ATTRIBUTE, KeyType: "HASH" }],
+        BillingModeSummary: { BillingMode: "PAY_PER_REQUEST" },
+        SSEDescription: { Status: "ENABLED", SSEType: "KMS" },
+      });
+      expect(Table?.SSEDescription?.KMSMasterKeyArn).toMatch(/^arn:aws:kms:/);
+      const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName }));
+      expect(ttl.TimeToLiveDescription).toMatchObject({
+        AttributeName: LEDGER_TTL_ATTRIBUTE,
+        TimeToLiveStatus: "ENABLED",
+      });
+      const backups = await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName }));
+      expect(
+        backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus,
+      ).toBe("DISABLED");
+      const statements = await rolePolicy("netutil-detector", "netutil-detector-ledger");
+      const write = statements.find((s) => s.Sid === "WriteOwnLedger");
+      expect(list(write?.Action).sort()).toEqual([
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+      ]);
+      expect(list(write?.Resource)).toEqual([Table?.TableArn]);
+      const key = statements.find((s) => s.Sid === "UseKeyOnlyThroughDynamoDb");
+      expect(list(key?.Resource)).toEqual([Table?.SSEDescription?.KMSMasterKeyArn]);
+      expect(key?.Condition?.StringEquals?.["kms:ViaService"]).toBe(`dynamodb.${MOTO_REGION}.amazonaws.com`);
+      expect(statements).toHaveLength(2);
+    } finally {
+      dynamodb.destroy();
+    }
   });
 
   test("creates encrypted topics with the email and pager subscriptions", async () => {

@@ -14,8 +14,10 @@ import type { CliIO } from "../../src/cli/io.js";
 import { loadConfig } from "../../src/config.js";
 import type { LogBatch, Signal } from "../../src/model.js";
 import { processBatch } from "../../src/pipeline.js";
+import { groupKey } from "../../src/signals/group-key.js";
 import { fixtureNames, loadMessage } from "../sources/fixtures.js";
 import { CLI, ROOT } from "../support/cli.js";
+import { createLedgerTable } from "../support/ledger-table.js";
 import { MOTO_ACCOUNT, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
 import { drain, topicWithQueue } from "../support/sns-sqs.js";
 
@@ -433,6 +435,26 @@ describe("hunt against moto_server", () => {
     expect(run.summary.published).toBe(run.signals.length);
     const bodies = await drain(moto, queueUrl, run.signals.length);
     expect(bodies).toHaveLength(run.signals.length);
+  });
+
+  it("honours the ledger with --publish: a replay does not republish what was already sent", async () => {
+    const { topicArn, queueUrl } = await topicWithQueue(moto, "hunt-ledger-alerts");
+    const sns = new SNSClient(motoClientConfig(moto));
+    const dynamodb = await createLedgerTable(moto, "hunt-ledger");
+    const args = ["--log-group", "/ecs/orders", "--since", "24h", "--publish"];
+    const env = { SNS_TOPIC_ARN: topicArn, LEDGER_TABLE: "hunt-ledger" };
+
+    const first = await hunt(args, { sns, dynamodb }, env);
+    const replay = await hunt(args, { sns, dynamodb }, env);
+
+    expect(first.code, first.stderr).toBe(0);
+    const groups = new Set(first.signals.map(groupKey));
+    expect(first.summary.published).toBe(groups.size);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.signals.length).toBe(first.signals.length);
+    expect(replay.summary.published).toBe(0);
+    const bodies = await drain(moto, queueUrl);
+    expect(bodies).toHaveLength(groups.size);
   });
 
   it("stops with a resume token when signals cannot be published, printing none of that page", async () => {

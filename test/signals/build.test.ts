@@ -409,3 +409,21 @@ describe("console links", () => {
     );
   });
 });
+
+describe("buildSignals: the workload's stable names", () => {
+  it("carries the owner, ECS service and family (the ledger's group key reads them), redacted", () => {
+    const event = execEvent();
+    event.workload = {
+      ...event.workload,
+      owner: { kind: "ReplicaSet", name: "api-5d8f7c9b4" },
+      service: "checkout",
+      family: "checkout-task",
+    };
+    const [signal] = buildSignals([finding({ event })]);
+    expect(signal?.workload).toMatchObject({
+      owner: { kind: "ReplicaSet", name: "api-5d8f7c9b4" },
+      service: "checkout",
+      family: "checkout-task",
+    });
+  });
+});

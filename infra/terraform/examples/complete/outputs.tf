@@ -25,3 +25,7 @@ output "lambda_permission_source_arns" {
 output "kinesis_stream_arn" {
   value = module.netutil_detector.kinesis_stream_arn
 }
+
+output "ledger_table_name" {
+  value = module.netutil_detector.ledger_table_name
+}

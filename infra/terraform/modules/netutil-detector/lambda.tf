@@ -11,6 +11,9 @@ locals {
     POWERTOOLS_SERVICE_NAME      = "netutil-detector"
     POWERTOOLS_METRICS_NAMESPACE = "NetutilDetector"
     LOG_LEVEL                    = var.log_level
+    DEDUP_WINDOW_SECONDS         = tostring(var.dedup_window_seconds)
+    PAGER_MAX_PER_WINDOW         = tostring(var.pager_max_per_window)
+    LEDGER_TABLE                 = var.ledger_enabled ? aws_dynamodb_table.ledger[0].name : ""
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 

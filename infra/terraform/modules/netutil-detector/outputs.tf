@@ -52,3 +52,15 @@ output "kinesis_stream_arn" {
   description = "The stream log groups write to when delivery = \"kinesis\", else null."
   value       = one(aws_kinesis_stream.this[*].arn)
 }
+
+# Signal ledger (ledger.tf)
+
+output "ledger_table_name" {
+  description = "The signal ledger's DynamoDB table (LEDGER_TABLE), or null when ledger_enabled is false."
+  value       = one(aws_dynamodb_table.ledger[*].name)
+}
+
+output "ledger_table_arn" {
+  description = "ARN of the signal ledger's table, or null."
+  value       = one(aws_dynamodb_table.ledger[*].arn)
+}

@@ -326,3 +326,39 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+# Signal ledger (ledger.tf)
+
+variable "ledger_enabled" {
+  description = "Create the signal ledger (a DynamoDB table) so each signal group alerts once per window across all instances; false keeps per-container deduplication only."
+  type        = bool
+  default     = true
+}
+
+variable "dedup_window_seconds" {
+  description = "DEDUP_WINDOW_SECONDS: how long a signal group stays claimed in the ledger; repeats inside it are counted, not sent."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.dedup_window_seconds >= 60 && var.dedup_window_seconds <= 604800 && floor(var.dedup_window_seconds) == var.dedup_window_seconds
+    error_message = "dedup_window_seconds must be a whole number from 60 to 604800."
+  }
+}
+
+variable "pager_max_per_window" {
+  description = "PAGER_MAX_PER_WINDOW: pages per workload per window; further signals only go to the alert topic."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.pager_max_per_window >= 1 && var.pager_max_per_window <= 10000 && floor(var.pager_max_per_window) == var.pager_max_per_window
+    error_message = "pager_max_per_window must be a whole number from 1 to 10000."
+  }
+}
+
+variable "ledger_point_in_time_recovery" {
+  description = "Point-in-time recovery on the ledger table (off: it holds only what was already sent)."
+  type        = bool
+  default     = false
+}
