@@ -19,11 +19,12 @@ const ESCAPE_SEQUENCES =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /(?:\x1b\[|\x9b)[\x30-\x3f]{0,64}[\x20-\x2f]{0,16}[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x2f]{0,16}[\x30-\x7e]?/g;
 const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]/g;
-// C0, DEL, C1, bidi embeddings/overrides/isolates and marks, zero-width and invisible formatting
-// characters, Unicode tag characters (used to smuggle hidden text).
+// C0, DEL, C1, the interlinear annotation controls, and every default-ignorable code point (the Unicode
+// property: bidi marks/overrides/isolates, zero-width characters, variation selectors, fillers, tag
+// characters used to smuggle hidden text), so no hand list can fall behind the standard.
 const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  /[\x00-\x1f\x7f-\x9f\ufff9-\ufffb]|\p{Default_Ignorable_Code_Point}/gu;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
