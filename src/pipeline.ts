@@ -97,7 +97,8 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
     }
     stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
     for (const event of outcome.events) {
-      const verdict = evaluate(event);
+      // Each utility of a session or pipeline is allowlisted on its own segment, never for the others.
+      const verdict = evaluate(event, (finding) => options.allowlist.match(finding) !== null);
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
         else stats.notUtility++;
