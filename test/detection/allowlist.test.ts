@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AllowlistEntry, EMPTY_ALLOWLIST, parseAllowlist } from "../../src/detection/allowlist.js";
-import { AllowlistError } from "../../src/errors.js";
 import { evaluate } from "../../src/detection/rule.js";
+import { AllowlistError } from "../../src/errors.js";
 import type { Finding } from "../../src/model.js";
 import { processBatch } from "../../src/pipeline.js";
 import { findingOf, processEvent, run, session } from "./factory.js";
