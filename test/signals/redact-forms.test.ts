@@ -35,7 +35,7 @@ const CLIENT_ENV = [
 ];
 
 /** One argument vector holding a secret, as the kernel hands it to the program. */
-const argvForm = (s: string): fc.Arbitrary<string[]> =>
+const argvForm = (s: string): fc.Arbitrary<readonly string[]> =>
   fc.oneof(
     fc.constantFrom(...CLIENT_ENV).map((name) => [`${name}=${s}`]),
     fc.constantFrom(...CLIENT_ENV).map((name) => ["-e", `${name}=${s}`]),
