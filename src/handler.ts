@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { loadConfig, routesFor } from "./config.js";
-import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
+import { analysisDeadline, errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
 import type { Signal } from "./model.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
@@ -30,8 +30,12 @@ export const handler = async (event: unknown, context?: Pick<Context, "getRemain
   const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - 5_000 : undefined;
   const sink = (s: Signal[]) =>
     publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
+  // Past the analysis deadline, events are judged without analysis (fail closed): the batch ends in time.
+  const late = context
+    ? { analysisDeadlineMs: analysisDeadline(Date.now(), context.getRemainingTimeInMillis()) }
+    : {};
   try {
-    await handleEvent(event, { config, telemetry, sink }, result);
+    await handleEvent(event, { config, telemetry, sink, ...late }, result);
     const summary = summarize(result);
     logger.info("batch processed", summary);
     return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summary;

@@ -21,6 +21,19 @@ export interface InvocationDeps {
   config: Readonly<Config>;
   sink: Sink;
   telemetry: Telemetry;
+  /** Epoch ms after which events are judged without analysis (see {@link analysisDeadline}). */
+  analysisDeadlineMs?: number;
+}
+
+/**
+ * What is kept back from the remaining Lambda time for what follows the analysis: building and
+ * rendering the signals, publishing them (the SNS sink stops 5 s before the end) and the logs.
+ */
+export const ANALYSIS_MARGIN_MS = 15_000;
+
+/** The analysis deadline for an invocation with `remainingMs` left, at least a second from `nowMs`. */
+export function analysisDeadline(nowMs: number, remainingMs: number): number {
+  return nowMs + Math.max(1_000, remainingMs - ANALYSIS_MARGIN_MS);
 }
 
 export interface InvocationResult {
@@ -78,6 +91,9 @@ async function processDecoded(
     minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
     ...(deps.config.region ? { region: deps.config.region } : {}),
+    ...(deps.analysisDeadlineMs !== undefined
+      ? { deadline: { atMs: deps.analysisDeadlineMs, now: Date.now } }
+      : {}),
   });
   countBatch(deps.telemetry, stats);
   addStats(result.stats, stats);
@@ -176,6 +192,7 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     publishRequests: result.delivery.requests,
     invalidEvents: stats.invalidEvents,
     parseErrors: stats.parseErrors,
+    overBudget: stats.overBudget,
   };
 }
 

@@ -21,6 +21,7 @@ export const METRIC = Object.freeze({
   publishRequests: "PublishRequests",
   decodeErrors: "DecodeErrors",
   controlMessages: "ControlMessages",
+  overBudget: "OverTimeBudget",
 } as const);
 
 /** What the invocation core needs to report; the Lambda and the CLI provide different ones. */
@@ -78,4 +79,5 @@ export function countBatch(telemetry: Telemetry, stats: BatchStats): void {
   telemetry.count(METRIC.belowMinSeverity, stats.belowMinSeverity);
   telemetry.count(METRIC.suppressed, stats.suppressed);
   telemetry.count(METRIC.signals, stats.signals);
+  telemetry.count(METRIC.overBudget, stats.overBudget);
 }
