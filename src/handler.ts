@@ -2,7 +2,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { loadConfig, routesFor } from "./config.js";
-import { analysisDeadline, errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
+import {
+  analysisDeadline,
+  errorSummary,
+  handleEvent,
+  newInvocationResult,
+  SINK_MARGIN_MS,
+  summarize,
+} from "./invocation.js";
 import type { Signal } from "./model.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { publishSignals } from "./signals/sns.js";
@@ -27,7 +34,7 @@ const routes = routesFor(config);
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
   const result = newInvocationResult();
   // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
-  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - 5_000 : undefined;
+  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - SINK_MARGIN_MS : undefined;
   const sink = (s: Signal[]) =>
     publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
   // Past the analysis deadline, events are judged without analysis (fail closed): the batch ends in time.

@@ -25,15 +25,21 @@ export interface InvocationDeps {
   analysisDeadlineMs?: number;
 }
 
-/**
- * What is kept back from the remaining Lambda time for what follows the analysis: building and
- * rendering the signals, publishing them (the SNS sink stops 5 s before the end) and the logs.
- */
-export const ANALYSIS_MARGIN_MS = 15_000;
+/** What the SNS sink keeps back from the remaining Lambda time (it stops retrying then). */
+export const SINK_MARGIN_MS = 5_000;
+/** The analysis gets at most this share of the time before the sink's margin; the rest is for signals. */
+export const ANALYSIS_SHARE = 0.5;
+/** And never more than this: a batch is meant to take well under it (see `npm run bench:worst`). */
+export const ANALYSIS_MAX_MS = 10_000;
 
-/** The analysis deadline for an invocation with `remainingMs` left, at least a second from `nowMs`. */
+/**
+ * The analysis deadline of an invocation with `remainingMs` left at `nowMs`: half of the time before
+ * the sink's 5 s margin, at most 10 s. What is left is for building, rendering and publishing the
+ * signals of the events judged before and after it.
+ */
 export function analysisDeadline(nowMs: number, remainingMs: number): number {
-  return nowMs + Math.max(1_000, remainingMs - ANALYSIS_MARGIN_MS);
+  const beforeSink = Math.max(0, remainingMs - SINK_MARGIN_MS);
+  return nowMs + Math.min(ANALYSIS_MAX_MS, Math.floor(beforeSink * ANALYSIS_SHARE));
 }
 
 export interface InvocationResult {

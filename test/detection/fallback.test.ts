@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_ALLOWLIST, parseAllowlist } from "../../src/detection/allowlist.js";
 import { unanalysedVerdict } from "../../src/detection/fallback.js";
-import { ANALYSIS_MARGIN_MS, analysisDeadline } from "../../src/invocation.js";
+import { analysisDeadline } from "../../src/invocation.js";
 import type { LogBatch } from "../../src/model.js";
 import { processBatch } from "../../src/pipeline.js";
 import { processEvent, run, session } from "./factory.js";
@@ -112,8 +112,9 @@ describe("processBatch with a time budget", () => {
 });
 
 describe("analysisDeadline", () => {
-  it("keeps the margin back from the remaining time, and gives at least a second", () => {
-    expect(analysisDeadline(1_000, 60_000)).toBe(1_000 + 60_000 - ANALYSIS_MARGIN_MS);
-    expect(analysisDeadline(1_000, 3_000)).toBe(2_000);
+  it("gives the analysis half the time before the sink's 5 s margin, at most 10 s", () => {
+    expect(analysisDeadline(1_000, 60_000)).toBe(1_000 + 10_000);
+    expect(analysisDeadline(1_000, 15_000)).toBe(1_000 + 5_000);
+    expect(analysisDeadline(1_000, 3_000)).toBe(1_000);
   });
 });
