@@ -390,6 +390,8 @@ function toolName(program: string): string {
  * before it (`docker` then `login` is the registry login); "" otherwise.
  */
 function knownProgram(word: string, before = ""): string {
+  // Options are never programs; most words of a hostile command line are options.
+  if (word.startsWith("-")) return "";
   const bare = word.replace(/^["']+|["']+$/g, "");
   if (!/^[\w./+-]+$/.test(bare)) return "";
   if (bare === "login" && REGISTRY_CLIS.has(before)) return REGISTRY_LOGIN;
@@ -543,7 +545,10 @@ const CONFIG_KEY =
   /(?:(?<![^\s'"])|(?<=\\[ntr]))(password|pass|proxy-pass|oauth2-bearer|user|proxy-user)(?:[ \t]*[=:][ \t]*|[ \t]+)/g;
 const CONFIG_VALUE = /"[^"]*"?|'[^']*'?|(?:[^\s'"\\]|\\(?![ntr]))+/y;
 
+const CONFIG_HINT = /pass|user|oauth2-bearer/;
+
 function maskConfigLines(text: string): string {
+  if (!CONFIG_HINT.test(text)) return text;
   let out = "";
   let from = 0;
   CONFIG_KEY.lastIndex = 0;
@@ -650,7 +655,8 @@ export function redactText(text: string): string {
     const masked = maskFully(out);
     const joined = joinQuotedPieces(out);
     const maskedJoined = joined === out ? masked : maskFully(joined);
-    const next = visibleLength(maskedJoined) < visibleLength(masked) ? maskedJoined : masked;
+    const next =
+      maskedJoined !== masked && visibleLength(maskedJoined) < visibleLength(masked) ? maskedJoined : masked;
     if (next === out) break;
     out = next;
     // maskFully's result is its own fixed point; only a join could still change it.
