@@ -2,7 +2,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { loadConfig, routesFor } from "./config.js";
-import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
+import {
+  analysisDeadline,
+  errorSummary,
+  handleEvent,
+  newInvocationResult,
+  SINK_MARGIN_MS,
+  summarize,
+} from "./invocation.js";
 import type { Signal } from "./model.js";
 import { ledgerFor } from "./signals/ledger.js";
 import { createLedgerClient } from "./signals/ledger-client.js";
@@ -30,11 +37,15 @@ const ledger = ledgerFor(config, createLedgerClient);
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
   const result = newInvocationResult();
   // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
-  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - 5_000 : undefined;
+  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - SINK_MARGIN_MS : undefined;
   const sink = (s: Signal[]) =>
     publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
+  // Past the analysis deadline, events are judged without analysis (fail closed): the batch ends in time.
+  const late = context
+    ? { analysisDeadlineMs: analysisDeadline(Date.now(), context.getRemainingTimeInMillis()) }
+    : {};
   try {
-    await handleEvent(event, { config, telemetry, sink, ledger: ledger?.gate(telemetry) }, result);
+    await handleEvent(event, { config, telemetry, sink, ledger: ledger?.gate(telemetry), ...late }, result);
     const summary = summarize(result);
     logger.info("batch processed", summary);
     return result.source === "kinesis" ? { batchItemFailures: result.batchItemFailures } : summary;

@@ -24,6 +24,25 @@ export interface InvocationDeps {
   telemetry: Telemetry;
   /** The signal ledger for this invocation (LEDGER_TABLE); absent: every signal goes to the sink. */
   ledger?: LedgerGate;
+  /** Epoch ms after which events are judged without analysis (see {@link analysisDeadline}). */
+  analysisDeadlineMs?: number;
+}
+
+/** What the SNS sink keeps back from the remaining Lambda time (it stops retrying then). */
+export const SINK_MARGIN_MS = 5_000;
+/** The analysis gets at most this share of the time before the sink's margin; the rest is for signals. */
+export const ANALYSIS_SHARE = 0.5;
+/** And never more than this: a batch is meant to take well under it (see `npm run bench:worst`). */
+export const ANALYSIS_MAX_MS = 10_000;
+
+/**
+ * The analysis deadline of an invocation with `remainingMs` left at `nowMs`: half of the time before
+ * the sink's 5 s margin, at most 10 s. What is left is for building, rendering and publishing the
+ * signals of the events judged before and after it.
+ */
+export function analysisDeadline(nowMs: number, remainingMs: number): number {
+  const beforeSink = Math.max(0, remainingMs - SINK_MARGIN_MS);
+  return nowMs + Math.min(ANALYSIS_MAX_MS, Math.floor(beforeSink * ANALYSIS_SHARE));
 }
 
 export interface InvocationResult {
@@ -81,6 +100,9 @@ async function processDecoded(
     minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
     ...(deps.config.region ? { region: deps.config.region } : {}),
+    ...(deps.analysisDeadlineMs !== undefined
+      ? { deadline: { atMs: deps.analysisDeadlineMs, now: Date.now } }
+      : {}),
   });
   countBatch(deps.telemetry, stats);
   addStats(result.stats, stats);
@@ -181,6 +203,7 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     publishRequests: result.delivery.requests,
     invalidEvents: stats.invalidEvents,
     parseErrors: stats.parseErrors,
+    overBudget: stats.overBudget,
   };
 }
 

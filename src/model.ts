@@ -234,4 +234,6 @@ export interface BatchStats {
   belowMinSeverity: number;
   suppressed: number;
   signals: number;
+  /** Exec events met after the batch's time budget ran out: judged without analysis, fail closed. */
+  overBudget: number;
 }

@@ -1,4 +1,5 @@
 import type { Allowlist } from "./detection/allowlist.js";
+import { unanalysedVerdict } from "./detection/fallback.js";
 import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
 import type { BatchStats, Finding, LogBatch, LogContext, Severity, Signal, SourceFormat } from "./model.js";
@@ -12,7 +13,14 @@ export interface PipelineOptions {
   allowlist: Allowlist;
   /** Region for console links in signals. */
   region?: string;
+  /**
+   * The batch's time budget: once `now()` reaches `atMs`, the remaining events get the cheap
+   * fail-closed judgement (no analysis, never dropped) and are counted in `stats.overBudget`.
+   */
+  deadline?: { atMs: number; now: () => number };
 }
+
+const OUT_OF_TIME = "the batch's time budget ran out before its command line was analysed (fail closed)";
 
 export interface BatchResult {
   signals: Signal[];
@@ -35,6 +43,7 @@ export function emptyStats(): BatchStats {
     belowMinSeverity: 0,
     suppressed: 0,
     signals: 0,
+    overBudget: 0,
   };
 }
 
@@ -60,6 +69,7 @@ export function addStats(into: BatchStats, from: BatchStats): void {
   into.belowMinSeverity += from.belowMinSeverity;
   into.suppressed += from.suppressed;
   into.signals += from.signals;
+  into.overBudget += from.overBudget;
 }
 
 /**
@@ -73,7 +83,10 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
   stats.logEvents = batch.logEvents.length + (batch.dropped?.length ?? 0);
   stats.invalidEvents = batch.dropped?.length ?? 0;
   const findings: Finding[] = [];
+  const { deadline } = options;
+  let late = false;
   for (const logEvent of batch.logEvents) {
+    late ||= deadline !== undefined && deadline.now() >= deadline.atMs;
     // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
     if (!mentionsNetworkUtility(logEvent.message)) {
       stats.prefiltered++;
@@ -96,8 +109,12 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       continue;
     }
     stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
+    if (late) stats.overBudget += outcome.events.length;
     for (const event of outcome.events) {
-      const verdict = evaluate(event);
+      // Each utility of a session or pipeline is allowlisted on its own segment, never for the others.
+      const verdict = late
+        ? unanalysedVerdict(event, OUT_OF_TIME)
+        : evaluate(event, (finding) => options.allowlist.match(finding) !== null);
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
         else stats.notUtility++;
@@ -113,7 +130,9 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
         stats.belowMinSeverity++;
         continue;
       }
-      if (options.allowlist.match(finding) !== null) {
+      // Unanalysed sessions were not cut into segments: no entry can speak for all of them.
+      const judgeable = !late || event.viaExecSession !== true;
+      if (judgeable && options.allowlist.match(finding) !== null) {
         stats.suppressed++;
         continue;
       }

@@ -26,6 +26,7 @@ export const METRIC = Object.freeze({
   ledgerRepeats: "LedgerRepeats",
   ledgerErrors: "LedgerErrors",
   pagesCapped: "PagesCapped",
+  overBudget: "OverTimeBudget",
 } as const);
 
 /** What the invocation core needs to report; the Lambda and the CLI provide different ones. */
@@ -83,4 +84,5 @@ export function countBatch(telemetry: Telemetry, stats: BatchStats): void {
   telemetry.count(METRIC.belowMinSeverity, stats.belowMinSeverity);
   telemetry.count(METRIC.suppressed, stats.suppressed);
   telemetry.count(METRIC.signals, stats.signals);
+  telemetry.count(METRIC.overBudget, stats.overBudget);
 }

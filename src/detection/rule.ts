@@ -74,8 +74,11 @@ interface AncestorContext {
  * processes that are not catalogued utilities are `none/not-a-utility`; loopback-only or
  * version/help invocations without a high or critical indicator are `benign`; everything else is a
  * finding whose severity is the highest applicable and whose reasons say why, highest first.
+ * `isAllowed` (the allowlist) judges each utility of the event on its own segment: an allowed one
+ * drops out and the finding names the most severe of the others; when every one is allowed, the
+ * finding is the most severe of them (and the caller's allowlist suppresses it).
  */
-export function evaluate(event: ExecEvent): Verdict {
+export function evaluate(event: ExecEvent, isAllowed?: (finding: Finding) => boolean): Verdict {
   if (event?.inContainer !== true) return HOST_PROCESS;
   // One allowance for every command line of the event: a hostile event costs what one megabyte does.
   const budget = segmentBudget();
@@ -98,8 +101,13 @@ export function evaluate(event: ExecEvent): Verdict {
   }
   const executions: ExecutionsCache = new Map();
   const assessments = candidates.map((candidate) => assessSafely(candidate, event, context, executions));
+  const open = isAllowed
+    ? assessments.filter(
+        (a) => a.benign !== undefined || !isAllowed(candidateFinding(event, a, contextFailure)),
+      )
+    : assessments;
   let best: Assessment | undefined;
-  for (const assessment of assessments) {
+  for (const assessment of open.some((a) => a.benign === undefined) ? open : assessments) {
     if (assessment.benign !== undefined) continue;
     if (best === undefined || severityRank(assessment.severity) > severityRank(best.severity))
       best = assessment;
@@ -114,10 +122,8 @@ export function evaluate(event: ExecEvent): Verdict {
   );
   const reasons = [...best.reasons];
   if (others.length > 0) reasons.push(`the command line also runs ${others.join(", ")}`);
-  let severity = best.severity;
+  const severity = candidateFinding(event, best, contextFailure).severity;
   if (contextFailure !== undefined) {
-    // What the ancestors would have shown (a pipe into a shell) is unknown: at least medium.
-    severity = maxSeverity(severity, "medium");
     reasons.unshift(`${best.candidate.utility.name} ran in a container; ${contextFailure}`);
   }
   const finding: Finding = {
@@ -128,6 +134,15 @@ export function evaluate(event: ExecEvent): Verdict {
     reasons,
   };
   return { kind: "finding", finding };
+}
+
+/** One candidate's finding on its own (what an allowlist entry is matched against). */
+function candidateFinding(event: ExecEvent, assessment: Assessment, contextFailure?: string): Finding {
+  const { utility, process } = assessment.candidate;
+  // What the ancestors would have shown (a pipe into a shell) is unknown: at least medium.
+  const severity =
+    contextFailure === undefined ? assessment.severity : maxSeverity(assessment.severity, "medium");
+  return { event, utility, process, severity, reasons: assessment.reasons };
 }
 
 function messageOf(error: unknown): string {

@@ -19,11 +19,12 @@ const ESCAPE_SEQUENCES =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /(?:\x1b\[|\x9b)[\x30-\x3f]{0,64}[\x20-\x2f]{0,16}[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x2f]{0,16}[\x30-\x7e]?/g;
 const LINE_BREAKS = /[\t\n\r\v\f\u0085\u2028\u2029]/g;
-// C0, DEL, C1, bidi embeddings/overrides/isolates and marks, zero-width and invisible formatting
-// characters, Unicode tag characters (used to smuggle hidden text).
+// C0, DEL, C1, the interlinear annotation controls, and every default-ignorable code point (the Unicode
+// property: bidi marks/overrides/isolates, zero-width characters, variation selectors, fillers, tag
+// characters used to smuggle hidden text), so no hand list can fall behind the standard.
 const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  /[\x00-\x1f\x7f-\x9f\ufff9-\ufffb]|\p{Default_Ignorable_Code_Point}/gu;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
@@ -49,9 +50,14 @@ export function truncateText(text: string, max: number): string {
   return `${text.slice(0, keep)}…[truncated ${text.length - keep} chars]`;
 }
 
-/** Key names whose values are secrets (env assignments, query strings, JSON keys, long options). */
+/**
+ * Key names whose values are secrets (env assignments, query strings, JSON keys, long options),
+ * including the password variables clients read: SSHPASS (sshpass -e), MYSQL_PWD, PGPASSWORD,
+ * REDISCLI_AUTH (redis-cli), SQLCMDPASSWORD, PASSWD (smbclient), IPMI_PASSWORD (ipmitool -E),
+ * RSYNC_PASSWORD, ETCDCTL_PASSWORD, and docker's `"auth"` key.
+ */
 const SECRET_NAME =
-  /(?<![a-z])pass(?![a-z])|passw(?:or)?d|passphrase|pwd|secret|token(?!iz)|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|(?<![a-z])sig(?![a-z])|session[_-]?(?:id|key)|sessid|auth[_-]?(?:key|code)|proxy-?auth|bearer/i;
+  /(?<![a-z])pass(?![a-z])|sshpass|passw(?:or)?d|passphrase|pwd|(?<![a-z])auth(?![a-z])|secret|token(?!iz)|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|(?<![a-z])sig(?![a-z])|session[_-]?(?:id|key)|sessid|auth[_-]?(?:key|code)|proxy-?auth|bearer/i;
 /** Option names that look secret but carry a reference to one (a file, a variable), not the secret. */
 const SECRET_REFERENCE = /(?:file|path|dir|env|stdin|cmd|command|helper|type|endpoint|url)$/i;
 
@@ -104,7 +110,7 @@ const RULES: readonly Rule[] = [
   {
     // Authorization / Cookie headers: the scheme stays, everything up to the closing quote goes.
     pattern: new RegExp(
-      `(?:(?<![A-Za-z0-9_-])|(?<=-H))((?:proxy-)?authorization|set-cookie|cookie)([ \\t]*["']?[ \\t]*[:=][ \\t]*["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?([^\\s'"\`][^'"\`]*)`,
+      `(?:(?<![A-Za-z0-9_-])|(?<=-H))((?:proxy-)?authorization|set-cookie|cookie)([ \\t]*["']?[ \\t]*[:=][ \\t]*["']?)(?:(${AUTH_SCHEMES})[ \\t]+)?(?!(?:${AUTH_SCHEMES})[ \\t]*['"\`])([^\\s'"\`][^'"\`]*)`,
       "gi",
     ),
     replace: (_m, name, sep, scheme) => `${name}${sep}${scheme ? `${scheme} ` : ""}${REDACTED}`,
@@ -267,6 +273,20 @@ const LDAP_TOOLS = [
 ];
 const SAMBA_TOOLS = ["smbclient", "rpcclient", "smbcacls", "smbget", "smbtree"];
 const REDIS_TOOLS = ["redis-cli", "valkey-cli", "keydb-cli"];
+/** Container registry clients whose `login` subcommand takes `-p password` (`docker run -p` is a port). */
+const REGISTRY_CLIS = new Set([
+  "docker",
+  "podman",
+  "nerdctl",
+  "finch",
+  "buildah",
+  "skopeo",
+  "helm",
+  "oras",
+  "crane",
+]);
+/** What `… login` of a registry client is called here: a program of its own, with its own options. */
+const REGISTRY_LOGIN = "registry-login";
 
 /**
  * Options whose value is a secret only for some programs: `-p` is a password for sshpass, hydra or
@@ -286,6 +306,7 @@ const TOOL_OPTIONS: readonly {
   { tools: LDAP_TOOLS, options: ["-w"], next: maskWhole, glued: maskWhole },
   { tools: ["sqlcmd", "bcp"], options: ["-P"], next: maskWhole, glued: maskWhole },
   { tools: ["zip", "unzip"], options: ["-P"], next: maskWhole },
+  { tools: [REGISTRY_LOGIN], options: ["-p", "--password"], next: maskWhole, glued: maskWhole },
   { tools: SAMBA_TOOLS, options: ["-U", "--user"], next: maskAfterPercent, glued: maskAfterPercent },
   { tools: ["openssl"], options: ["-passin", "-passout"], next: maskPassPrefix },
   { tools: ["openssl"], options: ["-k", "-K"], next: maskWhole },
@@ -315,6 +336,7 @@ for (const { tools, options, next, glued } of TOOL_OPTIONS) {
 const KNOWN_PROGRAMS = new Set([
   ...TOOL_OPTION_INDEX.keys(),
   "socat",
+  ...REGISTRY_CLIS,
   "ssh",
   "scp",
   "sftp",
@@ -363,10 +385,16 @@ function toolName(program: string): string {
   return (program.split("/").pop() ?? "").toLowerCase();
 }
 
-/** The program a word names, if it is a known one (`/usr/bin/socat`, `"mysql`); "" otherwise. */
-function knownProgram(word: string): string {
+/**
+ * The program a word names, if it is a known one (`/usr/bin/socat`, `"mysql`), given the program
+ * before it (`docker` then `login` is the registry login); "" otherwise.
+ */
+function knownProgram(word: string, before = ""): string {
+  // Options are never programs; most words of a hostile command line are options.
+  if (word.startsWith("-")) return "";
   const bare = word.replace(/^["']+|["']+$/g, "");
   if (!/^[\w./+-]+$/.test(bare)) return "";
+  if (bare === "login" && REGISTRY_CLIS.has(before)) return REGISTRY_LOGIN;
   const name = toolName(bare);
   return KNOWN_PROGRAMS.has(name) ? name : "";
 }
@@ -390,7 +418,7 @@ class CommandContext {
     for (let m = COMMAND_WORD.exec(this.text); m && m.index < offset; m = COMMAND_WORD.exec(this.text)) {
       const word = m[0];
       if (word.length === 1 && "|;&(){}`".includes(word)) this.program = "";
-      else this.program = knownProgram(word) || this.program;
+      else this.program = knownProgram(word, this.program) || this.program;
       this.at = m.index + word.length;
     }
     return this.program;
@@ -507,6 +535,99 @@ function maskHeaderOptions(text: string): string {
   return out + text.slice(from);
 }
 
+/**
+ * A `key value` line of ~/.netrc (`machine h login u password x`) or of a curl config read with
+ * `curl -K` (`user = name:password`, `oauth2-bearer x`), met in free text: at the start, after
+ * whitespace or a quote, or after a printf escape (`printf 'login u\npassword x\n' >> ~/.netrc`).
+ * Case-sensitive, as both formats are; `--password x` is left to the option rules.
+ */
+const CONFIG_KEY =
+  /(?:(?<![^\s'"])|(?<=\\[ntr]))(password|pass|proxy-pass|oauth2-bearer|user|proxy-user)(?:[ \t]*[=:][ \t]*|[ \t]+)/g;
+const CONFIG_VALUE = /"[^"]*"?|'[^']*'?|(?:[^\s'"\\]|\\(?![ntr]))+/y;
+
+const CONFIG_HINT = /pass|user|oauth2-bearer/;
+
+function maskConfigLines(text: string): string {
+  if (!CONFIG_HINT.test(text)) return text;
+  let out = "";
+  let from = 0;
+  CONFIG_KEY.lastIndex = 0;
+  for (let m = CONFIG_KEY.exec(text); m; m = CONFIG_KEY.exec(text)) {
+    const start = m.index + m[0].length;
+    CONFIG_VALUE.lastIndex = start;
+    const value = CONFIG_VALUE.exec(text)?.[0];
+    if (value === undefined || value.startsWith("-")) continue;
+    // `user` holds `name:password`: the name stays; a value without a colon is only a name.
+    const masked = m[1]?.endsWith("user") ? maskAfter(value, ":") : maskValue(value);
+    if (masked === value) continue;
+    out += text.slice(from, start) + masked;
+    from = start + value.length;
+    CONFIG_KEY.lastIndex = from;
+  }
+  return out + text.slice(from);
+}
+
+/** Characters that end a shell word outside quotes. */
+const WORD_END = /[\s|;&()<>`]/;
+
+/**
+ * The text with every shell word made of several pieces written as one quoted string
+ * (`'Authorization: Bearer '"tok"` reads `'Authorization: Bearer tok'`, `-u bob:'pw'` reads
+ * `-u 'bob:pw'`), so a secret split by quoting is seen whole. Words of one piece stay as they are;
+ * one pass, linear.
+ */
+export function joinQuotedPieces(text: string): string {
+  if (!text.includes("'") && !text.includes('"')) return text;
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    if (WORD_END.test(text[i]!)) {
+      out += text[i];
+      i++;
+      continue;
+    }
+    const start = i;
+    let contents = "";
+    let pieces = 0;
+    let firstQuote = "";
+    let inBare = false;
+    while (i < text.length && !WORD_END.test(text[i]!)) {
+      const c = text[i]!;
+      if (c === "'" || c === '"') {
+        const close = c === "'" ? text.indexOf("'", i + 1) : closingDoubleQuote(text, i + 1);
+        const end = close < 0 ? text.length : close;
+        contents += text.slice(i + 1, end);
+        firstQuote ||= c;
+        pieces++;
+        inBare = false;
+        i = close < 0 ? text.length : close + 1;
+        continue;
+      }
+      if (!inBare) pieces++;
+      inBare = true;
+      const step = c === "\\" && i + 1 < text.length ? 2 : 1;
+      contents += text.slice(i, i + step);
+      i += step;
+    }
+    // JSON (`{"k":"v"}`) is quoted data, not shell words glued together.
+    const json = text[start] === "{" || text[start] === "[";
+    out +=
+      pieces > 1 && firstQuote !== "" && !json
+        ? `${firstQuote}${contents}${firstQuote}`
+        : text.slice(start, i);
+  }
+  return out;
+}
+
+/** Index of the `"` closing a double-quoted string whose contents start at `from`, or -1. */
+function closingDoubleQuote(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}
+
 /** Every masking rule needs one of these; most arguments (`-s`, `/tmp/x`) have none and skip them all. */
 const MIGHT_HOLD_SECRET =
   /[=:@\s]|bearer|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|npm_|k_live_|AIza|eyJ|PRIVATE KEY/i;
@@ -526,7 +647,31 @@ export function redactText(text: string): string {
   if (!MIGHT_HOLD_SECRET.test(clean)) return clean;
   // A masked value can take with it what set a later option's context (`mysql --password='a|b' -px`
   // loses the `|`), so mask again until nothing changes: the result is then idempotent.
+  // A secret split by shell quoting is masked in the joined text; text without one keeps its quotes.
+  // The joined reading is taken only when it hides more. A mask can glue two words into one (`a=|'b`
+  // -> `a=[REDACTED]'b`), so the whole is read again until nothing changes: idempotent.
   let out = clean;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const masked = maskFully(out);
+    const joined = joinQuotedPieces(out);
+    const maskedJoined = joined === out ? masked : maskFully(joined);
+    const next =
+      maskedJoined !== masked && visibleLength(maskedJoined) < visibleLength(masked) ? maskedJoined : masked;
+    if (next === out) break;
+    out = next;
+    // maskFully's result is its own fixed point; only a join could still change it.
+    if (next === masked && joinQuotedPieces(next) === next) break;
+  }
+  return out;
+}
+
+/** Letters and digits left in the clear (the masks' own excluded). */
+function visibleLength(text: string): number {
+  return text.replaceAll(REDACTED, "").replace(/[^\p{L}\p{N}]/gu, "").length;
+}
+
+function maskFully(text: string): string {
+  let out = text;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const next = maskOnce(out);
     if (next === out) break;
@@ -543,7 +688,7 @@ function maskOnce(text: string): string {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace as (match: string, ...rest: unknown[]) => string);
   }
-  out = maskHeaderOptions(maskToolOptions(out));
+  out = maskConfigLines(maskHeaderOptions(maskToolOptions(out)));
   for (const rule of NAMED_VALUE_RULES) out = maskNamedValues(out, rule);
   return out;
 }
@@ -615,7 +760,7 @@ export function redactArgs(args: readonly string[], tool = ""): string[] {
     const asGlued = asValue === undefined ? maskGluedValue(value, program) : undefined;
     const masked = asValue ?? asGlued ?? value;
     // Even as another option's value (`-u sshpass`): switching can only over-mask what follows.
-    if (masked === value) program = knownProgram(value) || program;
+    if (masked === value) program = knownProgram(value, program) || program;
     previous = asGlued === undefined ? value : undefined;
     out.push(redactText(masked));
   }

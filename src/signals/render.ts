@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import type { AncestorInfo, Signal } from "../model.js";
 import { RULE } from "../model.js";
 import { lastSegment, shortContainerId } from "./build.js";
+import { keepEvidenceArgs, truncateKeepingEvidence } from "./evidence.js";
 import { redactSignal, sanitizeText, truncateText } from "./redact.js";
 
 /** SNS Publish: message plus attributes, in bytes. */
@@ -67,7 +68,15 @@ function limitSignal(signal: Signal, limits: Limits): { signal: Signal; truncate
     }
     return kept;
   };
-  const argList = (args: readonly string[], max: number) => list(args, max, (n) => `…[truncated ${n} args]`);
+  // Arguments: evidence (URLs, hosts, what the reasons quote) is kept first, padding goes first.
+  const argList = (args: readonly string[], max: number): string[] => {
+    if (args.length > max) truncated = true;
+    return keepEvidenceArgs(args, max, signal.reasons).map((arg) => {
+      const out = truncateKeepingEvidence(arg, limits.chars);
+      if (out !== arg) truncated = true;
+      return out;
+    });
+  };
 
   const ancestors: AncestorInfo[] = signal.ancestors.slice(0, limits.ancestors).map((a) => {
     const out: AncestorInfo = {};

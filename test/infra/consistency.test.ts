@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ENV, ENV_DEFAULTS } from "../../src/config.js";
@@ -328,6 +328,138 @@ describe("the signal ledger's table is the same in all three deployments", { tim
       expect(resources).toHaveLength(1);
       expect(resources[0]).toMatch(/LedgerTable|aws_dynamodb_table\.ledger\[0\]\.arn/);
       expect(kmsViaService).toMatch(/dynamodb\.\$\{(AWS::Region|local\.region)\}\.amazonaws\.com/);
+    },
+  );
+});
+
+/** What the three deployments' resource policies say, in one shape. */
+interface PolicyFacts {
+  /** Every KMS key policy statement granting an AWS service: its services and condition keys. */
+  kmsServiceGrants: { services: string[]; conditions: string[] }[];
+  /** Topics ("alerts", "pager") whose policy denies sns:Publish when aws:SecureTransport is false. */
+  tlsOnlyTopics: string[];
+}
+
+/** Every `statement { … }` block of an HCL policy document. */
+function hclStatements(document: string): string[] {
+  const out: string[] = [];
+  for (let at = document.indexOf("statement {"); at >= 0; at = document.indexOf("statement {", at + 1)) {
+    out.push(hclBlock(document.slice(at), "statement {"));
+  }
+  return out;
+}
+
+const denysPlainPublish = (text: string) =>
+  /effect\s*=\s*"Deny"/.test(text) &&
+  text.includes('"sns:Publish"') &&
+  /aws:SecureTransport"\s*\n\s*values\s*=\s*\["false"\]/.test(text);
+
+async function terraformPolicies(): Promise<PolicyFacts> {
+  const dir = join(REPO, "infra/terraform/modules/netutil-detector");
+  const names = (await readdir(dir)).filter((f) => f.endsWith(".tf"));
+  const source = (await Promise.all(names.map((f) => readFile(join(dir, f), "utf8")))).join("\n");
+  const kmsGrants = hclStatements(hclBlock(source, 'data "aws_iam_policy_document" "kms" {'))
+    .filter((s) => /type\s*=\s*"Service"/.test(s))
+    .map((s) => ({
+      services: [...(/identifiers\s*=\s*\[([^\]]*)\]/.exec(s)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map(
+        (m) => m[1]!,
+      ),
+      conditions: [...s.matchAll(/variable\s*=\s*"([^"]+)"/g)].map((m) => m[1]!),
+    }));
+  const tlsOnlyTopics: string[] = [];
+  for (const m of source.matchAll(/resource "aws_sns_topic_policy" "(\w+)" \{/g)) {
+    const resource = hclBlock(source.slice(m.index), m[0]);
+    const topic = /arn\s*=\s*aws_sns_topic\.(\w+)/.exec(resource)?.[1];
+    const doc = /data\.aws_iam_policy_document\.(\w+)/.exec(resource)?.[1];
+    if (!topic || !doc) continue;
+    const document = hclBlock(source, `data "aws_iam_policy_document" "${doc}" {`);
+    if (hclStatements(document).some(denysPlainPublish)) tlsOnlyTopics.push(topic);
+  }
+  return { kmsServiceGrants: kmsGrants, tlsOnlyTopics: tlsOnlyTopics.sort() };
+}
+
+type Statement = {
+  Effect?: string;
+  Principal?: unknown;
+  Action?: unknown;
+  Condition?: Record<string, object>;
+};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/** The resources of a SAM template, or of serverless.yml's `resources` list (its `${file()}` parts skipped). */
+function resourcesOf(template: Node): { Type?: string; Properties?: Record<string, unknown> }[] {
+  const parts = template.Resources ? [template] : list(template.resources);
+  return parts.flatMap((part) => {
+    const resources = (part as Node).Resources;
+    return resources && typeof resources === "object" ? Object.values(resources as Node) : [];
+  }) as { Type?: string; Properties?: Record<string, unknown> }[];
+}
+
+function cloudFormationPolicies(template: Node): PolicyFacts {
+  const resources = resourcesOf(template);
+  const kmsServiceGrants = resources
+    .filter((r) => r.Type === "AWS::KMS::Key")
+    .flatMap((r) => (r.Properties?.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? [])
+    .filter((s) => isServicePrincipal(s.Principal))
+    .map((s) => ({
+      services: list((s.Principal as { Service: unknown }).Service).map(String),
+      conditions: Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c)),
+    }));
+  const topicNames: Record<string, string> = { AlertTopic: "alerts", PagerTopic: "pager" };
+  const tlsOnlyTopics = resources
+    .filter((r) => r.Type === "AWS::SNS::TopicPolicy")
+    .filter((r) =>
+      ((r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? []).some(
+        (s) =>
+          s.Effect === "Deny" &&
+          s.Principal === "*" &&
+          list(s.Action).includes("sns:Publish") &&
+          (s.Condition?.Bool as Record<string, unknown> | undefined)?.["aws:SecureTransport"] === "false",
+      ),
+    )
+    .flatMap((r) =>
+      list(r.Properties?.Topics).map((t) => topicNames[String((t as { Ref?: string }).Ref)] ?? "?"),
+    );
+  return { kmsServiceGrants, tlsOnlyTopics: tlsOnlyTopics.sort() };
+}
+
+function isServicePrincipal(principal: unknown): boolean {
+  return typeof principal === "object" && principal !== null && "Service" in principal;
+}
+
+describe("Terraform, serverless.yml and SAM hold the same resource policies", { timeout: 60_000 }, () => {
+  const facts = {} as Record<Deployment, PolicyFacts>;
+
+  beforeAll(async () => {
+    const decoded = await decodeTemplates([
+      join(REPO, "serverless.yml"),
+      join(REPO, "infra/sam/template.yaml"),
+    ]);
+    facts.terraform = await terraformPolicies();
+    facts.serverless = cloudFormationPolicies(decoded[join(REPO, "serverless.yml")] as Node);
+    facts.sam = cloudFormationPolicies(decoded[join(REPO, "infra/sam/template.yaml")] as Node);
+  }, 60_000);
+
+  test.each(["terraform", "serverless", "sam"] as const)(
+    "%s grants services the notification key only on behalf of this account (aws:SourceAccount), CloudWatch only for its alarms (aws:SourceArn)",
+    (name) => {
+      const grants = facts[name].kmsServiceGrants;
+      expect(grants.flatMap((g) => g.services).sort()).toEqual([
+        "cloudwatch.amazonaws.com",
+        "sns.amazonaws.com",
+        "sqs.amazonaws.com",
+      ]);
+      for (const grant of grants)
+        expect(grant.conditions, grant.services.join()).toContain("aws:SourceAccount");
+      const cloudwatch = grants.find((g) => g.services.includes("cloudwatch.amazonaws.com"));
+      expect(cloudwatch?.conditions).toContain("aws:SourceArn");
+    },
+  );
+
+  test.each(["terraform", "serverless", "sam"] as const)(
+    "%s denies publishing to the alert and pager topics without TLS (aws:SecureTransport false)",
+    (name) => {
+      expect(facts[name].tlsOnlyTopics).toEqual(["alerts", "pager"]);
     },
   );
 });

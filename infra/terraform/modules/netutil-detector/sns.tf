@@ -39,6 +39,22 @@ data "aws_iam_policy_document" "alerts_topic" {
       values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*"]
     }
   }
+
+  statement {
+    sid       = "DenyPublishWithoutTls"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
 }
 
 resource "aws_sns_topic_policy" "alerts" {
