@@ -92,3 +92,42 @@ const CATEGORY_WORDS: Readonly<Record<UtilityCategory, string>> = {
 export function describeCategory(category: UtilityCategory): string {
   return CATEGORY_WORDS[category];
 }
+
+/** Catalogued names in a fixed order of preference for patterns that match several (download first). */
+const NAMES_BY_PREFERENCE = [...UTILITIES.keys()];
+
+/**
+ * The catalogued utility a shell pattern in command position expands to (`/???/???/c?rl`, `w[g]et`,
+ * `/usr/bin/nc*`): the basename is matched against every catalogued name, as the shell would match it
+ * against the files of a bin directory. Patterns without a literal character (`/???/???/????`) match
+ * too much to name anything and give undefined.
+ */
+export function lookupPattern(word: string): Utility | undefined {
+  if (typeof word !== "string" || word.length > 256) return undefined;
+  const name = executableName(word);
+  if (!/[*?[]/.test(name) || !/[A-Za-z0-9]/.test(name.replace(/\[[^\]]*\]/g, ""))) return undefined;
+  let source = "^";
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === "*") source += ".*";
+    else if (c === "?") source += ".";
+    else if (c === "[") {
+      const end = name.indexOf("]", i + 2);
+      if (end === -1) return undefined;
+      const body = name
+        .slice(i + 1, end)
+        .replace(/^!/, "^")
+        .replace(/[\\\]]/g, "\\$&");
+      source += `[${body}]`;
+      i = end;
+    } else source += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(`${source}$`);
+  } catch {
+    return undefined;
+  }
+  const found = NAMES_BY_PREFERENCE.find((candidate) => pattern.test(candidate));
+  return found === undefined ? undefined : { name: found, category: UTILITIES.get(found)! };
+}

