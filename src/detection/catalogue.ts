@@ -95,6 +95,7 @@ export function describeCategory(category: UtilityCategory): string {
 
 /** Catalogued names in a fixed order of preference for patterns that match several (download first). */
 const NAMES_BY_PREFERENCE = [...UTILITIES.keys()];
+const NAME_CHARACTERS: ReadonlySet<string> = new Set(NAMES_BY_PREFERENCE.join(""));
 
 /**
  * The catalogued utility a shell pattern in command position expands to (`/???/???/c?rl`, `w[g]et`,
@@ -105,7 +106,11 @@ const NAMES_BY_PREFERENCE = [...UTILITIES.keys()];
 export function lookupPattern(word: string): Utility | undefined {
   if (typeof word !== "string" || word.length > 256) return undefined;
   const name = executableName(word);
-  if (!/[*?[]/.test(name) || !/[A-Za-z0-9]/.test(name.replace(/\[[^\]]*\]/g, ""))) return undefined;
+  if (name.length > 64 || !/[*?[]/.test(name)) return undefined;
+  const literals = name.replace(/\[[^\]]*\]/g, "").replace(/[*?]/g, "");
+  if (literals.length === 0) return undefined;
+  // Cheap refusal first: a literal character that no catalogued name holds rules every name out.
+  for (const c of literals) if (!NAME_CHARACTERS.has(c)) return undefined;
   let source = "^";
   for (let i = 0; i < name.length; i++) {
     const c = name[i]!;

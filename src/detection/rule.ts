@@ -12,6 +12,7 @@ import {
   MULTICALL_BINARIES,
 } from "./catalogue.js";
 import {
+  type BudgetLimit,
   type CommandSegment,
   commandSegments,
   commandStart,
@@ -23,6 +24,7 @@ import {
   segmentBudget,
   shellPayload,
 } from "./command-line.js";
+import { type FlatScan, flatScan } from "./flat-scan.js";
 import { suspiciousLocation } from "./locations.js";
 import { exfiltrationLook, findCredentialEndpoint, hostOf, isExemptTarget } from "./network.js";
 import { MAX_ARGS, type ParsedArgs, type ParsedOption, parseArgs, specFor } from "./options.js";
@@ -92,16 +94,31 @@ export function evaluate(event: ExecEvent): Verdict {
   } catch (error) {
     return unanalysable(event, `its command line could not be analysed (${messageOf(error)})`);
   }
-  if (candidates.length === 0) return NOT_A_UTILITY;
-
   let context: AncestorContext;
   let contextFailure: string | undefined;
   try {
-    context = ancestorContext(event, budget);
+    context = candidates.length === 0 ? { feeds: [], segments: [] } : ancestorContext(event, budget);
   } catch (error) {
     context = { feeds: [], segments: [] };
     contextFailure = `the command lines of its ancestors could not be analysed (${messageOf(error)})`;
   }
+  // A reader limit was reached: what lay past it was not read structurally. Fail closed.
+  if (budget.exhausted !== undefined && budget.exhausted.size > 0) {
+    const cut = cutShort(event, budget.exhausted);
+    if (candidates.length === 0) return cut.verdict;
+    const verdict = judge(event, candidates, context, contextFailure);
+    return withCutShort(verdict, event, candidates, cut.scan, cut.reason);
+  }
+  if (candidates.length === 0) return NOT_A_UTILITY;
+  return judge(event, candidates, context, contextFailure);
+}
+
+function judge(
+  event: ExecEvent,
+  candidates: Candidate[],
+  context: AncestorContext,
+  contextFailure: string | undefined,
+): Verdict {
   const executions: ExecutionsCache = new Map();
   const assessments = candidates.map((candidate) => assessSafely(candidate, event, context, executions));
   let best: Assessment | undefined;
@@ -134,6 +151,97 @@ export function evaluate(event: ExecEvent): Verdict {
     reasons,
   };
   return { kind: "finding", finding };
+}
+
+/** The event's command lines as whole texts: the process's argv, then each ancestor's. */
+function commandTexts(event: ExecEvent): string[] {
+  const proc = event.process ?? ({ name: "" } as ProcessInfo);
+  const argv0 = text(proc.path) ?? text(proc.name) ?? "";
+  const out = [[argv0, ...strings(proc.args)].join(" ")];
+  for (const ancestor of ancestorList(event)) {
+    if (ancestor === null || typeof ancestor !== "object") continue;
+    const args = strings(ancestor.args);
+    if (args.length > 0) out.push([ancestorArgv0(ancestor) ?? "", ...args].join(" "));
+  }
+  return out;
+}
+
+const LIMIT_WORDS: Readonly<Record<BudgetLimit, string>> = {
+  depth: "nesting of shell payloads",
+  substitutions: "nesting of substitutions",
+  variables: "variables",
+  segments: "commands",
+  characters: "characters",
+  words: "words",
+};
+
+/** The flat scan of an event whose reading hit a limit, and the verdict it gives alone. */
+function cutShort(
+  event: ExecEvent,
+  limits: ReadonlySet<BudgetLimit>,
+): { verdict: Verdict; scan: FlatScan; reason: string } {
+  const scan = flatScan(commandTexts(event));
+  const which = [...limits].map((limit) => LIMIT_WORDS[limit]).join(", ");
+  const reason = `analysis was cut short (the reader's limit on ${which} was reached); the rest of the command line was scanned as a flat word list${scan.truncated ? ", itself cut at 8 MiB" : ""}`;
+  const utility = scan.utilities[0];
+  if (utility === undefined) return { verdict: NOT_A_UTILITY, scan, reason };
+  const process = event.process ?? { name: "" };
+  let severity: Severity = "medium";
+  for (const indicator of scan.indicators) severity = maxSeverity(severity, indicator.severity);
+  const names = scan.utilities.map((u) => u.name).join(", ");
+  const reasons = unique([
+    ...scan.indicators.map((i) => i.reason),
+    `${utility.name} (${describeCategory(utility.category)}) appears in a command line run in a container${names !== utility.name ? ` (with ${names})` : ""}`,
+    reason,
+  ]);
+  return {
+    verdict: { kind: "finding", finding: { event, utility, process, severity, reasons } },
+    scan,
+    reason,
+  };
+}
+
+/**
+ * A verdict of the structured reading, completed with what the flat scan saw: a finding at medium or
+ * above (a benign look counts for nothing when the rest was not read), saying that analysis was cut short.
+ */
+function withCutShort(
+  verdict: Verdict,
+  event: ExecEvent,
+  candidates: Candidate[],
+  scan: FlatScan,
+  reason: string,
+): Verdict {
+  if (verdict.kind === "none") return verdict;
+  const finding: Finding =
+    verdict.kind === "finding"
+      ? verdict.finding
+      : {
+          event,
+          utility: verdict.utility,
+          process: candidates[0]!.process,
+          severity: "low",
+          reasons: [
+            `${verdict.utility.name} (${describeCategory(verdict.utility.category)}) ran in a container; alone it would be benign (${verdict.why})`,
+          ],
+        };
+  let severity = maxSeverity(finding.severity, "medium");
+  const raising: string[] = [];
+  for (const indicator of scan.indicators) {
+    if (severityRank(indicator.severity) > severityRank(finding.severity)) raising.push(indicator.reason);
+    severity = maxSeverity(severity, indicator.severity);
+  }
+  const reasons = unique([...raising, ...finding.reasons, reason]);
+  // The most severe thing seen is about another utility than the one read: report that one.
+  const top = scan.indicators[0];
+  if (raising.length > 0 && top?.utility !== undefined && top.utility.name !== finding.utility.name) {
+    const process = {
+      name: top.utility.name,
+      ...(event.process?.user !== undefined ? { user: event.process.user } : {}),
+    };
+    return { kind: "finding", finding: { ...finding, utility: top.utility, process, severity, reasons } };
+  }
+  return { kind: "finding", finding: { ...finding, severity, reasons } };
 }
 
 function messageOf(error: unknown): string {
