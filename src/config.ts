@@ -1,4 +1,5 @@
 import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
+import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, parseChannelFamilies } from "./detection/channels.js";
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
 import { atLeast, isSeverity } from "./severity.js";
@@ -13,6 +14,8 @@ export const ENV = Object.freeze({
   dedupTtlSeconds: "DEDUP_TTL_SECONDS",
   maxDecodedBytes: "MAX_DECODED_BYTES",
   region: "AWS_REGION",
+  // Channel rule families (issue 14).
+  channelFamilies: "CHANNEL_FAMILIES",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -22,6 +25,7 @@ export const ENV_DEFAULTS = Object.freeze({
   ALLOWLIST: "[]",
   DEDUP_TTL_SECONDS: "3600",
   MAX_DECODED_BYTES: String(32 * 1024 * 1024),
+  CHANNEL_FAMILIES: DEFAULT_CHANNEL_FAMILIES.join(","),
 } as const);
 
 export interface Config {
@@ -34,6 +38,8 @@ export interface Config {
   dedupTtlSeconds: number;
   maxDecodedBytes: number;
   region: string | undefined;
+  /** Channel rule families judged beside the seed rule. */
+  channels: ReadonlySet<ChannelFamily>;
 }
 
 /**
@@ -155,7 +161,17 @@ export function loadConfig(
     dedupTtlSeconds: readInteger(env, "DEDUP_TTL_SECONDS", 0, 7 * 24 * 3600),
     maxDecodedBytes: readInteger(env, "MAX_DECODED_BYTES", 1024, 256 * 1024 * 1024),
     region: env[ENV.region]?.trim() || undefined,
+    channels: readChannelFamilies(env),
   });
+}
+
+function readChannelFamilies(env: Record<string, string | undefined>): ReadonlySet<ChannelFamily> {
+  const name = ENV.channelFamilies;
+  try {
+    return Object.freeze(new Set(parseChannelFamilies(env[name]?.trim() || ENV_DEFAULTS.CHANNEL_FAMILIES)));
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`, name, { cause: error });
+  }
 }
 
 /** Where signals go: the alert topic for everything at or above MIN_SEVERITY, the pager topic for the urgent. */

@@ -78,6 +78,7 @@ async function processDecoded(
     minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
     ...(deps.config.region ? { region: deps.config.region } : {}),
+    ...(deps.config.channels ? { channels: deps.config.channels } : {}),
   });
   countBatch(deps.telemetry, stats);
   addStats(result.stats, stats);

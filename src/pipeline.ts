@@ -1,4 +1,5 @@
 import type { Allowlist } from "./detection/allowlist.js";
+import type { ChannelFamily } from "./detection/channels.js";
 import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
 import type { BatchStats, Finding, LogBatch, LogContext, Severity, Signal, SourceFormat } from "./model.js";
@@ -12,6 +13,8 @@ export interface PipelineOptions {
   allowlist: Allowlist;
   /** Region for console links in signals. */
   region?: string;
+  /** Channel rule families to judge (CHANNEL_FAMILIES); the documented defaults when absent. */
+  channels?: ReadonlySet<ChannelFamily>;
 }
 
 export interface BatchResult {
@@ -97,7 +100,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
     }
     stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
     for (const event of outcome.events) {
-      const verdict = evaluate(event);
+      const verdict = evaluate(event, options.channels ? { channels: options.channels } : {});
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
         else stats.notUtility++;

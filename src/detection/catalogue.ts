@@ -86,6 +86,7 @@ const CATEGORY_WORDS: Readonly<Record<UtilityCategory, string>> = {
   relay: "network relay tool",
   scanner: "network scanner",
   sniffer: "packet sniffer",
+  channel: "network channel",
 };
 
 /** Plain words for a category, as used in reasons: "download tool", "packet sniffer". */

@@ -11,6 +11,7 @@ import {
   lookupUtility,
   MULTICALL_BINARIES,
 } from "./catalogue.js";
+import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, evaluateChannels } from "./channels.js";
 import {
   type BudgetLimit,
   type CommandSegment,
@@ -83,8 +84,31 @@ interface AncestorContext {
  * version/help invocations without a high or critical indicator are `benign`; everything else is a
  * finding whose severity is the highest applicable and whose reasons say why, highest first.
  */
-export function evaluate(event: ExecEvent): Verdict {
+export function evaluate(event: ExecEvent, options: EvaluateOptions = {}): Verdict {
   if (event?.inContainer !== true) return HOST_PROCESS;
+  const seed = evaluateSeed(event);
+  const families = options.channels ?? DEFAULT_CHANNELS;
+  if (families.size === 0 || (seed.kind === "finding" && seed.finding.severity === "critical")) return seed;
+  const channel = evaluateChannels(event, families);
+  if (channel.kind === "none") return seed;
+  if (channel.kind === "benign") return seed.kind === "none" ? channel : seed;
+  if (seed.kind !== "finding") return channel;
+  if (severityRank(channel.finding.severity) <= severityRank(seed.finding.severity)) return seed;
+  // The channel is the graver finding; the utility's own reasons follow its.
+  const reasons = [...new Set([...channel.finding.reasons, ...seed.finding.reasons])];
+  return { kind: "finding", finding: { ...channel.finding, reasons } };
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Channel families to judge (CHANNEL_FAMILIES); {@link DEFAULT_CHANNEL_FAMILIES} when absent. */
+  channels?: ReadonlySet<ChannelFamily>;
+}
+
+const DEFAULT_CHANNELS: ReadonlySet<ChannelFamily> = new Set(DEFAULT_CHANNEL_FAMILIES);
+
+/** The seed rule "Network utility executed in container" alone. */
+function evaluateSeed(event: ExecEvent): Verdict {
   // One allowance for every command line of the event: a hostile event costs what one megabyte does.
   const budget = segmentBudget();
   // Analysis failures fail closed: a bug must never turn an attack into silence.
