@@ -47,6 +47,11 @@ export interface ProcessInfo {
   pid?: number;
   user?: string;
   cwd?: string;
+  /**
+   * The kernel's name for the process (Falco proc.name, Datadog comm) when it differs from `name`:
+   * a symlink or hard link to curl run as /tmp/firewire has path /usr/bin/curl and comm "firewire".
+   */
+  comm?: string;
 }
 
 /** An ancestor process; `ancestors[0]` is the parent. */

@@ -137,3 +137,39 @@ export function lookupPattern(word: string): Utility | undefined {
   const found = NAMES_BY_PREFERENCE.find((candidate) => pattern.test(candidate));
   return found === undefined ? undefined : { name: found, category: UTILITIES.get(found)! };
 }
+
+/**
+ * Tunnel tools of the channel rule family (channels.ts), by executable name, with their family:
+ * "saas-tunnel" for hosted tunnel agents that run as ordinary sidecars (off by default).
+ */
+export const TUNNEL_TOOLS: ReadonlyMap<string, "tunnel" | "saas-tunnel"> = new Map([
+  ["chisel", "tunnel"],
+  ["frpc", "tunnel"],
+  ["frps", "tunnel"],
+  ["gost", "tunnel"],
+  ["bore", "tunnel"],
+  ["rathole", "tunnel"],
+  ["revsocks", "tunnel"],
+  ["cloudflared", "saas-tunnel"],
+  ["ngrok", "saas-tunnel"],
+]);
+
+/**
+ * What the raw-text prefilter must let through beyond catalogued names, so that it never drops an
+ * event a rule family can flag: substrings the channel family needs (a `/dev/tcp/` redirection, an
+ * `openssl` client, a tunnel tool's name), and {@link SHAPE_HINT}.
+ */
+export const PREFILTER_MARKERS: readonly string[] = [
+  "/dev/tcp/",
+  "/dev/udp/",
+  "openssl",
+  ...TUNNEL_TOOLS.keys(),
+];
+
+/**
+ * Matches the raw text of every event whose arguments have a utility's shape (the rule's
+ * utilityByShape: curl's `-fsSL` with a URL, wget's `-qO-`, netcat's `-e /bin/sh` or `-lvnp`, socat's
+ * `exec:`), in any JSON escaping: a utility copied under another name is still let through.
+ */
+export const SHAPE_HINT =
+  /-[fsSLkOIi#]{3,}|-q?O-|-qO|-[ec](?:[\s"',]|\\[nt])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|-[lvnp]{3,4}\b|(?:exec|system|tcp-connect|tcp4|tcp6|openssl-connect):/i;

@@ -6,7 +6,7 @@
  */
 import { CHANNEL_RULE, type ExecEvent, type Finding, type Severity, type Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
-import { executableName } from "./catalogue.js";
+import { executableName, TUNNEL_TOOLS } from "./catalogue.js";
 import {
   type CommandSegment,
   commandSegments,
@@ -28,18 +28,8 @@ export type ChannelFamily = (typeof CHANNEL_FAMILIES)[number];
  */
 export const DEFAULT_CHANNEL_FAMILIES: readonly ChannelFamily[] = ["dev-tcp", "openssl", "tunnel"];
 
-/** Tunnel tools by executable name, with their family. */
-export const TUNNEL_TOOLS: ReadonlyMap<string, ChannelFamily> = new Map<string, ChannelFamily>([
-  ["chisel", "tunnel"],
-  ["frpc", "tunnel"],
-  ["frps", "tunnel"],
-  ["gost", "tunnel"],
-  ["bore", "tunnel"],
-  ["rathole", "tunnel"],
-  ["revsocks", "tunnel"],
-  ["cloudflared", "saas-tunnel"],
-  ["ngrok", "saas-tunnel"],
-]);
+/** Tunnel tools by executable name, with their family (kept in the catalogue for the prefilter). */
+export { TUNNEL_TOOLS };
 
 /**
  * Reads CHANNEL_FAMILIES: a comma-separated list of families, "none" for no family, "all" for every
@@ -419,11 +409,3 @@ function tunnelTool(
   }
   return { indicators };
 }
-
-/** Prefilter help: substrings whose presence in a raw message may make a channel finding. */
-export const CHANNEL_MARKERS: readonly string[] = [
-  "/dev/tcp/",
-  "/dev/udp/",
-  "openssl",
-  ...TUNNEL_TOOLS.keys(),
-];

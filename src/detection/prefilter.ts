@@ -13,7 +13,7 @@
  * `/exec?`, or `/proxy/exec/` for the kubelet's endpoint) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
  * Both are rare. JSON object keys (`"host":`) are not names.
  */
-import { MULTICALL_BINARIES, UTILITIES } from "./catalogue.js";
+import { MULTICALL_BINARIES, PREFILTER_MARKERS, SHAPE_HINT, UTILITIES } from "./catalogue.js";
 
 const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES]
   // Longest first, so "nc.openbsd" is tried before "nc".
@@ -41,6 +41,9 @@ export function mentionsNetworkUtility(text: string): boolean {
     LEADING.test(text) ||
     (text.includes("\\") && ESCAPED.test(text)) ||
     text.includes("/exec") ||
-    text.includes("ExecuteCommand")
+    text.includes("ExecuteCommand") ||
+    // Rule families beyond catalogued names: channels (/dev/tcp, openssl, tunnels) and renamed utilities.
+    PREFILTER_MARKERS.some((marker) => text.includes(marker)) ||
+    SHAPE_HINT.test(text)
   );
 }

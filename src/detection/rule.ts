@@ -63,6 +63,8 @@ interface Candidate {
   segment?: CommandSegment;
   /** Every segment of the session's command line, for exec sessions. */
   segments?: CommandSegment[];
+  /** Set when the utility ran under another name. */
+  renamed?: Renamed;
 }
 
 interface Assessment {
@@ -325,16 +327,97 @@ function findCandidates(event: ExecEvent, budget: SegmentBudget): Candidate[] {
     ...(path !== undefined ? { path } : {}),
     ...(cwd !== undefined ? { cwd } : {}),
   };
+  const comm = text(proc.comm);
   const byPath = path !== undefined ? lookupUtility(path) : undefined;
-  if (byPath !== undefined) return [{ ...base, utility: byPath, words: [byPath.name, ...args] }];
+  if (byPath !== undefined) {
+    // fexecve of a memory file names the process after its descriptor ("3"): no rename.
+    const fileless = suspiciousLocation(path!)?.kind;
+    const renamed = fileless === "memfd" || fileless === "fd" ? {} : renamedAs(byPath, [comm, name]);
+    return [{ ...base, utility: byPath, words: [byPath.name, ...args], ...renamed }];
+  }
   if (MULTICALL_BINARIES.has(executableName(path ?? name)) || MULTICALL_BINARIES.has(executableName(name))) {
     const first = args[0];
     const applet = first !== undefined && !first.startsWith("-") ? lookupUtility(first) : undefined;
     if (applet !== undefined) return [{ ...base, utility: applet, words: [applet.name, ...args.slice(1)] }];
   }
-  const byName = lookupUtility(name);
-  if (byName !== undefined) return [{ ...base, utility: byName, words: [byName.name, ...args] }];
+  const byName = lookupUtility(name) ?? (comm !== undefined ? lookupUtility(comm) : undefined);
+  if (byName !== undefined) {
+    const renamed = renamedAs(byName, [path, name, comm]);
+    return [{ ...base, utility: byName, words: [byName.name, ...args], ...renamed }];
+  }
+  // Nothing is called like a utility: the arguments may still have one's unmistakable shape.
+  const shaped = utilityByShape(args);
+  if (shaped !== undefined && (path ?? name) !== "") {
+    const as = executableName(path ?? name);
+    return [
+      {
+        ...base,
+        utility: shaped.utility,
+        words: [shaped.utility.name, ...args],
+        renamed: { as, by: shaped.why },
+      },
+    ];
+  }
   return [];
+}
+
+/**
+ * The other name a catalogued utility ran under, when the event shows one that is not the utility's,
+ * another name of the same tool (nc for nc.traditional through Debian's alternatives), a multi-call
+ * binary, or a placeholder of fileless execution (`/proc/self/fd/3`, memfd).
+ */
+function renamedAs(utility: Utility, names: (string | undefined)[]): { renamed?: Renamed } {
+  for (const value of names) {
+    if (value === undefined || value === "") continue;
+    const location = suspiciousLocation(value);
+    if (location?.kind === "fd" || location?.kind === "memfd") continue;
+    const as = executableName(value);
+    if (as === "" || as === utility.name || /[*?[]|^\d+$/.test(as) || MULTICALL_BINARIES.has(as)) continue;
+    const other = lookupUtility(as);
+    if (other !== undefined) continue;
+    return { renamed: { as, by: "name" } };
+  }
+  return {};
+}
+
+/** How a utility was recognised under another name: by the event's names, or by its arguments' shape. */
+interface Renamed {
+  as: string;
+  /** "name" when the event's own names disagree, else the arguments that give the utility away. */
+  by: string;
+}
+
+const URL_OPERAND = /^(?:https?|ftp|tftp):\/\/[^\s/]/i;
+const SHELL_PATH = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a|z|k)?sh$/;
+
+/**
+ * A utility recognised by arguments no other common program takes together: curl's `-fsSL`-style
+ * cluster with a URL, wget's `-qO-` with a URL, netcat's `-e /bin/sh` with a host and a port or its
+ * `-lvnp PORT` listener, socat's `exec:`/`tcp-connect:` addresses.
+ */
+function utilityByShape(args: readonly string[]): { utility: Utility; why: string } | undefined {
+  if (args.length === 0 || args.length > 64) return undefined;
+  const url = args.find((a) => URL_OPERAND.test(a));
+  const pick = (name: string, why: string) => ({ utility: lookupUtility(name)!, why });
+  if (url !== undefined) {
+    const cluster = args.find((a) => /^-[fsSLkOIi#]{3,}$/.test(a) && a.includes("L") && /[sS]/.test(a));
+    if (cluster !== undefined) return pick("curl", `${cluster} ${url}`);
+    const wget = args.find((a) => /^-q?O-?$/.test(a) && a.length >= 3);
+    if (wget !== undefined) return pick("wget", `${wget} ${url}`);
+  }
+  const e = args.findIndex((a) => a === "-e" || a === "-c");
+  const port = args.some((a) => /^\d{1,5}$/.test(a));
+  if (e !== -1 && SHELL_PATH.test(args[e + 1] ?? "") && port) return pick("nc", args.join(" "));
+  const listen = args.find((a) => /^-(?=[lvnp]*l)(?=[lvnp]*p)[lvnp]{3,4}$/.test(a));
+  if (listen !== undefined && port) return pick("nc", args.join(" "));
+  const socat = args.find((a) => /^(?:exec|system|tcp-connect|tcp4|tcp6|openssl-connect):/i.test(a));
+  if (
+    socat !== undefined &&
+    args.some((a) => /^(?:tcp|udp|openssl)[\w-]*:|^exec:|^-$|^stdio$/i.test(a) && a !== socat)
+  ) {
+    return pick("socat", args.join(" "));
+  }
+  return undefined;
 }
 
 function sessionCandidates(
@@ -686,6 +769,17 @@ function assess(
     break;
   }
 
+  const renamed = candidate.renamed;
+  if (renamed !== undefined) {
+    // Masquerading (MITRE T1036.003): a network tool copied or linked under a harmless-looking name.
+    const where =
+      candidate.path === undefined ? undefined : suspiciousLocation(candidate.path, candidate.cwd);
+    const shape = renamed.by === "name" ? "" : `, going by its arguments (${quote(renamed.by)})`;
+    add(
+      renamed.by === "name" || where !== undefined ? "high" : "medium",
+      `${name} renamed to ${quote(renamed.as)}${shape}`,
+    );
+  }
   if (candidate.path !== undefined) {
     const location = suspiciousLocation(candidate.path, candidate.cwd);
     if (location !== undefined)

@@ -1,4 +1,5 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { otherName } from "./falco.js";
 import {
   ancestor,
   arrayField,
@@ -60,7 +61,7 @@ function describe(proc: JsonObject): Named {
   const comm = stringField(proc, "comm");
   const argv0 = stringField(proc, "argv0");
   const name = executableName(path ?? stringField(executable, "name"), comm, argv0);
-  return compact({ name, path, args: argsOf(proc, path, comm, argv0) });
+  return compact({ name, path, args: argsOf(proc, path, comm, argv0), comm: otherName(comm, name) });
 }
 
 function argsOf(

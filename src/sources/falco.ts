@@ -93,6 +93,7 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
         path,
         args: args ?? [],
         pid: toNumber(fields["proc.pid"]),
+        comm: otherName(comm, name),
         user: field(fields, "user.name"),
         cwd: field(fields, "proc.cwd"),
       }),
@@ -122,6 +123,12 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
       source: sourceRef("falco", ctx),
     }),
   ];
+}
+
+/** comm when it is another name than `name`, not merely its 15-character cut or a busybox applet's. */
+export function otherName(comm: string | undefined, name: string): string | undefined {
+  if (comm === undefined || comm === name || (comm.length === 15 && name.startsWith(comm))) return undefined;
+  return comm;
 }
 
 function imageOf(fields: JsonObject): string | undefined {
