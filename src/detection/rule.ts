@@ -786,16 +786,26 @@ function assess(
       add("medium", `the utility ${quote(candidate.path)} runs from ${location.words}`);
   }
   const lineage = lineageOf(candidate, event);
+  const expected: string[] = [];
   lineage.forEach((ancestor, index) => {
     const where = ancestor.path ?? ancestor.name;
     if (where === undefined) return;
     const location = suspiciousLocation(where);
     if (location === undefined) return;
+    const known = knownServiceScript(where, lineage.slice(index + 1), name, args);
+    if (known !== undefined) {
+      add(
+        "low",
+        `${index === 0 ? "parent" : "ancestor"} ${quote(where)} is ${known}; its location is expected`,
+      );
+      return;
+    }
     add("medium", `${index === 0 ? "parent" : "ancestor"} ${quote(where)} runs from ${location.words}`);
   });
 
   const session = event.viaExecSession === true ? " through an exec session" : "";
   add("low", `${name} (${describeCategory(utility.category)}) ran in a container${session}`);
+  for (const reason of expected) add("low", reason);
 
   let severity: Severity = "low";
   for (const indicator of indicators) severity = maxSeverity(severity, indicator.severity);
@@ -835,6 +845,50 @@ function sameCommandInAncestors(candidate: Candidate, context: AncestorContext):
     if (words.slice(1).join(" ") === want) return segment;
   }
   return undefined;
+}
+
+const S6_SERVICE_SCRIPT =
+  /^\/(?:var\/)?run\/(?:s6-rc\/servicedirs|service|s6\/services|s6\/legacy-services|s6\/db\/servicedirs)\/[A-Za-z0-9@._-]+\/(?:run|finish|data\/check)$/;
+const ACME_SH = /^(?:\/root|\/home\/[A-Za-z0-9._-]+)\/\.acme\.sh\/acme\.sh$/;
+const WAIT_FOR_IT = /^\/home\/[A-Za-z0-9._-]+\/(?:[A-Za-z0-9._-]+\/){0,3}wait-for(?:-it)?(?:\.sh)?$/;
+const CRON = new Set(["cron", "crond", "supercronic", "busybox"]);
+
+/**
+ * Service scripts that live in writable places by design, each recognised narrowly (README "Quiet
+ * defaults"): an s6-overlay service's `run`/`finish` under /run supervised by s6-supervise; acme.sh's
+ * certificate renewal from ~/.acme.sh started by cron, fetching with curl or wget; wait-for-it.sh in
+ * an application's WORKDIR under /home checking a port with `nc -z host port`. Only the location
+ * indicator of that one ancestor is waived; every other indicator still counts.
+ */
+function knownServiceScript(
+  path: string,
+  above: { path?: string; name?: string }[],
+  utility: string,
+  args: readonly string[],
+): string | undefined {
+  const names = above.map((a) => executableName(a.path ?? a.name ?? ""));
+  if (S6_SERVICE_SCRIPT.test(path) && names[0] === "s6-supervise") return "an s6-overlay service script";
+  if (ACME_SH.test(path) && (utility === "curl" || utility === "wget") && names.some((n) => CRON.has(n))) {
+    return "acme.sh renewing certificates from cron";
+  }
+  if (WAIT_FOR_IT.test(path) && NETCATS.has(utility) && isPortCheck(args))
+    return "wait-for-it.sh checking a port";
+  return undefined;
+}
+
+/** `nc -z [-v] [-w N] HOST PORT`: a port check and nothing else. */
+function isPortCheck(args: readonly string[]): boolean {
+  let zero = false;
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (/^-[zv]+$/.test(arg)) zero ||= arg.includes("z");
+    else if (arg === "-w") i++;
+    else if (/^-w\d+$/.test(arg)) continue;
+    else if (arg.startsWith("-")) return false;
+    else operands.push(arg);
+  }
+  return zero && operands.length === 2 && /^\d{1,5}$/.test(operands[1]!);
 }
 
 /** Segments below the top level of the ancestors' command lines that run the same tool, at most 64. */
