@@ -794,8 +794,7 @@ function assess(
     if (location === undefined) return;
     const known = knownServiceScript(where, lineage.slice(index + 1), name, args);
     if (known !== undefined) {
-      add(
-        "low",
+      expected.push(
         `${index === 0 ? "parent" : "ancestor"} ${quote(where)} is ${known}; its location is expected`,
       );
       return;
