@@ -47,6 +47,7 @@ interface Named {
   name: string;
   path?: string;
   args?: string[];
+  comm?: string;
 }
 
 /**
@@ -109,6 +110,7 @@ function toExecEvent(root: JsonObject, proc: JsonObject, ctx: LogContext): ExecE
       pid: numberField(proc, "pid"),
       user: stringField(proc, "user") ?? stringField(objectField(proc, "credentials"), "user"),
       cwd: stringField(proc, "cwd"),
+      comm: self.comm,
     }),
     ancestors: ancestorsOf(proc),
     container: compact({
