@@ -120,10 +120,9 @@ describe("CHANNEL_FAMILIES", () => {
   });
 
   it("takes a list, none or all", () => {
-    expect([...loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "tunnel, saas-tunnel" }).channels]).toEqual([
-      "tunnel",
-      "saas-tunnel",
-    ]);
+    expect([
+      ...loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "tunnel, saas-tunnel" }).channels,
+    ]).toEqual(["tunnel", "saas-tunnel"]);
     expect(loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "none" }).channels.size).toBe(0);
     expect(loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "all" }).channels.size).toBe(4);
   });

@@ -109,7 +109,8 @@ export function segmentBudget(): SegmentBudget {
 
 /** Notes that `limit` was reached. */
 function exhaust(budget: SegmentBudget, limit: BudgetLimit): void {
-  (budget.exhausted ??= new Set()).add(limit);
+  if (budget.exhausted === undefined) budget.exhausted = new Set();
+  budget.exhausted.add(limit);
 }
 
 const SHELLS = new Set([

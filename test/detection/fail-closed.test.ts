@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the cases are shell text, where ${IFS} is literal.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { commandSegments, segmentBudget } from "../../src/detection/command-line.js";

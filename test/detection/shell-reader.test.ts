@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the cases are shell text, where ${IFS} is literal.
 import { describe, expect, it } from "vitest";
 import { lookupPattern } from "../../src/detection/catalogue.js";
 import { commandSegments, commandWords, decodeStage } from "../../src/detection/command-line.js";

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the cases are shell text, where ${IFS} is literal.
 import { describe, expect, it } from "vitest";
 import { mentionsNetworkUtility } from "../../src/detection/prefilter.js";
 import { CHANNEL_RULE, RULE, type Severity, type SourceFormat } from "../../src/model.js";
