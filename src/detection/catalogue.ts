@@ -154,22 +154,15 @@ export const TUNNEL_TOOLS: ReadonlyMap<string, "tunnel" | "saas-tunnel"> = new M
   ["ngrok", "saas-tunnel"],
 ]);
 
-/**
- * What the raw-text prefilter must let through beyond catalogued names, so that it never drops an
- * event a rule family can flag: substrings the channel family needs (a `/dev/tcp/` redirection, an
- * `openssl` client, a tunnel tool's name), and {@link SHAPE_HINT}.
- */
-export const PREFILTER_MARKERS: readonly string[] = [
-  "/dev/tcp/",
-  "/dev/udp/",
-  "openssl",
-  ...TUNNEL_TOOLS.keys(),
-];
+/** Names the prefilter must find like utility names: the channel family's tools (openssl, tunnel tools). */
+export const CHANNEL_TOOL_NAMES: readonly string[] = ["openssl", ...TUNNEL_TOOLS.keys()];
 
 /**
- * Matches the raw text of every event whose arguments have a utility's shape (the rule's
- * utilityByShape: curl's `-fsSL` with a URL, wget's `-qO-`, netcat's `-e /bin/sh` or `-lvnp`, socat's
- * `exec:`), in any JSON escaping: a utility copied under another name is still let through.
+ * What else the raw-text prefilter must let through, so that it never drops an event a rule family can
+ * flag: a `/dev/tcp/` or `/dev/udp/` redirection, and the arguments of a utility under another name
+ * (the rule's utilityByShape: curl's `-fsSL` with a URL, wget's `-qO-`, netcat's `-e /bin/sh` or
+ * `-lvnp`, socat's `exec:`), in any JSON escaping. Case-sensitive on purpose, like utilityByShape; one
+ * expression, starting with `-` where it can, keeps the scan near a millisecond per megabyte.
  */
-export const SHAPE_HINT =
-  /-[fsSLkOIi#]{3,}|-q?O-|-qO|-[ec](?:[\s"',]|\\[nt])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|-[lvnp]{3,4}\b|(?:exec|system|tcp-connect|tcp4|tcp6|openssl-connect):/i;
+export const PREFILTER_HINT =
+  /-(?:[fsSLkOIi#]{3,}|q?O-|qO|[ec](?:[\s"',]|\\[nt])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|[lvnp]{3,4}\b)|(?:exec|EXEC|system|SYSTEM|tcp-connect|TCP-CONNECT|tcp4|TCP4|tcp6|TCP6|openssl-connect|OPENSSL-CONNECT):|\/dev\/[tu][cd]p\//;

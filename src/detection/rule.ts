@@ -410,7 +410,12 @@ function utilityByShape(args: readonly string[]): { utility: Utility; why: strin
   if (e !== -1 && SHELL_PATH.test(args[e + 1] ?? "") && port) return pick("nc", args.join(" "));
   const listen = args.find((a) => /^-(?=[lvnp]*l)(?=[lvnp]*p)[lvnp]{3,4}$/.test(a));
   if (listen !== undefined && port) return pick("nc", args.join(" "));
-  const socat = args.find((a) => /^(?:exec|system|tcp-connect|tcp4|tcp6|openssl-connect):/i.test(a));
+  // Case as the prefilter's PREFILTER_HINT knows it: lower or upper, not mixed.
+  const socat = args.find((a) =>
+    /^(?:exec|EXEC|system|SYSTEM|tcp-connect|TCP-CONNECT|tcp4|TCP4|tcp6|TCP6|openssl-connect|OPENSSL-CONNECT):/.test(
+      a,
+    ),
+  );
   if (
     socat !== undefined &&
     args.some((a) => /^(?:tcp|udp|openssl)[\w-]*:|^exec:|^-$|^stdio$/i.test(a) && a !== socat)
