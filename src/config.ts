@@ -1,4 +1,5 @@
 import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
+import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, parseChannelFamilies } from "./detection/channels.js";
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
 import { atLeast, isSeverity } from "./severity.js";
@@ -17,6 +18,8 @@ export const ENV = Object.freeze({
   ledgerTable: "LEDGER_TABLE",
   dedupWindowSeconds: "DEDUP_WINDOW_SECONDS",
   pagerMaxPerWindow: "PAGER_MAX_PER_WINDOW",
+  // Channel rule families (issue 14).
+  channelFamilies: "CHANNEL_FAMILIES",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -28,6 +31,7 @@ export const ENV_DEFAULTS = Object.freeze({
   MAX_DECODED_BYTES: String(32 * 1024 * 1024),
   DEDUP_WINDOW_SECONDS: "3600",
   PAGER_MAX_PER_WINDOW: "5",
+  CHANNEL_FAMILIES: DEFAULT_CHANNEL_FAMILIES.join(","),
 } as const);
 
 export interface Config {
@@ -44,6 +48,8 @@ export interface Config {
   ledgerTable: string | undefined;
   dedupWindowSeconds: number;
   pagerMaxPerWindow: number;
+  /** Channel rule families judged beside the seed rule. */
+  channels: ReadonlySet<ChannelFamily>;
 }
 
 /**
@@ -181,7 +187,17 @@ export function loadConfig(
     ledgerTable: readTableName(env, ENV.ledgerTable),
     dedupWindowSeconds: readInteger(env, "DEDUP_WINDOW_SECONDS", 60, 7 * 24 * 3600),
     pagerMaxPerWindow: readInteger(env, "PAGER_MAX_PER_WINDOW", 1, 10_000),
+    channels: readChannelFamilies(env),
   });
+}
+
+function readChannelFamilies(env: Record<string, string | undefined>): ReadonlySet<ChannelFamily> {
+  const name = ENV.channelFamilies;
+  try {
+    return Object.freeze(new Set(parseChannelFamilies(env[name]?.trim() || ENV_DEFAULTS.CHANNEL_FAMILIES)));
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`, name, { cause: error });
+  }
 }
 
 /** Where signals go: the alert topic for everything at or above MIN_SEVERITY, the pager topic for the urgent. */

@@ -103,6 +103,7 @@ async function processDecoded(
     ...(deps.analysisDeadlineMs !== undefined
       ? { deadline: { atMs: deps.analysisDeadlineMs, now: Date.now } }
       : {}),
+    ...(deps.config.channels ? { channels: deps.config.channels } : {}),
   });
   countBatch(deps.telemetry, stats);
   addStats(result.stats, stats);

@@ -47,6 +47,11 @@ export interface ProcessInfo {
   pid?: number;
   user?: string;
   cwd?: string;
+  /**
+   * The kernel's name for the process (Falco proc.name, Datadog comm) when it differs from `name`:
+   * a symlink or hard link to curl run as /tmp/firewire has path /usr/bin/curl and comm "firewire".
+   */
+  comm?: string;
 }
 
 /** An ancestor process; `ancestors[0]` is the parent. */
@@ -129,7 +134,16 @@ export interface SourceParser {
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const UTILITY_CATEGORIES = ["download", "remote-copy", "dns", "relay", "scanner", "sniffer"] as const;
+export const UTILITY_CATEGORIES = [
+  "download",
+  "remote-copy",
+  "dns",
+  "relay",
+  "scanner",
+  "sniffer",
+  // The channel rule family: /dev/tcp, openssl s_client, tunnel tools (src/detection/channels.ts).
+  "channel",
+] as const;
 export type UtilityCategory = (typeof UTILITY_CATEGORIES)[number];
 
 export interface Utility {
@@ -144,10 +158,19 @@ export const RULE = Object.freeze({
   tactic: "TA0011",
   technique: "T1105",
 } as const);
-export type Rule = typeof RULE;
+/** The second rule family: network channels opened without a catalogued utility. */
+export const CHANNEL_RULE = Object.freeze({
+  id: "net_channel_in_container",
+  name: "Network channel opened in container",
+  tactic: "TA0011",
+  technique: "T1095",
+} as const);
+export type Rule = typeof RULE | typeof CHANNEL_RULE;
 
 /** A detection on one ExecEvent. */
 export interface Finding {
+  /** The rule family that made the finding; {@link RULE} when absent. */
+  rule?: Rule;
   event: ExecEvent;
   utility: Utility;
   /**

@@ -1,4 +1,5 @@
 import type { Allowlist } from "./detection/allowlist.js";
+import type { ChannelFamily } from "./detection/channels.js";
 import { unanalysedVerdict } from "./detection/fallback.js";
 import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
@@ -18,6 +19,8 @@ export interface PipelineOptions {
    * fail-closed judgement (no analysis, never dropped) and are counted in `stats.overBudget`.
    */
   deadline?: { atMs: number; now: () => number };
+  /** Channel rule families to judge (CHANNEL_FAMILIES); the documented defaults when absent. */
+  channels?: ReadonlySet<ChannelFamily>;
 }
 
 const OUT_OF_TIME = "the batch's time budget ran out before its command line was analysed (fail closed)";
@@ -114,7 +117,10 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       // Each utility of a session or pipeline is allowlisted on its own segment, never for the others.
       const verdict = late
         ? unanalysedVerdict(event, OUT_OF_TIME)
-        : evaluate(event, (finding) => options.allowlist.match(finding) !== null);
+        : evaluate(event, {
+            isAllowed: (finding) => options.allowlist.match(finding) !== null,
+            ...(options.channels ? { channels: options.channels } : {}),
+          });
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
         else stats.notUtility++;

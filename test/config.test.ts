@@ -147,3 +147,23 @@ describe("loadConfig: the signal ledger", () => {
     expect(variableOf(() => loadConfig({ SNS_TOPIC_ARN: TOPIC, ...env }))).toBe(variable);
   });
 });
+
+describe("CHANNEL_FAMILIES", () => {
+  it("defaults to every family but saas-tunnel", () => {
+    expect([...loadConfig({ SNS_TOPIC_ARN: TOPIC }).channels]).toEqual(["dev-tcp", "openssl", "tunnel"]);
+  });
+
+  it("takes a list, none or all", () => {
+    expect([
+      ...loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "tunnel, saas-tunnel" }).channels,
+    ]).toEqual(["tunnel", "saas-tunnel"]);
+    expect(loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "none" }).channels.size).toBe(0);
+    expect(loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "all" }).channels.size).toBe(4);
+  });
+
+  it("fails naming the variable and the unknown family", () => {
+    expect(() => loadConfig({ SNS_TOPIC_ARN: TOPIC, CHANNEL_FAMILIES: "dev-tcp,ftp" })).toThrow(
+      /CHANNEL_FAMILIES: unknown channel family "ftp"/,
+    );
+  });
+});

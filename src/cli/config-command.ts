@@ -37,6 +37,7 @@ export async function runConfig(argv: string[], io: CliIO): Promise<number> {
         dedupTtlSeconds: config.dedupTtlSeconds,
         maxDecodedBytes: config.maxDecodedBytes,
         region: config.region ?? null,
+        channelFamilies: [...config.channels],
       }),
     );
     return 0;

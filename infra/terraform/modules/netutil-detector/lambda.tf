@@ -14,6 +14,7 @@ locals {
     DEDUP_WINDOW_SECONDS         = tostring(var.dedup_window_seconds)
     PAGER_MAX_PER_WINDOW         = tostring(var.pager_max_per_window)
     LEDGER_TABLE                 = var.ledger_enabled ? aws_dynamodb_table.ledger[0].name : ""
+    CHANNEL_FAMILIES             = var.channel_families
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 

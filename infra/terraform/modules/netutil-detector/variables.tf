@@ -362,3 +362,14 @@ variable "ledger_point_in_time_recovery" {
   type        = bool
   default     = false
 }
+# Channel rule families (issue 14: the "Network channel opened in container" rule).
+variable "channel_families" {
+  description = "CHANNEL_FAMILIES: channel rule families judged beside the seed rule, comma-separated (dev-tcp, openssl, tunnel, saas-tunnel), or none, or all."
+  type        = string
+  default     = "dev-tcp,openssl,tunnel"
+
+  validation {
+    condition     = can(regex("^(none|all|(dev-tcp|openssl|tunnel|saas-tunnel)(,(dev-tcp|openssl|tunnel|saas-tunnel))*)$", var.channel_families))
+    error_message = "channel_families must be none, all, or a comma-separated list of dev-tcp, openssl, tunnel, saas-tunnel."
+  }
+}
