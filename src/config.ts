@@ -2,6 +2,7 @@ import { type Allowlist, parseAllowlist } from "./detection/allowlist.js";
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
 import { atLeast, isSeverity } from "./severity.js";
+import { parseTrustedSources, type TrustPolicy } from "./trust.js";
 
 /** Every environment variable the detector reads, in one place. Documented in the README. */
 export const ENV = Object.freeze({
@@ -13,6 +14,7 @@ export const ENV = Object.freeze({
   dedupTtlSeconds: "DEDUP_TTL_SECONDS",
   maxDecodedBytes: "MAX_DECODED_BYTES",
   region: "AWS_REGION",
+  trustedSources: "TRUSTED_SOURCES",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -22,6 +24,7 @@ export const ENV_DEFAULTS = Object.freeze({
   ALLOWLIST: "[]",
   DEDUP_TTL_SECONDS: "3600",
   MAX_DECODED_BYTES: String(32 * 1024 * 1024),
+  TRUSTED_SOURCES: "any",
 } as const);
 
 export interface Config {
@@ -34,6 +37,8 @@ export interface Config {
   dedupTtlSeconds: number;
   maxDecodedBytes: number;
   region: string | undefined;
+  /** Which log streams may speak for which format (src/trust.ts). */
+  trust: TrustPolicy;
 }
 
 /**
@@ -110,6 +115,15 @@ function readInteger(
   return value;
 }
 
+function readTrust(env: Record<string, string | undefined>): TrustPolicy {
+  const name = ENV.trustedSources;
+  try {
+    return parseTrustedSources(env[name]?.trim() || ENV_DEFAULTS.TRUSTED_SOURCES);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`, name, { cause: error });
+  }
+}
+
 /**
  * Reads and validates the configuration once. Throws a {@link ConfigError} naming the variable
  * on the first bad value, so a misconfigured function fails at cold start, not on the first alert.
@@ -155,6 +169,7 @@ export function loadConfig(
     dedupTtlSeconds: readInteger(env, "DEDUP_TTL_SECONDS", 0, 7 * 24 * 3600),
     maxDecodedBytes: readInteger(env, "MAX_DECODED_BYTES", 1024, 256 * 1024 * 1024),
     region: env[ENV.region]?.trim() || undefined,
+    trust: readTrust(env),
   });
 }
 

@@ -77,6 +77,7 @@ async function processDecoded(
   const { signals, stats } = processBatch(decoded.batch, {
     minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
+    trust: deps.config.trust,
     ...(deps.config.region ? { region: deps.config.region } : {}),
   });
   countBatch(deps.telemetry, stats);

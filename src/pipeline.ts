@@ -1,17 +1,30 @@
 import type { Allowlist } from "./detection/allowlist.js";
 import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
-import type { BatchStats, Finding, LogBatch, LogContext, Severity, Signal, SourceFormat } from "./model.js";
+import type {
+  BatchStats,
+  Finding,
+  LogBatch,
+  LogContext,
+  LogEvent,
+  Severity,
+  Signal,
+  SourceFormat,
+} from "./model.js";
 import { SEVERITIES } from "./model.js";
 import { atLeast } from "./severity.js";
 import { buildSignals } from "./signals/build.js";
 import { parseMessage } from "./sources/index.js";
+import { batchLineage, withNotes } from "./sources/lineage.js";
+import { TRUST_ANY, type TrustPolicy } from "./trust.js";
 
 export interface PipelineOptions {
   minSeverity: Severity;
   allowlist: Allowlist;
   /** Region for console links in signals. */
   region?: string;
+  /** Which streams may speak for which format (TRUSTED_SOURCES); absent: every stream. */
+  trust?: TrustPolicy;
 }
 
 export interface BatchResult {
@@ -27,6 +40,7 @@ export function emptyStats(): BatchStats {
     prefiltered: 0,
     unrecognized: 0,
     parseErrors: 0,
+    untrusted: 0,
     execEvents: {},
     hostProcesses: 0,
     notUtility: 0,
@@ -50,6 +64,7 @@ export function addStats(into: BatchStats, from: BatchStats): void {
   into.prefiltered += from.prefiltered;
   into.unrecognized += from.unrecognized;
   into.parseErrors += from.parseErrors;
+  into.untrusted += from.untrusted ?? 0;
   for (const [format, count] of Object.entries(from.execEvents) as [SourceFormat, number][]) {
     into.execEvents[format] = (into.execEvents[format] ?? 0) + count;
   }
@@ -73,20 +88,22 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
   stats.logEvents = batch.logEvents.length + (batch.dropped?.length ?? 0);
   stats.invalidEvents = batch.dropped?.length ?? 0;
   const findings: Finding[] = [];
+  const contextOf = (logEvent: LogEvent): LogContext => ({
+    logGroup: batch.logGroup,
+    logStream: batch.logStream,
+    owner: batch.owner,
+    eventId: logEvent.id,
+    timestamp: logEvent.timestamp,
+  });
+  const lineage = batchLineage(batch.logEvents, contextOf);
+  const trust = options.trust ?? TRUST_ANY;
   for (const logEvent of batch.logEvents) {
     // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
     if (!mentionsNetworkUtility(logEvent.message)) {
       stats.prefiltered++;
       continue;
     }
-    const ctx: LogContext = {
-      logGroup: batch.logGroup,
-      logStream: batch.logStream,
-      owner: batch.owner,
-      eventId: logEvent.id,
-      timestamp: logEvent.timestamp,
-    };
-    const outcome = parseMessage(logEvent.message, ctx);
+    const outcome = parseMessage(logEvent.message, contextOf(logEvent));
     if (outcome.kind === "unrecognized") {
       stats.unrecognized++;
       continue;
@@ -95,8 +112,15 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       stats.parseErrors++;
       continue;
     }
+    const vouchedBy = trust.vouch(outcome.format, batch.logGroup, batch.logStream);
+    if (vouchedBy === null) {
+      stats.untrusted++;
+      continue;
+    }
     stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
     for (const event of outcome.events) {
+      if (vouchedBy !== undefined) event.source.vouchedBy = vouchedBy;
+      lineage.complete(event);
       const verdict = evaluate(event);
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
@@ -107,7 +131,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
         stats.benign++;
         continue;
       }
-      const finding = verdict.finding;
+      const finding = withNotes(verdict.finding);
       stats.findings[finding.severity]++;
       if (!atLeast(finding.severity, options.minSeverity)) {
         stats.belowMinSeverity++;

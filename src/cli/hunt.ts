@@ -630,6 +630,7 @@ async function hunt(
           const result = processBatch(batch, {
             minSeverity: plan.minSeverity,
             allowlist: config.allowlist,
+            trust: config.trust,
             ...(region ? { region } : {}),
           });
           pageSignals.push(...result.signals);

@@ -149,6 +149,7 @@ function evidenceOf(finding: Finding): Evidence {
       logGroup: redactText(source.logGroup ?? ""),
       logStream: redactText(source.logStream ?? ""),
       owner: redactText(source.owner ?? ""),
+      ...(typeof source.vouchedBy === "string" ? { vouchedBy: redactText(source.vouchedBy) } : {}),
     },
     utilityName: redactText(finding.utility.name ?? name),
     reasons: Array.isArray(finding.reasons) ? finding.reasons.map(redactText) : [],
@@ -276,6 +277,7 @@ function toSignal(group: Evidence[], region: string): Signal {
       logStream: rep.source.logStream,
       eventIds: eventIds.slice(0, MAX_EVENT_IDS),
       owner: rep.source.owner,
+      ...(rep.source.vouchedBy !== undefined ? { vouchedBy: rep.source.vouchedBy } : {}),
     },
     triage: [...TRIAGE_STEPS],
     links: {
