@@ -56,9 +56,20 @@ export function parseMessage(message: string, ctx: LogContext): ParseOutcome {
   return outcome;
 }
 
-/** Copies what an envelope knows into the fields the record itself left empty. */
+/**
+ * Copies what an envelope knows into the fields the record left empty, but only when the record is
+ * about the very container, task or pod that printed the line. The envelope describes the printer: for
+ * a monitor's DaemonSet or daemon task (Tetragon, Falco) that is the monitor itself, never the workload.
+ */
 function fillFromEnvelope(event: ExecEvent, meta: EnvelopeMeta): void {
-  if (meta.container !== undefined) {
+  const sameContainer = meta.container?.id !== undefined && meta.container.id === event.container.id;
+  const sameTask = meta.workload?.task !== undefined && meta.workload.task === event.workload.task;
+  const samePod =
+    meta.workload?.pod !== undefined &&
+    meta.workload.pod === event.workload.pod &&
+    meta.workload.namespace === event.workload.namespace;
+  if (!sameContainer && !sameTask && !samePod) return;
+  if (meta.container !== undefined && (sameContainer || samePod)) {
     for (const [key, value] of Object.entries(meta.container) as [keyof ContainerInfo, string][]) {
       event.container[key] ??= value;
     }
@@ -81,7 +92,9 @@ function parseLine(message: string, ctx: LogContext): ParseOutcome {
     const events = safeParse(parser, message, ctx);
     if (events !== null) return { kind: "events", format: parser.format, events };
   }
-  return firstSniffed === undefined ? { kind: "unrecognized" } : { kind: "malformed", format: firstSniffed };
+  // Text that merely mentions a format's markers (an app's line quoting a record) is not a broken record.
+  if (firstSniffed === undefined || !message.trimStart().startsWith("{")) return { kind: "unrecognized" };
+  return { kind: "malformed", format: firstSniffed };
 }
 
 // The parsers already never throw; these guards keep that promise for any parser added later.

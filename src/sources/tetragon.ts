@@ -72,7 +72,7 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
   const args = argumentsOf(proc);
   const uid = numberField(proc, "uid");
   const userName = stringField(objectField(proc, "user"), "name");
-  const notes = notesOf(proc, isPod);
+  const notes = notesOf(proc, isPod, name);
 
   return compact<ExecEvent>({
     process: compact({
@@ -157,36 +157,36 @@ function executablePath(proc: JsonObject | undefined, binary: string): string {
 const NOTABLE_CAPS = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYS_MODULE"];
 
 /** What in_init_tree, binary_properties and process_credentials say that a responder should know. */
-function notesOf(proc: JsonObject, isPod: boolean): string[] {
+function notesOf(proc: JsonObject, isPod: boolean, name: string): string[] {
   const notes: string[] = [];
   if (isPod && proc.in_init_tree === false) {
     notes.push(
-      "the process is outside the container's init tree: it was started by an exec into the container (kubectl exec, crictl or docker exec, nsenter)",
+      `${name} runs outside the container's init tree: it was started by an exec into the container (kubectl exec, crictl or docker exec, nsenter)`,
     );
   }
   const properties = objectField(proc, "binary_properties");
   if (isFileless(proc)) {
     notes.push(
-      "the executable has no link on any file system (fileless execution: memfd_create or deleted after start)",
+      `${name} has no link on any file system (fileless execution: memfd_create or deleted after start)`,
     );
   }
   const setuid = numberField(properties, "setuid");
-  if (setuid !== undefined) notes.push(`the executable is set-user-ID: it runs as uid ${setuid}`);
+  if (setuid !== undefined) notes.push(`${name} is set-user-ID: it runs as uid ${setuid}`);
   const changed = arrayField(properties, "privileges_changed")?.filter(
     (v): v is string => typeof v === "string",
   );
   if (changed !== undefined && changed.length > 0) {
-    notes.push(`privileges were raised at exec (${changed.slice(0, 4).join(", ")})`);
+    notes.push(`${name} raised its privileges at exec (${changed.slice(0, 4).join(", ")})`);
   }
   const credentials = objectField(proc, "process_credentials");
   const uid = numberField(credentials, "uid");
   const euid = numberField(credentials, "euid");
   if (uid !== undefined && euid !== undefined && uid !== euid) {
-    notes.push(`it runs with effective uid ${euid} although its uid is ${uid}`);
+    notes.push(`${name} runs with effective uid ${euid} although its uid is ${uid}`);
   }
   const effective = arrayField(objectField(credentials, "caps"), "effective");
   const caps = NOTABLE_CAPS.filter((cap) => effective?.includes(cap));
-  if (caps.length > 0) notes.push(`its effective capabilities include ${caps.join(", ")}`);
+  if (caps.length > 0) notes.push(`${name} runs with the capabilities ${caps.join(", ")}`);
   return notes;
 }
 
