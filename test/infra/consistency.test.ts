@@ -90,6 +90,7 @@ async function terraform(): Promise<Deployed> {
       DEDUP_TTL_SECONDS: hclDefault(variables, "dedup_ttl_seconds"),
       MAX_DECODED_BYTES: hclDefault(variables, "max_decoded_bytes"),
       LOG_LEVEL: hclDefault(variables, "log_level"),
+      TRUSTED_SOURCES: hclDefault(variables, "trusted_sources"),
     },
   };
 }

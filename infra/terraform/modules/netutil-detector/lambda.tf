@@ -11,6 +11,7 @@ locals {
     POWERTOOLS_SERVICE_NAME      = "netutil-detector"
     POWERTOOLS_METRICS_NAMESPACE = "NetutilDetector"
     LOG_LEVEL                    = var.log_level
+    TRUSTED_SOURCES              = var.trusted_sources
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 
