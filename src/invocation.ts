@@ -177,6 +177,7 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     publishRequests: result.delivery.requests,
     invalidEvents: stats.invalidEvents,
     parseErrors: stats.parseErrors,
+    untrusted: stats.untrusted,
   };
 }
 
