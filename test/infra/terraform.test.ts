@@ -351,6 +351,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       POWERTOOLS_SERVICE_NAME: "netutil-detector",
       POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
       LOG_LEVEL: "INFO",
+      TRUSTED_SOURCES: "any",
     });
   });
 
