@@ -3,6 +3,7 @@ import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, parseChannelFamilies } fr
 import { ConfigError } from "./errors.js";
 import type { Severity } from "./model.js";
 import { atLeast, isSeverity } from "./severity.js";
+import { parseTrustedSources, type TrustPolicy } from "./trust.js";
 
 /** Every environment variable the detector reads, in one place. Documented in the README. */
 export const ENV = Object.freeze({
@@ -20,6 +21,7 @@ export const ENV = Object.freeze({
   pagerMaxPerWindow: "PAGER_MAX_PER_WINDOW",
   // Channel rule families (issue 14).
   channelFamilies: "CHANNEL_FAMILIES",
+  trustedSources: "TRUSTED_SOURCES",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -32,6 +34,7 @@ export const ENV_DEFAULTS = Object.freeze({
   DEDUP_WINDOW_SECONDS: "3600",
   PAGER_MAX_PER_WINDOW: "5",
   CHANNEL_FAMILIES: DEFAULT_CHANNEL_FAMILIES.join(","),
+  TRUSTED_SOURCES: "any",
 } as const);
 
 export interface Config {
@@ -50,6 +53,8 @@ export interface Config {
   pagerMaxPerWindow: number;
   /** Channel rule families judged beside the seed rule. */
   channels: ReadonlySet<ChannelFamily>;
+  /** Which log streams may speak for which format (src/trust.ts). */
+  trust: TrustPolicy;
 }
 
 /**
@@ -139,6 +144,15 @@ function readTableName(env: Record<string, string | undefined>, name: string): s
   return value;
 }
 
+function readTrust(env: Record<string, string | undefined>): TrustPolicy {
+  const name = ENV.trustedSources;
+  try {
+    return parseTrustedSources(env[name]?.trim() || ENV_DEFAULTS.TRUSTED_SOURCES);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`, name, { cause: error });
+  }
+}
+
 /**
  * Reads and validates the configuration once. Throws a {@link ConfigError} naming the variable
  * on the first bad value, so a misconfigured function fails at cold start, not on the first alert.
@@ -188,6 +202,7 @@ export function loadConfig(
     dedupWindowSeconds: readInteger(env, "DEDUP_WINDOW_SECONDS", 60, 7 * 24 * 3600),
     pagerMaxPerWindow: readInteger(env, "PAGER_MAX_PER_WINDOW", 1, 10_000),
     channels: readChannelFamilies(env),
+    trust: readTrust(env),
   });
 }
 

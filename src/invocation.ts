@@ -99,6 +99,7 @@ async function processDecoded(
   const { signals, stats } = processBatch(decoded.batch, {
     minSeverity: emitSeverity(deps.config),
     allowlist: deps.config.allowlist,
+    trust: deps.config.trust,
     ...(deps.config.region ? { region: deps.config.region } : {}),
     ...(deps.analysisDeadlineMs !== undefined
       ? { deadline: { atMs: deps.analysisDeadlineMs, now: Date.now } }
@@ -205,6 +206,7 @@ export function summarize(result: InvocationResult): Record<string, unknown> {
     invalidEvents: stats.invalidEvents,
     parseErrors: stats.parseErrors,
     overBudget: stats.overBudget,
+    untrusted: stats.untrusted,
   };
 }
 

@@ -98,6 +98,8 @@ export interface SourceRef {
   logStream: string;
   eventId: string;
   owner: string;
+  /** The TRUSTED_SOURCES entry that let this stream speak for the format, when trust is configured. */
+  vouchedBy?: string;
 }
 
 /** One normalized process execution, whatever log format it came from. */
@@ -120,6 +122,22 @@ export interface ExecEvent {
    */
   sessionKey?: string;
   actor?: Actor;
+  /**
+   * Process identity for batch-level correlation (Tetragon `exec_id`s), when the event's ancestry may
+   * continue in other events of the same batch: the chain is then completed before detection.
+   */
+  lineage?: Lineage;
+  /** Facts the format states that matter for triage (setuid binary, outside the container's init tree); shown as reasons. */
+  notes?: string[];
+}
+
+/** Exec ids of a process, its parent and its grandparent, as the format names them. */
+export interface Lineage {
+  /** True when the event already carries its whole ancestry (Tetragon's `ancestors` list). */
+  complete?: true;
+  execId?: string;
+  parentExecId?: string;
+  grandparentExecId?: string;
 }
 
 /** A source parser: pure, never throws for any input; `null` means "not my format". */
@@ -218,6 +236,8 @@ export interface Signal {
     logStream: string;
     eventIds: string[];
     owner: string;
+    /** The TRUSTED_SOURCES entry that let this stream speak for the format, when trust is configured. */
+    vouchedBy?: string;
   };
   triage: string[];
   /** Present when long evidence was cut to keep the SNS message under 256 KiB. */
@@ -249,6 +269,8 @@ export interface BatchStats {
   unrecognized: number;
   /** A source recognized the event but it was malformed for that format. */
   parseErrors: number;
+  /** Well-formed records from a stream TRUSTED_SOURCES does not trust for their format; dropped. */
+  untrusted: number;
   execEvents: Partial<Record<SourceFormat, number>>;
   hostProcesses: number;
   notUtility: number;

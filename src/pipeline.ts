@@ -3,11 +3,22 @@ import type { ChannelFamily } from "./detection/channels.js";
 import { unanalysedVerdict } from "./detection/fallback.js";
 import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
-import type { BatchStats, Finding, LogBatch, LogContext, Severity, Signal, SourceFormat } from "./model.js";
+import type {
+  BatchStats,
+  Finding,
+  LogBatch,
+  LogContext,
+  LogEvent,
+  Severity,
+  Signal,
+  SourceFormat,
+} from "./model.js";
 import { SEVERITIES } from "./model.js";
 import { atLeast } from "./severity.js";
 import { buildSignals } from "./signals/build.js";
 import { parseMessage } from "./sources/index.js";
+import { batchLineage, withNotes } from "./sources/lineage.js";
+import { TRUST_ANY, type TrustPolicy } from "./trust.js";
 
 export interface PipelineOptions {
   minSeverity: Severity;
@@ -21,6 +32,8 @@ export interface PipelineOptions {
   deadline?: { atMs: number; now: () => number };
   /** Channel rule families to judge (CHANNEL_FAMILIES); the documented defaults when absent. */
   channels?: ReadonlySet<ChannelFamily>;
+  /** Which streams may speak for which format (TRUSTED_SOURCES); absent: every stream. */
+  trust?: TrustPolicy;
 }
 
 const OUT_OF_TIME = "the batch's time budget ran out before its command line was analysed (fail closed)";
@@ -38,6 +51,7 @@ export function emptyStats(): BatchStats {
     prefiltered: 0,
     unrecognized: 0,
     parseErrors: 0,
+    untrusted: 0,
     execEvents: {},
     hostProcesses: 0,
     notUtility: 0,
@@ -62,6 +76,7 @@ export function addStats(into: BatchStats, from: BatchStats): void {
   into.prefiltered += from.prefiltered;
   into.unrecognized += from.unrecognized;
   into.parseErrors += from.parseErrors;
+  into.untrusted += from.untrusted ?? 0;
   for (const [format, count] of Object.entries(from.execEvents) as [SourceFormat, number][]) {
     into.execEvents[format] = (into.execEvents[format] ?? 0) + count;
   }
@@ -88,6 +103,15 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
   const findings: Finding[] = [];
   const { deadline } = options;
   let late = false;
+  const contextOf = (logEvent: LogEvent): LogContext => ({
+    logGroup: batch.logGroup,
+    logStream: batch.logStream,
+    owner: batch.owner,
+    eventId: logEvent.id,
+    timestamp: logEvent.timestamp,
+  });
+  const lineage = batchLineage(batch.logEvents, contextOf);
+  const trust = options.trust ?? TRUST_ANY;
   for (const logEvent of batch.logEvents) {
     late ||= deadline !== undefined && deadline.now() >= deadline.atMs;
     // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
@@ -95,14 +119,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       stats.prefiltered++;
       continue;
     }
-    const ctx: LogContext = {
-      logGroup: batch.logGroup,
-      logStream: batch.logStream,
-      owner: batch.owner,
-      eventId: logEvent.id,
-      timestamp: logEvent.timestamp,
-    };
-    const outcome = parseMessage(logEvent.message, ctx);
+    const outcome = parseMessage(logEvent.message, contextOf(logEvent));
     if (outcome.kind === "unrecognized") {
       stats.unrecognized++;
       continue;
@@ -111,9 +128,16 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       stats.parseErrors++;
       continue;
     }
+    const vouchedBy = trust.vouch(outcome.format, batch.logGroup, batch.logStream);
+    if (vouchedBy === null) {
+      stats.untrusted++;
+      continue;
+    }
     stats.execEvents[outcome.format] = (stats.execEvents[outcome.format] ?? 0) + outcome.events.length;
     if (late) stats.overBudget += outcome.events.length;
     for (const event of outcome.events) {
+      if (vouchedBy !== undefined) event.source.vouchedBy = vouchedBy;
+      lineage.complete(event);
       // Each utility of a session or pipeline is allowlisted on its own segment, never for the others.
       const verdict = late
         ? unanalysedVerdict(event, OUT_OF_TIME)
@@ -130,7 +154,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
         stats.benign++;
         continue;
       }
-      const finding = verdict.finding;
+      const finding = withNotes(verdict.finding);
       stats.findings[finding.severity]++;
       if (!atLeast(finding.severity, options.minSeverity)) {
         stats.belowMinSeverity++;

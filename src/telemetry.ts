@@ -10,6 +10,7 @@ export const METRIC = Object.freeze({
   prefiltered: "PrefilteredLogEvents",
   unrecognized: "UnrecognizedLogEvents",
   parseErrors: "ParseErrors",
+  untrusted: "UntrustedRecords",
   execEvents: "ExecEvents",
   findings: "Findings",
   belowMinSeverity: "BelowMinSeverity",
@@ -73,6 +74,7 @@ export function countBatch(telemetry: Telemetry, stats: BatchStats): void {
   telemetry.count(METRIC.prefiltered, stats.prefiltered);
   telemetry.count(METRIC.unrecognized, stats.unrecognized);
   telemetry.count(METRIC.parseErrors, stats.parseErrors);
+  telemetry.count(METRIC.untrusted, stats.untrusted);
   for (const [format, value] of Object.entries(stats.execEvents)) {
     telemetry.count(METRIC.execEvents, value ?? 0, { name: "Format", value: format });
   }

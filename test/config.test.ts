@@ -69,9 +69,31 @@ describe("loadConfig", () => {
     ["bound too small", { SNS_TOPIC_ARN: TOPIC, MAX_DECODED_BYTES: "10" }, "MAX_DECODED_BYTES"],
     ["allowlist not JSON", { SNS_TOPIC_ARN: TOPIC, ALLOWLIST: "curl" }, "ALLOWLIST"],
     ["allowlist entry unknown key", { SNS_TOPIC_ARN: TOPIC, ALLOWLIST: '[{"proc":"curl"}]' }, "ALLOWLIST"],
+    [
+      "trusted source without a format",
+      { SNS_TOPIC_ARN: TOPIC, TRUSTED_SOURCES: "/aws/eks/*" },
+      "TRUSTED_SOURCES",
+    ],
+    [
+      "trusted source of an unknown format",
+      { SNS_TOPIC_ARN: TOPIC, TRUSTED_SOURCES: "sysdig=/x" },
+      "TRUSTED_SOURCES",
+    ],
   ])("fails fast on %s, naming the variable", (_name, env, variable) => {
     const requireTopic = !("PAGER_TOPIC_ARN" in env) || "SNS_TOPIC_ARN" in env;
     expect(variableOf(() => loadConfig(env as Record<string, string>, { requireTopic }))).toBe(variable);
+  });
+
+  it("trusts every stream by default and reads TRUSTED_SOURCES", () => {
+    expect(loadConfig({ SNS_TOPIC_ARN: TOPIC }).trust.entries).toEqual([]);
+    const config = loadConfig({
+      SNS_TOPIC_ARN: TOPIC,
+      TRUSTED_SOURCES: "k8s-audit=/aws/eks/*/cluster:kube-apiserver-audit-*",
+    });
+    expect(config.trust.vouch("k8s-audit", "/aws/eks/prod/cluster", "kube-apiserver-audit-1")).toBe(
+      "k8s-audit=/aws/eks/*/cluster:kube-apiserver-audit-*",
+    );
+    expect(config.trust.vouch("tetragon", "/aws/eks/prod/cluster", "kube-apiserver-audit-1")).toBeNull();
   });
 
   it("gives defaults only for variables listed in ENV", () => {

@@ -634,6 +634,7 @@ async function hunt(
           const result = processBatch(batch, {
             minSeverity: plan.minSeverity,
             allowlist: config.allowlist,
+            trust: config.trust,
             ...(region ? { region } : {}),
             ...(config.channels ? { channels: config.channels } : {}),
           });

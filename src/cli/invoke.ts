@@ -105,7 +105,9 @@ export function formatTotals(outcomes: FileOutcome[], dryRun: boolean): string {
   return (
     `${outcomes.length} file(s), ${failed} failed; ${total.logEvents} log events, ` +
     `${execEventCount(total)} exec events parsed ` +
-    `(${total.prefiltered} skipped by prefilter, ${total.unrecognized} unrecognized, ${total.parseErrors} malformed); ` +
+    `(${total.prefiltered} skipped by prefilter, ${total.unrecognized} unrecognized, ${total.parseErrors} malformed` +
+    (total.untrusted > 0 ? `, ${total.untrusted} from untrusted streams` : "") +
+    "); " +
     `findings low ${f.low} / medium ${f.medium} / high ${f.high} / critical ${f.critical}, ` +
     `${total.benign} benign, ${total.suppressed} allowlisted; ${signals} signal(s) ` +
     (dryRun

@@ -210,6 +210,7 @@ function evidenceOf(finding: Finding, r: Redactor): Evidence {
       logGroup: r.text(source.logGroup ?? ""),
       logStream: r.text(source.logStream ?? ""),
       owner: r.text(source.owner ?? ""),
+      ...(typeof source.vouchedBy === "string" ? { vouchedBy: r.text(source.vouchedBy) } : {}),
     },
     utilityName: r.text(finding.utility.name ?? name),
     reasons: Array.isArray(finding.reasons) ? finding.reasons.map(r.text) : [],
@@ -340,6 +341,7 @@ function toSignal(group: Evidence[], region: string): Signal {
       logStream: rep.source.logStream,
       eventIds: eventIds.slice(0, MAX_EVENT_IDS),
       owner: rep.source.owner,
+      ...(rep.source.vouchedBy !== undefined ? { vouchedBy: rep.source.vouchedBy } : {}),
     },
     triage: [...TRIAGE_STEPS],
     links: {

@@ -346,6 +346,7 @@ function emailText(signal: Signal, truncated: boolean): string {
     ...field("Log group", signal.source.logGroup),
     ...field("Log stream", signal.source.logStream),
     ...field("Account", signal.source.owner),
+    ...field("Vouched for by", signal.source.vouchedBy),
     ...field("Event ids", signal.source.eventIds.join(", ")),
   ];
   if (truncated)

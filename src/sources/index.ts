@@ -1,8 +1,8 @@
-import type { ExecEvent, LogContext, SourceFormat, SourceParser } from "../model.js";
+import type { ContainerInfo, ExecEvent, LogContext, SourceFormat, SourceParser } from "../model.js";
 import { cloudtrailEcsExec } from "./cloudtrail-ecs-exec.js";
 import { datadog } from "./datadog.js";
+import { type EnvelopeMeta, unwrapEnvelope } from "./envelopes.js";
 import { falco } from "./falco.js";
-import { parseJsonObject, stringField } from "./fields.js";
 import { k8sAudit } from "./k8s-audit.js";
 import { tetragon } from "./tetragon.js";
 
@@ -29,41 +29,59 @@ export type ParseOutcome =
 /**
  * Recognizes one log message and turns it into exec events. Each parser whose cheap sniff matches is
  * tried in {@link PARSERS} order until one returns non-null. A message no parser takes is looked into
- * once more when a log shipper wrapped the line ({@link unwrapLogLine}). Never throws.
+ * once more when it is exactly a known shipper envelope ({@link unwrapEnvelope}); what the envelope
+ * says about the workload fills the fields the record left empty. A record is only ever read as the
+ * whole message or the whole wrapped line: text that merely contains one is not. Never throws.
  */
 export function parseMessage(message: string, ctx: LogContext): ParseOutcome {
   if (typeof message !== "string") return { kind: "unrecognized" };
   const direct = parseLine(message, ctx);
   if (direct.kind === "events") return direct;
-  let text: string | undefined = message;
+  let text: string = message;
   let outcome = direct;
+  const metas: EnvelopeMeta[] = [];
   // Two levels: a CRI line inside a Docker/Fluent Bit record is the deepest real shape.
   for (let level = 0; level < 2; level++) {
-    text = unwrapLogLine(text);
-    if (text === undefined) break;
+    const unwrapped = unwrapEnvelope(text);
+    if (unwrapped === undefined) break;
+    text = unwrapped.text;
+    if (unwrapped.meta !== undefined) metas.push(unwrapped.meta);
     const inner = parseLine(text, ctx);
-    if (inner.kind === "events") return inner;
+    if (inner.kind === "events") {
+      for (const meta of metas) for (const event of inner.events) fillFromEnvelope(event, meta);
+      return inner;
+    }
     if (outcome.kind === "unrecognized") outcome = inner;
   }
   return outcome;
 }
 
-const CRI_PREFIX = /^\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr) [FP] /;
-
 /**
- * The log line a shipper wrapped, when it did: a container runtime's CRI prefix
- * (`2026-03-15T22:11:07.402Z stdout F {…}`), or the `log` (Docker json-file, Fluent Bit and Fluentd
- * without Merge_Log) or `message` field of a JSON record that holds a JSON object as a string.
+ * Copies what an envelope knows into the fields the record left empty, but only when the record is
+ * about the very container, task or pod that printed the line. The envelope describes the printer: for
+ * a monitor's DaemonSet or daemon task (Tetragon, Falco) that is the monitor itself, never the workload.
  */
-function unwrapLogLine(message: string): string | undefined {
-  const cri = CRI_PREFIX.exec(message);
-  if (cri !== null) return message.slice(cri[0].length);
-  if (!message.startsWith("{") || !(message.includes('"log"') || message.includes('"message"'))) {
-    return undefined;
+function fillFromEnvelope(event: ExecEvent, meta: EnvelopeMeta): void {
+  const sameContainer = meta.container?.id !== undefined && meta.container.id === event.container.id;
+  const sameTask = meta.workload?.task !== undefined && meta.workload.task === event.workload.task;
+  const samePod =
+    meta.workload?.pod !== undefined &&
+    meta.workload.pod === event.workload.pod &&
+    meta.workload.namespace === event.workload.namespace;
+  if (!sameContainer && !sameTask && !samePod) return;
+  if (meta.container !== undefined && (sameContainer || samePod)) {
+    for (const [key, value] of Object.entries(meta.container) as [keyof ContainerInfo, string][]) {
+      event.container[key] ??= value;
+    }
   }
-  const root = parseJsonObject(message);
-  const inner = (stringField(root, "log") ?? stringField(root, "message"))?.trim();
-  return inner !== undefined && (inner.startsWith("{") || CRI_PREFIX.test(inner)) ? inner : undefined;
+  if (meta.workload === undefined) return;
+  const workload = event.workload as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(meta.workload)) {
+    if (key === "platform") {
+      if (event.workload.platform === "unknown" || event.workload.platform === "docker")
+        workload[key] = value;
+    } else workload[key] ??= value;
+  }
 }
 
 function parseLine(message: string, ctx: LogContext): ParseOutcome {
@@ -74,7 +92,9 @@ function parseLine(message: string, ctx: LogContext): ParseOutcome {
     const events = safeParse(parser, message, ctx);
     if (events !== null) return { kind: "events", format: parser.format, events };
   }
-  return firstSniffed === undefined ? { kind: "unrecognized" } : { kind: "malformed", format: firstSniffed };
+  // Text that merely mentions a format's markers (an app's line quoting a record) is not a broken record.
+  if (firstSniffed === undefined || !message.trimStart().startsWith("{")) return { kind: "unrecognized" };
+  return { kind: "malformed", format: firstSniffed };
 }
 
 // The parsers already never throw; these guards keep that promise for any parser added later.

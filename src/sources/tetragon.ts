@@ -1,4 +1,4 @@
-import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import type { AncestorInfo, ExecEvent, Lineage, LogContext, Platform, SourceParser } from "../model.js";
 import {
   ancestor,
   arrayField,
@@ -72,11 +72,12 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
   const args = argumentsOf(proc);
   const uid = numberField(proc, "uid");
   const userName = stringField(objectField(proc, "user"), "name");
+  const notes = notesOf(proc, isPod, name);
 
   return compact<ExecEvent>({
     process: compact({
       name,
-      path: binary,
+      path: executablePath(proc, binary),
       args,
       pid: numberField(proc, "pid"),
       user: userName ?? (uid !== undefined ? String(uid) : undefined),
@@ -93,12 +94,100 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
       namespace,
       pod: podName,
       node: stringField(root, "node_name"),
+      owner: ownerOf(pod),
+      labels: labelsOf(objectField(pod, "pod_labels")),
     }),
     inContainer: isPod || containerId !== undefined,
     viaExecSession: false,
     time: isoTime(ctx.timestamp, root.time),
     source: sourceRef("tetragon", ctx),
+    lineage: lineageOf(exec, proc),
+    notes: notes.length > 0 ? notes : undefined,
   });
+}
+
+/** Labels a pod can carry are many; a signal needs a few. */
+const MAX_LABELS = 64;
+
+function labelsOf(labels: JsonObject | undefined): Record<string, string> | undefined {
+  if (labels === undefined) return undefined;
+  const out: Record<string, string> = {};
+  let count = 0;
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== "string" || count >= MAX_LABELS) continue;
+    out[key] = value;
+    count++;
+  }
+  return count > 0 ? out : undefined;
+}
+
+/** `pod.workload` + `pod.workload_kind` (Tetragon 1.x): the controller that owns the pod. */
+function ownerOf(pod: JsonObject | undefined): { kind: string; name: string } | undefined {
+  const name = stringField(pod, "workload");
+  const kind = stringField(pod, "workload_kind");
+  return name !== undefined && kind !== undefined ? { kind, name } : undefined;
+}
+
+/**
+ * The exec ids that link this event to the other events of its batch. Without the `ancestors` list
+ * (Tetragon's default: --enable-process-ancestors off) the batch step completes the chain from them.
+ */
+function lineageOf(exec: JsonObject, proc: JsonObject): Lineage | undefined {
+  const lineage = compact<Lineage>({
+    complete: Array.isArray(exec.ancestors) ? true : undefined,
+    execId: stringField(proc, "exec_id"),
+    parentExecId: stringField(proc, "parent_exec_id") ?? stringField(objectField(exec, "parent"), "exec_id"),
+    grandparentExecId: stringField(objectField(exec, "parent"), "parent_exec_id"),
+  });
+  return lineage.execId !== undefined || lineage.parentExecId !== undefined ? lineage : undefined;
+}
+
+/** A binary with no link on any file system (memfd_create, deleted after exec) has no usable path. */
+function isFileless(proc: JsonObject | undefined): boolean {
+  const inode = objectField(objectField(objectField(proc, "binary_properties"), "file"), "inode");
+  return inode !== undefined && numberField(inode, "links") === 0;
+}
+
+/** The binary, marked " (deleted)" as the kernel marks an unlinked executable, when Tetragon says it has no link. */
+function executablePath(proc: JsonObject | undefined, binary: string): string {
+  if (!isFileless(proc) || binary.endsWith(" (deleted)") || binary.includes("memfd:")) return binary;
+  return `${binary} (deleted)`;
+}
+
+const NOTABLE_CAPS = ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYS_MODULE"];
+
+/** What in_init_tree, binary_properties and process_credentials say that a responder should know. */
+function notesOf(proc: JsonObject, isPod: boolean, name: string): string[] {
+  const notes: string[] = [];
+  if (isPod && proc.in_init_tree === false) {
+    notes.push(
+      `${name} runs outside the container's init tree: it was started by an exec into the container (kubectl exec, crictl or docker exec, nsenter)`,
+    );
+  }
+  const properties = objectField(proc, "binary_properties");
+  if (isFileless(proc)) {
+    notes.push(
+      `${name} has no link on any file system (fileless execution: memfd_create or deleted after start)`,
+    );
+  }
+  const setuid = numberField(properties, "setuid");
+  if (setuid !== undefined) notes.push(`${name} is set-user-ID: it runs as uid ${setuid}`);
+  const changed = arrayField(properties, "privileges_changed")?.filter(
+    (v): v is string => typeof v === "string",
+  );
+  if (changed !== undefined && changed.length > 0) {
+    notes.push(`${name} raised its privileges at exec (${changed.slice(0, 4).join(", ")})`);
+  }
+  const credentials = objectField(proc, "process_credentials");
+  const uid = numberField(credentials, "uid");
+  const euid = numberField(credentials, "euid");
+  if (uid !== undefined && euid !== undefined && uid !== euid) {
+    notes.push(`${name} runs with effective uid ${euid} although its uid is ${uid}`);
+  }
+  const effective = arrayField(objectField(credentials, "caps"), "effective");
+  const caps = NOTABLE_CAPS.filter((cap) => effective?.includes(cap));
+  if (caps.length > 0) notes.push(`${name} runs with the capabilities ${caps.join(", ")}`);
+  return notes;
 }
 
 function argumentsOf(proc: JsonObject | undefined): string[] {
@@ -106,7 +195,8 @@ function argumentsOf(proc: JsonObject | undefined): string[] {
   return raw === undefined ? [] : splitTetragonArguments(raw);
 }
 
-function ancestorsOf(exec: JsonObject): AncestorInfo[] {
+/** The parent and, when enabled, the `ancestors` list (nearest first); also used by the batch correlation. */
+export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
   const chain: unknown[] = [exec.parent, ...(arrayField(exec, "ancestors") ?? [])];
   const out: AncestorInfo[] = [];
   for (const item of chain) {
@@ -114,7 +204,8 @@ function ancestorsOf(exec: JsonObject): AncestorInfo[] {
     if (!isObject(item)) continue;
     const binary = stringField(item, "binary");
     const args = stringField(item, "arguments") !== undefined ? argumentsOf(item) : undefined;
-    out.push(ancestor(binary, binary === undefined ? "" : executableName(binary), args));
+    const path = binary === undefined ? undefined : executablePath(item, binary);
+    out.push(ancestor(path, binary === undefined ? "" : executableName(binary), args));
   }
   return out;
 }

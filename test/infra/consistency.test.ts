@@ -94,6 +94,7 @@ async function terraform(): Promise<Deployed> {
       DEDUP_WINDOW_SECONDS: hclDefault(variables, "dedup_window_seconds"),
       PAGER_MAX_PER_WINDOW: hclDefault(variables, "pager_max_per_window"),
       CHANNEL_FAMILIES: hclDefault(variables, "channel_families"),
+      TRUSTED_SOURCES: hclDefault(variables, "trusted_sources"),
     },
   };
 }

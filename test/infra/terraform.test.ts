@@ -363,6 +363,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       PAGER_MAX_PER_WINDOW: "5",
       LEDGER_TABLE: "netutil-detector-ledger",
       CHANNEL_FAMILIES: "dev-tcp,openssl,tunnel",
+      TRUSTED_SOURCES: "any",
     });
   });
 

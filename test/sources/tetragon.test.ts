@@ -22,7 +22,20 @@ const CHECKOUT_POD = {
   namespace: "shop",
   pod: "checkout-7c9d5b8f6d-x2lqp",
   node: "ip-10-0-12-34.ec2.internal",
+  owner: { kind: "Deployment", name: "checkout" },
+  labels: { app: "checkout", "pod-template-hash": "7c9d5b8f6d" },
 } as const;
+
+/** Exec ids of the fixture's process, parent and grandparent; its `ancestors` list makes it complete. */
+function lineageOf(name: string): ExecEvent["lineage"] {
+  const exec = loadFixture(name).process_exec as Record<string, Record<string, string>>;
+  return {
+    complete: true,
+    execId: exec.process?.exec_id,
+    parentExecId: exec.process?.parent_exec_id,
+    grandparentExecId: exec.parent?.parent_exec_id,
+  };
+}
 
 const expected: Record<string, ExecEvent[]> = {
   "tetragon-curl-tmp": [
@@ -49,6 +62,7 @@ const expected: Record<string, ExecEvent[]> = {
       viaExecSession: false,
       time: "2026-03-14T09:26:53.589Z",
       source,
+      lineage: lineageOf("tetragon-curl-tmp"),
     },
   ],
   "tetragon-wget-pipe-sh": [
@@ -79,11 +93,14 @@ const expected: Record<string, ExecEvent[]> = {
         namespace: "payments",
         pod: "ledger-api-5f8d9c7b4-m9q2t",
         node: "ip-10-0-47-181.ec2.internal",
+        owner: { kind: "Deployment", name: "ledger-api" },
+        labels: { "app.kubernetes.io/name": "ledger-api", "pod-template-hash": "5f8d9c7b4" },
       },
       inContainer: true,
       viaExecSession: false,
       time: "2026-03-15T22:11:07.402Z",
       source,
+      lineage: lineageOf("tetragon-wget-pipe-sh"),
     },
   ],
   "tetragon-host-curl": [
@@ -115,6 +132,7 @@ const expected: Record<string, ExecEvent[]> = {
       viaExecSession: false,
       time: "2026-03-14T09:31:40.001Z",
       source,
+      lineage: lineageOf("tetragon-host-curl"),
     },
   ],
   "tetragon-process-exit": [],

@@ -15,6 +15,7 @@ locals {
     PAGER_MAX_PER_WINDOW         = tostring(var.pager_max_per_window)
     LEDGER_TABLE                 = var.ledger_enabled ? aws_dynamodb_table.ledger[0].name : ""
     CHANNEL_FAMILIES             = var.channel_families
+    TRUSTED_SOURCES              = var.trusted_sources
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 

@@ -373,3 +373,15 @@ variable "channel_families" {
     error_message = "channel_families must be none, all, or a comma-separated list of dev-tcp, openssl, tunnel, saas-tunnel."
   }
 }
+
+# Source trust (issue 13): which log streams may speak for which format.
+variable "trusted_sources" {
+  description = "TRUSTED_SOURCES: \"any\" (every stream), or comma-separated \"default\" and <format>=<log group glob>[:<log stream glob>] entries (see the README's Trust section)."
+  type        = string
+  default     = "any"
+
+  validation {
+    condition     = length(trimspace(var.trusted_sources)) > 0 && length(var.trusted_sources) <= 8192
+    error_message = "trusted_sources must be \"any\" or a non-empty list of entries (at most 8192 characters)."
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import type { LogEvent } from "../../src/model.js";
+import { MAX_ANCESTORS } from "../../src/sources/fields.js";
+import { parseMessage } from "../../src/sources/index.js";
+import { batchLineage } from "../../src/sources/lineage.js";
+import { context } from "./fixtures.js";
+
+const ctx = context({ logGroup: "/k8s/tetragon", logStream: "export" });
+const pod = { namespace: "shop", name: "cart-1", container: { id: "containerd://c1", name: "cart" } };
+
+/** A process_exec without `ancestors`: process `id` (binary) whose parent is `parent`, grandparent `grand`. */
+function exec(id: string, binary: string, parent: string, parentBinary: string, grand: string): string {
+  return JSON.stringify({
+    process_exec: {
+      process: { exec_id: id, binary, arguments: "", parent_exec_id: parent, pod },
+      parent: { exec_id: parent, binary: parentBinary, parent_exec_id: grand, pod },
+    },
+  });
+}
+
+function events(messages: string[]): LogEvent[] {
+  return messages.map((message, i) => ({ id: String(i), timestamp: 0, message }));
+}
+
+function first(message: string) {
+  const outcome = parseMessage(message, ctx);
+  if (outcome.kind !== "events" || outcome.events[0] === undefined) throw new Error("no event");
+  return outcome.events[0];
+}
+
+describe("batchLineage", () => {
+  it("ends on an exec-id cycle a forged batch builds", () => {
+    // Prepare: A's parent is B, B's parent is A.
+    const batch = events([
+      exec("A", "/usr/bin/curl", "B", "/bin/b", "A"),
+      exec("B", "/bin/b", "A", "/usr/bin/curl", "B"),
+    ]);
+    const event = first(batch[0]!.message);
+
+    // Act
+    batchLineage(batch, () => ctx).complete(event);
+
+    // Assess
+    expect(event.ancestors.length).toBeLessThanOrEqual(3);
+  });
+
+  it(`keeps at most ${MAX_ANCESTORS} ancestors of a very long chain`, () => {
+    // Prepare: p0 <- p1 <- … <- p199, each event naming its parent and grandparent.
+    const ids = Array.from({ length: 200 }, (_, i) => `p${i}`);
+    const batch = events(
+      ids.map((id, i) => exec(id, `/bin/x${i}`, `p${i + 1}`, `/bin/x${i + 1}`, `p${i + 2}`)),
+    );
+    const event = first(batch[0]!.message);
+
+    // Act
+    batchLineage(batch, () => ctx).complete(event);
+
+    // Assess
+    expect(event.ancestors).toHaveLength(MAX_ANCESTORS);
+    expect(event.ancestors.slice(0, 3).map((a) => a.path)).toEqual(["/bin/x1", "/bin/x2", "/bin/x3"]);
+  });
+
+  it("finds the ids inside a shipper's escaped log string", () => {
+    const wrapped = (m: string) => JSON.stringify({ log: `${m}\n`, stream: "stdout" });
+    const batch = events(
+      [exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"), exec("C", "/tmp/loader", "D", "/bin/bash", "E")].map(
+        wrapped,
+      ),
+    );
+    const event = first(batch[0]!.message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
+  });
+
+  it("leaves an event with Tetragon's ancestors list as it is", () => {
+    const message = JSON.stringify({
+      process_exec: {
+        process: { exec_id: "A", binary: "/usr/bin/curl", parent_exec_id: "B", pod },
+        parent: { exec_id: "B", binary: "/bin/sh", parent_exec_id: "C" },
+        ancestors: [],
+      },
+    });
+    const batch = events([message, exec("C", "/tmp/loader", "D", "/bin/bash", "E")]);
+    const event = first(message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh"]);
+  });
+});
