@@ -13,6 +13,13 @@ export const ENV = Object.freeze({
   dedupTtlSeconds: "DEDUP_TTL_SECONDS",
   maxDecodedBytes: "MAX_DECODED_BYTES",
   region: "AWS_REGION",
+  // Sinks beyond SNS (src/sinks/).
+  eventBusName: "EVENT_BUS_NAME",
+  eventBridgeMinSeverity: "EVENTBRIDGE_MIN_SEVERITY",
+  securityHub: "SECURITY_HUB",
+  securityHubMinSeverity: "SECURITY_HUB_MIN_SEVERITY",
+  chatTopicArn: "CHAT_TOPIC_ARN",
+  chatMinSeverity: "CHAT_MIN_SEVERITY",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -22,6 +29,9 @@ export const ENV_DEFAULTS = Object.freeze({
   ALLOWLIST: "[]",
   DEDUP_TTL_SECONDS: "3600",
   MAX_DECODED_BYTES: String(32 * 1024 * 1024),
+  EVENTBRIDGE_MIN_SEVERITY: "medium",
+  SECURITY_HUB_MIN_SEVERITY: "medium",
+  CHAT_MIN_SEVERITY: "high",
 } as const);
 
 export interface Config {
@@ -34,6 +44,15 @@ export interface Config {
   dedupTtlSeconds: number;
   maxDecodedBytes: number;
   region: string | undefined;
+  /** EventBridge sink: bus name or ARN; absent means off. */
+  eventBusName: string | undefined;
+  eventBridgeMinSeverity: Severity;
+  /** Security Hub sink: the product's account and region; absent means off. */
+  securityHub: { account: string; region: string } | undefined;
+  securityHubMinSeverity: Severity;
+  /** Chat sink: the SNS topic AWS Chatbot subscribes to; absent means off. */
+  chatTopicArn: string | undefined;
+  chatMinSeverity: Severity;
 }
 
 /**
@@ -110,6 +129,47 @@ function readInteger(
   return value;
 }
 
+const EVENT_BUS =
+  /^(?:[A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/;
+
+function readEventBus(env: Record<string, string | undefined>): string | undefined {
+  const value = env[ENV.eventBusName]?.trim();
+  if (!value) return undefined;
+  if (!EVENT_BUS.test(value)) {
+    throw new ConfigError(
+      `${ENV.eventBusName} must be an event bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>): "${value}"`,
+      ENV.eventBusName,
+    );
+  }
+  return value;
+}
+
+/** SECURITY_HUB=true: the account comes from the first configured ARN, the region from AWS_REGION. */
+function readSecurityHub(
+  env: Record<string, string | undefined>,
+  arns: (string | undefined)[],
+): Config["securityHub"] {
+  const raw = env[ENV.securityHub]?.trim().toLowerCase() || "false";
+  if (raw !== "true" && raw !== "false") {
+    throw new ConfigError(
+      `${ENV.securityHub} must be true or false; got "${env[ENV.securityHub]}"`,
+      ENV.securityHub,
+    );
+  }
+  if (raw === "false") return undefined;
+  const account = arns
+    .map((arn) => /^arn:aws[a-z-]*:[a-z]+:[a-z0-9-]+:(\d{12}):/.exec(arn ?? "")?.[1])
+    .find(Boolean);
+  const region = env[ENV.region]?.trim();
+  if (!account || !region) {
+    throw new ConfigError(
+      `${ENV.securityHub}=true needs ${ENV.region} and one of ${ENV.snsTopicArn}, ${ENV.eventBusName} (as an ARN) or ${ENV.chatTopicArn}: their account owns the findings`,
+      ENV.securityHub,
+    );
+  }
+  return { account, region };
+}
+
 /**
  * Reads and validates the configuration once. Throws a {@link ConfigError} naming the variable
  * on the first bad value, so a misconfigured function fails at cold start, not on the first alert.
@@ -146,6 +206,8 @@ export function loadConfig(
       );
     }
   }
+  const eventBusName = readEventBus(env);
+  const chatTopicArn = readTopic(env, ENV.chatTopicArn, false);
   return Object.freeze({
     snsTopicArn,
     minSeverity: readSeverity(env, "MIN_SEVERITY"),
@@ -155,6 +217,12 @@ export function loadConfig(
     dedupTtlSeconds: readInteger(env, "DEDUP_TTL_SECONDS", 0, 7 * 24 * 3600),
     maxDecodedBytes: readInteger(env, "MAX_DECODED_BYTES", 1024, 256 * 1024 * 1024),
     region: env[ENV.region]?.trim() || undefined,
+    eventBusName,
+    eventBridgeMinSeverity: readSeverity(env, "EVENTBRIDGE_MIN_SEVERITY"),
+    securityHub: readSecurityHub(env, [snsTopicArn, eventBusName, chatTopicArn, pagerTopicArn]),
+    securityHubMinSeverity: readSeverity(env, "SECURITY_HUB_MIN_SEVERITY"),
+    chatTopicArn,
+    chatMinSeverity: readSeverity(env, "CHAT_MIN_SEVERITY"),
   });
 }
 
@@ -172,7 +240,17 @@ export function routesFor(config: Readonly<Config>): { topicArn: string; minSeve
  * route then takes its own share (a pager threshold below MIN_SEVERITY still pages).
  */
 export function emitSeverity(config: Readonly<Config>): Severity {
-  return routesFor(config)
-    .map((route) => route.minSeverity)
-    .reduce((lowest, severity) => (atLeast(severity, lowest) ? lowest : severity), config.minSeverity);
+  return [...routesFor(config).map((route) => route.minSeverity), ...sinkMinimums(config)].reduce(
+    (lowest, severity) => (atLeast(severity, lowest) ? lowest : severity),
+    config.minSeverity,
+  );
+}
+
+/** The minimum severities of the sinks beyond SNS that are configured. */
+export function sinkMinimums(config: Readonly<Config>): Severity[] {
+  return [
+    ...(config.eventBusName ? [config.eventBridgeMinSeverity] : []),
+    ...(config.securityHub ? [config.securityHubMinSeverity] : []),
+    ...(config.chatTopicArn ? [config.chatMinSeverity] : []),
+  ];
 }

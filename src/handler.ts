@@ -1,12 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { loadConfig, routesFor } from "./config.js";
+import { loadConfig } from "./config.js";
 import { errorSummary, handleEvent, newInvocationResult, summarize } from "./invocation.js";
 import type { Signal } from "./model.js";
 import { RecentIds } from "./signals/recent-ids.js";
-import { publishSignals } from "./signals/sns.js";
 import { createSnsClient } from "./signals/sns-client.js";
+import { createSinks } from "./sinks/index.js";
 import { powertoolsTelemetry } from "./telemetry.js";
 
 // Built once per container: a bad configuration fails the cold start, naming the variable.
@@ -19,17 +19,15 @@ const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "NetutilDetector",
 });
 const telemetry = powertoolsTelemetry(logger, metrics);
-const sns = createSnsClient();
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-const routes = routesFor(config);
+const sinks = createSinks(config, { recent, clients: { sns: createSnsClient() } });
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
   const result = newInvocationResult();
   // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
   const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - 5_000 : undefined;
-  const sink = (s: Signal[]) =>
-    publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
+  const sink = (s: Signal[]) => sinks(s, deadlineMs ? { deadlineMs } : {});
   try {
     await handleEvent(event, { config, telemetry, sink }, result);
     const summary = summarize(result);

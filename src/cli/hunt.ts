@@ -6,7 +6,7 @@ import {
   type FilterLogEventsCommandOutput,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { type Config, routesFor } from "../config.js";
+import type { Config } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
 import type { BatchStats, LogBatch, LogEvent, Severity, Signal } from "../model.js";
 import { SEVERITIES } from "../model.js";
@@ -766,14 +766,10 @@ async function makePublisher(
   config: Readonly<Config>,
   deps: HuntDeps,
 ): Promise<(signals: Signal[]) => Promise<number>> {
-  // Loaded only with --publish, so a read-only hunt never loads the SNS client.
-  const { publishSignals } = await import("../signals/sns.js");
+  // Loaded only with --publish, so a read-only hunt never loads the SDK clients of the sinks.
+  const { createSinks } = await import("../sinks/index.js");
   const { RecentIds } = await import("../signals/recent-ids.js");
-  const client = deps.sns ?? (await import("../signals/sns-client.js")).createSnsClient();
   const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-  const routes = routesFor(config);
-  return async (signals) => {
-    const report = await publishSignals(client, routes, signals, { recent });
-    return report.published;
-  };
+  const sinks = createSinks(config, { recent, ...(deps.sns ? { clients: { sns: deps.sns } } : {}) });
+  return async (signals) => (await sinks(signals)).published;
 }
