@@ -10,11 +10,12 @@
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
 import type { Signal } from "../model.js";
-import { sanitizeText, truncateText } from "../signals/redact.js";
-import { renderJson, renderSubject } from "../signals/render.js";
+import { sanitizeText } from "../signals/redact.js";
+import { renderSubject } from "../signals/render.js";
 import { type Channel, type DeliverOptions, deliver } from "./deliver.js";
 import { resourceArns } from "./eventbridge.js";
 import { findingId } from "./finding-id.js";
+import { fit, renderedSignal } from "./rendered.js";
 
 export interface ChatNotification {
   version: "1.0";
@@ -52,7 +53,7 @@ const EMOJI: Record<string, string> = {
 
 /** Inline code that a backtick in the text cannot close early. */
 function code(text: string, max: number): string {
-  return `\`${truncateText(sanitizeText(text).replace(/`/g, "'"), max)}\``;
+  return `\`${fit(sanitizeText(text).replace(/`/g, "'"), max)}\``;
 }
 
 function workload(signal: Signal): string {
@@ -66,7 +67,7 @@ function workload(signal: Signal): string {
 
 /** The Chatbot custom notification for one signal. Pure. */
 export function buildChatNotification(input: Signal, region?: string): ChatNotification {
-  const signal = JSON.parse(renderJson(input, SIGNAL_BUDGET_BYTES)) as Signal;
+  const signal = renderedSignal(input, SIGNAL_BUDGET_BYTES);
   const commandLine = [signal.process.name, ...signal.process.args].join(" ");
   const lines = [
     `*Severity:* ${signal.severity.toUpperCase()}`,
@@ -84,9 +85,9 @@ export function buildChatNotification(input: Signal, region?: string): ChatNotif
     id: signal.id,
     content: {
       textType: "client-markdown",
-      title: truncateText(`${EMOJI[signal.severity] ?? ""} ${renderSubject(signal)}`.trim(), TITLE_MAX),
-      description: truncateText(lines.join("\n"), DESCRIPTION_MAX),
-      nextSteps: signal.triage.slice(0, 3).map((step) => truncateText(step, STEP_MAX)),
+      title: fit(`${EMOJI[signal.severity] ?? ""} ${renderSubject(signal)}`.trim(), TITLE_MAX),
+      description: fit(lines.join("\n"), DESCRIPTION_MAX),
+      nextSteps: signal.triage.slice(0, 3).map((step) => fit(step, STEP_MAX)),
       keywords: [signal.severity, signal.utility.name, signal.workload.platform, signal.rule.technique],
     },
     metadata: {

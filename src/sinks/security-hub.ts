@@ -23,10 +23,9 @@ import {
 import type { Severity, Signal } from "../model.js";
 import { maxSeverity } from "../severity.js";
 import { lastSegment } from "../signals/build.js";
-import { truncateText } from "../signals/redact.js";
-import { renderJson } from "../signals/render.js";
 import { type Channel, type DeliverOptions, deliver, isRetryableEntryCode } from "./deliver.js";
 import { findingId } from "./finding-id.js";
+import { fit, renderedSignal } from "./rendered.js";
 
 export const ASFF_SCHEMA_VERSION = "2018-10-08";
 export const FINDING_TYPE = "TTPs/Command and Control/Network utility executed in container";
@@ -62,7 +61,7 @@ export function productArn(ctx: Pick<FindingContext, "account" | "region">): str
   return `arn:${partitionOf(ctx.region)}:securityhub:${ctx.region}:${ctx.account}:product/${ctx.account}/default`;
 }
 
-const cap = (text: string, max: number) => truncateText(text, max);
+const cap = fit;
 
 /** Drops undefined and empty values (Security Hub rejects empty strings in many fields). */
 function compact(record: Record<string, string | null | undefined>): Record<string, string> {
@@ -155,7 +154,7 @@ function resources(signal: Signal, ctx: FindingContext): Resource[] {
 /** The ASFF finding for one (already redacted) signal. Pure: the clock comes in through `ctx.now`. */
 export function buildFinding(input: Signal, ctx: FindingContext): AwsSecurityFinding {
   // Rendering redacts again and bounds the evidence, as for every other sink.
-  const signal = JSON.parse(renderJson(input, FINDING_BUDGET_BYTES)) as Signal;
+  const signal = renderedSignal(input, FINDING_BUDGET_BYTES);
   const account = /^\d{12}$/.test(signal.source.owner) ? signal.source.owner : ctx.account;
   const commandLine = [signal.process.name, ...signal.process.args].join(" ");
   const description = [

@@ -25,3 +25,7 @@ output "lambda_permission_source_arns" {
 output "kinesis_stream_arn" {
   value = module.netutil_detector.kinesis_stream_arn
 }
+
+output "pagerduty_rule_arns" {
+  value = module.netutil_detector.pagerduty_rule_arns
+}

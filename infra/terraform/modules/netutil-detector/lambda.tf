@@ -11,6 +11,13 @@ locals {
     POWERTOOLS_SERVICE_NAME      = "netutil-detector"
     POWERTOOLS_METRICS_NAMESPACE = "NetutilDetector"
     LOG_LEVEL                    = var.log_level
+    # Sinks beyond SNS (sinks.tf); "" is off.
+    EVENT_BUS_NAME            = var.event_bus_name == null ? "" : var.event_bus_name
+    EVENTBRIDGE_MIN_SEVERITY  = var.eventbridge_min_severity
+    SECURITY_HUB              = tostring(var.security_hub)
+    SECURITY_HUB_MIN_SEVERITY = var.security_hub_min_severity
+    CHAT_TOPIC_ARN            = var.chat_topic_arn == null ? "" : var.chat_topic_arn
+    CHAT_MIN_SEVERITY         = var.chat_min_severity
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 

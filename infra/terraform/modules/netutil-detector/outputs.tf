@@ -52,3 +52,10 @@ output "kinesis_stream_arn" {
   description = "The stream log groups write to when delivery = \"kinesis\", else null."
   value       = one(aws_kinesis_stream.this[*].arn)
 }
+
+# --- Sinks beyond SNS ---
+
+output "pagerduty_rule_arns" {
+  description = "EventBridge rules that page PagerDuty, by severity (empty when PagerDuty is off)."
+  value       = { for level, rule in aws_cloudwatch_event_rule.pagerduty : level => rule.arn }
+}
