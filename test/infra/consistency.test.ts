@@ -90,6 +90,9 @@ async function terraform(): Promise<Deployed> {
       DEDUP_TTL_SECONDS: hclDefault(variables, "dedup_ttl_seconds"),
       MAX_DECODED_BYTES: hclDefault(variables, "max_decoded_bytes"),
       LOG_LEVEL: hclDefault(variables, "log_level"),
+      EVENTBRIDGE_MIN_SEVERITY: hclDefault(variables, "eventbridge_min_severity"),
+      SECURITY_HUB_MIN_SEVERITY: hclDefault(variables, "security_hub_min_severity"),
+      CHAT_MIN_SEVERITY: hclDefault(variables, "chat_min_severity"),
     },
   };
 }
