@@ -404,6 +404,12 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       POWERTOOLS_SERVICE_NAME: "netutil-detector",
       POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
       LOG_LEVEL: "INFO",
+      EVENT_BUS_NAME: "default",
+      EVENTBRIDGE_MIN_SEVERITY: "medium",
+      SECURITY_HUB: "true",
+      SECURITY_HUB_MIN_SEVERITY: "medium",
+      CHAT_TOPIC_ARN: "",
+      CHAT_MIN_SEVERITY: "high",
     });
   });
 
