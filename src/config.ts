@@ -22,6 +22,13 @@ export const ENV = Object.freeze({
   // Channel rule families (issue 14).
   channelFamilies: "CHANNEL_FAMILIES",
   trustedSources: "TRUSTED_SOURCES",
+  // Sinks beyond SNS (src/sinks/).
+  eventBusName: "EVENT_BUS_NAME",
+  eventBridgeMinSeverity: "EVENTBRIDGE_MIN_SEVERITY",
+  securityHub: "SECURITY_HUB",
+  securityHubMinSeverity: "SECURITY_HUB_MIN_SEVERITY",
+  chatTopicArn: "CHAT_TOPIC_ARN",
+  chatMinSeverity: "CHAT_MIN_SEVERITY",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -35,6 +42,9 @@ export const ENV_DEFAULTS = Object.freeze({
   PAGER_MAX_PER_WINDOW: "5",
   CHANNEL_FAMILIES: DEFAULT_CHANNEL_FAMILIES.join(","),
   TRUSTED_SOURCES: "any",
+  EVENTBRIDGE_MIN_SEVERITY: "medium",
+  SECURITY_HUB_MIN_SEVERITY: "medium",
+  CHAT_MIN_SEVERITY: "high",
 } as const);
 
 export interface Config {
@@ -55,6 +65,15 @@ export interface Config {
   channels: ReadonlySet<ChannelFamily>;
   /** Which log streams may speak for which format (src/trust.ts). */
   trust: TrustPolicy;
+  /** EventBridge sink: bus name or ARN; absent means off. */
+  eventBusName: string | undefined;
+  eventBridgeMinSeverity: Severity;
+  /** Security Hub sink: the product's account and region; absent means off. */
+  securityHub: { account: string; region: string } | undefined;
+  securityHubMinSeverity: Severity;
+  /** Chat sink: the SNS topic AWS Chatbot subscribes to; absent means off. */
+  chatTopicArn: string | undefined;
+  chatMinSeverity: Severity;
 }
 
 /**
@@ -144,6 +163,21 @@ function readTableName(env: Record<string, string | undefined>, name: string): s
   return value;
 }
 
+const EVENT_BUS =
+  /^(?:[A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/;
+
+function readEventBus(env: Record<string, string | undefined>): string | undefined {
+  const value = env[ENV.eventBusName]?.trim();
+  if (!value) return undefined;
+  if (!EVENT_BUS.test(value)) {
+    throw new ConfigError(
+      `${ENV.eventBusName} must be an event bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>): "${value}"`,
+      ENV.eventBusName,
+    );
+  }
+  return value;
+}
+
 function readTrust(env: Record<string, string | undefined>): TrustPolicy {
   const name = ENV.trustedSources;
   try {
@@ -151,6 +185,32 @@ function readTrust(env: Record<string, string | undefined>): TrustPolicy {
   } catch (error) {
     throw new ConfigError(`${name}: ${(error as Error).message}`, name, { cause: error });
   }
+}
+
+/** SECURITY_HUB=true: the account comes from the first configured ARN, the region from AWS_REGION. */
+function readSecurityHub(
+  env: Record<string, string | undefined>,
+  arns: (string | undefined)[],
+): Config["securityHub"] {
+  const raw = env[ENV.securityHub]?.trim().toLowerCase() || "false";
+  if (raw !== "true" && raw !== "false") {
+    throw new ConfigError(
+      `${ENV.securityHub} must be true or false; got "${env[ENV.securityHub]}"`,
+      ENV.securityHub,
+    );
+  }
+  if (raw === "false") return undefined;
+  const account = arns
+    .map((arn) => /^arn:aws[a-z-]*:[a-z]+:[a-z0-9-]+:(\d{12}):/.exec(arn ?? "")?.[1])
+    .find(Boolean);
+  const region = env[ENV.region]?.trim();
+  if (!account || !region) {
+    throw new ConfigError(
+      `${ENV.securityHub}=true needs ${ENV.region} and one of ${ENV.snsTopicArn}, ${ENV.eventBusName} (as an ARN) or ${ENV.chatTopicArn}: their account owns the findings`,
+      ENV.securityHub,
+    );
+  }
+  return { account, region };
 }
 
 /**
@@ -189,6 +249,8 @@ export function loadConfig(
       );
     }
   }
+  const eventBusName = readEventBus(env);
+  const chatTopicArn = readTopic(env, ENV.chatTopicArn, false);
   return Object.freeze({
     snsTopicArn,
     minSeverity: readSeverity(env, "MIN_SEVERITY"),
@@ -203,6 +265,12 @@ export function loadConfig(
     pagerMaxPerWindow: readInteger(env, "PAGER_MAX_PER_WINDOW", 1, 10_000),
     channels: readChannelFamilies(env),
     trust: readTrust(env),
+    eventBusName,
+    eventBridgeMinSeverity: readSeverity(env, "EVENTBRIDGE_MIN_SEVERITY"),
+    securityHub: readSecurityHub(env, [snsTopicArn, eventBusName, chatTopicArn, pagerTopicArn]),
+    securityHubMinSeverity: readSeverity(env, "SECURITY_HUB_MIN_SEVERITY"),
+    chatTopicArn,
+    chatMinSeverity: readSeverity(env, "CHAT_MIN_SEVERITY"),
   });
 }
 
@@ -231,7 +299,17 @@ export function routesFor(
  * route then takes its own share (a pager threshold below MIN_SEVERITY still pages).
  */
 export function emitSeverity(config: Readonly<Config>): Severity {
-  return routesFor(config)
-    .map((route) => route.minSeverity)
-    .reduce((lowest, severity) => (atLeast(severity, lowest) ? lowest : severity), config.minSeverity);
+  return [...routesFor(config).map((route) => route.minSeverity), ...sinkMinimums(config)].reduce(
+    (lowest, severity) => (atLeast(severity, lowest) ? lowest : severity),
+    config.minSeverity,
+  );
+}
+
+/** The minimum severities of the sinks beyond SNS that are configured. */
+export function sinkMinimums(config: Readonly<Config>): Severity[] {
+  return [
+    ...(config.eventBusName ? [config.eventBridgeMinSeverity] : []),
+    ...(config.securityHub ? [config.securityHubMinSeverity] : []),
+    ...(config.chatTopicArn ? [config.chatMinSeverity] : []),
+  ];
 }

@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { loadConfig, routesFor } from "./config.js";
+import { loadConfig } from "./config.js";
 import {
   analysisDeadline,
   errorSummary,
@@ -14,8 +14,8 @@ import type { Signal } from "./model.js";
 import { ledgerFor } from "./signals/ledger.js";
 import { createLedgerClient } from "./signals/ledger-client.js";
 import { RecentIds } from "./signals/recent-ids.js";
-import { publishSignals } from "./signals/sns.js";
 import { createSnsClient } from "./signals/sns-client.js";
+import { createSinks } from "./sinks/index.js";
 import { powertoolsTelemetry } from "./telemetry.js";
 
 // Built once per container: a bad configuration fails the cold start, naming the variable.
@@ -28,9 +28,8 @@ const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "NetutilDetector",
 });
 const telemetry = powertoolsTelemetry(logger, metrics);
-const sns = createSnsClient();
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-const routes = routesFor(config);
+const sinks = createSinks(config, { recent, clients: { sns: createSnsClient() } });
 const ledger = ledgerFor(config, createLedgerClient);
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
@@ -38,8 +37,7 @@ export const handler = async (event: unknown, context?: Pick<Context, "getRemain
   const result = newInvocationResult();
   // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
   const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - SINK_MARGIN_MS : undefined;
-  const sink = (s: Signal[]) =>
-    publishSignals(sns, routes, s, { recent, ...(deadlineMs ? { deadlineMs } : {}) });
+  const sink = (s: Signal[]) => sinks(s, deadlineMs ? { deadlineMs } : {});
   // Past the analysis deadline, events are judged without analysis (fail closed): the batch ends in time.
   const late = context
     ? { analysisDeadlineMs: analysisDeadline(Date.now(), context.getRemainingTimeInMillis()) }

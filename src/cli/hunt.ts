@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { type Config, routesFor } from "../config.js";
+import type { Config } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
 import type { BatchStats, LogBatch, LogEvent, Severity, Signal } from "../model.js";
 import { SEVERITIES } from "../model.js";
@@ -773,12 +773,11 @@ async function makePublisher(
   deps: HuntDeps,
   io: CliIO,
 ): Promise<(signals: Signal[]) => Promise<number>> {
-  // Loaded only with --publish, so a read-only hunt never loads the SNS client.
-  const { publishSignals } = await import("../signals/sns.js");
+  // Loaded only with --publish, so a read-only hunt never loads the SDK clients of the sinks.
+  const { createSinks } = await import("../sinks/index.js");
   const { RecentIds } = await import("../signals/recent-ids.js");
-  const client = deps.sns ?? (await import("../signals/sns-client.js")).createSnsClient();
   const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-  const routes = routesFor(config);
+  const sinks = createSinks(config, { recent, ...(deps.sns ? { clients: { sns: deps.sns } } : {}) });
   // With LEDGER_TABLE, a replay honours what was already sent: each signal is judged at its own
   // time (never later than now), so a group alerted within its window is counted, not re-paged.
   const { ledgerFor } = await import("../signals/ledger.js");
@@ -793,8 +792,7 @@ async function makePublisher(
     const gate = ledger?.gate(telemetry);
     const admission = await gate?.admit(signals);
     try {
-      const report = await publishSignals(client, routes, admission?.publish ?? signals, { recent });
-      return report.published;
+      return (await sinks(admission?.publish ?? signals)).published;
     } catch (error) {
       await gate?.release(admission, error);
       throw error;

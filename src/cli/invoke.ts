@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { type Config, loadConfig, routesFor } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
 import {
   type DeliveryReport,
@@ -43,15 +43,12 @@ export interface FileOutcome {
 /** A sink that publishes nothing: dry runs and the demo. */
 export const dryRunSink: Sink = async () => ({ published: 0, deduplicated: 0, requests: 0 });
 
-async function snsSink(config: Readonly<Config>): Promise<Sink> {
+async function publishingSink(config: Readonly<Config>): Promise<Sink> {
   // Loaded only when publishing, so a dry run never imports the AWS SDK.
-  const { createSnsClient } = await import("../signals/sns-client.js");
-  const { publishSignals } = await import("../signals/sns.js");
+  const { createSinks } = await import("../sinks/index.js");
   const { RecentIds } = await import("../signals/recent-ids.js");
-  const client = createSnsClient();
-  const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-  const routes = routesFor(config);
-  return (signals) => publishSignals(client, routes, signals, { recent });
+  const sinks = createSinks(config, { recent: new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 }) });
+  return (signals) => sinks(signals);
 }
 
 /** Runs the pipeline over files; shared by `invoke` and `demo`. Never throws for a bad file. */
@@ -149,8 +146,10 @@ export async function runInvoke(argv: string[], io: CliIO): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const dryRun = values["dry-run"] || !config.snsTopicArn;
-  const sink = dryRun ? dryRunSink : await snsSink(config);
+  const dryRun =
+    values["dry-run"] ||
+    !(config.snsTopicArn || config.eventBusName || config.securityHub || config.chatTopicArn);
+  const sink = dryRun ? dryRunSink : await publishingSink(config);
   const outcomes = await runFiles(positionals, config, sink);
   for (const outcome of outcomes) {
     for (const signal of outcome.result.signals) io.stdout(JSON.stringify(signal));

@@ -154,7 +154,7 @@ interface BatchOutcome {
 }
 
 /** Why a request was abandoned: the caller's deadline came first. */
-class DeadlineExceeded extends Error {
+export class DeadlineExceeded extends Error {
   override readonly name = "DeadlineExceeded";
 }
 
@@ -162,7 +162,7 @@ class DeadlineExceeded extends Error {
  * Runs `send` with an abort signal that fires at `deadlineMs`, and stops waiting for it then even
  * if the request handler ignores the signal.
  */
-async function beforeDeadline<T>(
+export async function beforeDeadline<T>(
   deadlineMs: number | undefined,
   send: (abortSignal?: AbortSignal) => Promise<T>,
 ): Promise<T> {
@@ -197,7 +197,7 @@ interface ErrorLike {
 }
 
 /** The error's code as AWS names it (SDK `name`, or a Node.js `code` for network errors). */
-function errorCode(error: unknown): string | undefined {
+export function errorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const e = error as ErrorLike;
   for (const candidate of [e.Code, e.code, e.name]) {
@@ -212,7 +212,7 @@ const DETAIL_MAX_CHARS = 300;
 const MAX_REASONS = 3;
 
 /** One line, redacted (an SDK message may quote an endpoint URL), at most DETAIL_MAX_CHARS. */
-function safeLine(text: string): string {
+export function safeLine(text: string): string {
   const line = redactText(text).replace(/ {2,}/g, " ").trim();
   return line.length <= DETAIL_MAX_CHARS ? line : `${line.slice(0, DETAIL_MAX_CHARS - 1)}…`;
 }
@@ -222,7 +222,7 @@ function safeLine(text: string): string {
  * repeats `code`. An AggregateError (Node's dual-stack connect) has no message of its own: its first
  * inner error speaks for it; so does a cause.
  */
-function describeError(error: unknown, code?: string, depth = 0): string {
+export function describeError(error: unknown, code?: string, depth = 0): string {
   if (typeof error === "string") return safeLine(error);
   if (typeof error !== "object" || error === null || depth > 3) return "";
   const e = error as { name?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
@@ -234,7 +234,7 @@ function describeError(error: unknown, code?: string, depth = 0): string {
 }
 
 /** Worth another round: throttling, server-side, network or timeout errors. Anything else is final. */
-function isRetryable(error: unknown, depth = 0): boolean {
+export function isRetryable(error: unknown, depth = 0): boolean {
   if (typeof error !== "object" || error === null || depth > 5) return false;
   const e = error as ErrorLike;
   if (e.name === "AbortError") return false;
@@ -253,7 +253,7 @@ function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
 }
 
-/** Next-fit in order: a new request when 10 entries or the byte budget would be exceeded. */
+/** Next-clip in order: a new request when 10 entries or the byte budget would be exceeded. */
 function pack(deliveries: readonly Delivery[]): Delivery[][] {
   const byTopic = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {
@@ -343,7 +343,7 @@ async function sendBatch(
   return outcome;
 }
 
-async function mapBounded<T, R>(
+export async function mapBounded<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
@@ -360,12 +360,12 @@ async function mapBounded<T, R>(
   return results;
 }
 
-function backoffMs(round: number, baseDelayMs: number): number {
+export function backoffMs(round: number, baseDelayMs: number): number {
   const ceiling = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (round - 1));
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

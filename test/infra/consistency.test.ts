@@ -95,6 +95,9 @@ async function terraform(): Promise<Deployed> {
       PAGER_MAX_PER_WINDOW: hclDefault(variables, "pager_max_per_window"),
       CHANNEL_FAMILIES: hclDefault(variables, "channel_families"),
       TRUSTED_SOURCES: hclDefault(variables, "trusted_sources"),
+      EVENTBRIDGE_MIN_SEVERITY: hclDefault(variables, "eventbridge_min_severity"),
+      SECURITY_HUB_MIN_SEVERITY: hclDefault(variables, "security_hub_min_severity"),
+      CHAT_MIN_SEVERITY: hclDefault(variables, "chat_min_severity"),
     },
   };
 }

@@ -38,7 +38,19 @@ const PLAN = ["plan", "-input=false", "-lock=false"];
 const NAMED = ["/ecs/payments-api", "/ecs/checkout-worker", "/aws/eks/prod-eu/cluster", "/security/falco"];
 const BY_PREFIX = ["/ecs/batch/nightly", "/ecs/batch/hourly"];
 const UNWATCHED = "/ecs-legacy/unrelated";
-const SERVICES = ["cloudwatch", "dynamodb", "iam", "kinesis", "kms", "lambda", "logs", "sns", "sqs", "sts"];
+const SERVICES = [
+  "cloudwatch",
+  "dynamodb",
+  "events",
+  "iam",
+  "kinesis",
+  "kms",
+  "lambda",
+  "logs",
+  "sns",
+  "sqs",
+  "sts",
+];
 
 interface Outputs {
   function_arn: string;
@@ -198,6 +210,10 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
         extra_log_group_names: ["/security/falco"],
         alert_emails: ["secops@example.com"],
         pager_https_endpoints: { oncall: "https://pager.example.com/integration/abc/enqueue" },
+        // Sinks beyond SNS: the bus, Security Hub and PagerDuty through the bus.
+        event_bus_name: "default",
+        security_hub: true,
+        pagerduty_routing_key: "R0UTINGKEYFORTESTS000000000000000",
       }),
     );
 
@@ -324,6 +340,55 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
     SLOW,
   );
 
+  test("wires the sinks: PutEvents and BatchImportFindings granted, PagerDuty rules per severity on the bus", async () => {
+    const { Environment } = await clients.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: outputs.function_arn }),
+    );
+    expect(Environment?.Variables).toMatchObject({
+      EVENT_BUS_NAME: "default",
+      SECURITY_HUB: "true",
+      CHAT_TOPIC_ARN: "",
+    });
+    const sinks = await rolePolicy("netutil-detector", "netutil-detector-sinks");
+    expect(sinks.map((st) => [st.Sid, st.Action, st.Resource])).toEqual([
+      [
+        "PutSignalEvents",
+        "events:PutEvents",
+        `arn:aws:events:${MOTO_REGION}:${MOTO_ACCOUNT}:event-bus/default`,
+      ],
+      [
+        "ImportFindings",
+        "securityhub:BatchImportFindings",
+        `arn:aws:securityhub:${MOTO_REGION}:${MOTO_ACCOUNT}:product/${MOTO_ACCOUNT}/default`,
+      ],
+    ]);
+    const rules = JSON.parse(
+      await motoCall("events", {
+        target: "AWSEvents.ListRules",
+        body: JSON.stringify({ NamePrefix: "netutil-detector-pagerduty" }),
+      }),
+    ) as { Rules: { Name: string; EventPattern: string }[] };
+    expect(rules.Rules.map((r) => r.Name).sort()).toEqual([
+      "netutil-detector-pagerduty-critical",
+      "netutil-detector-pagerduty-high",
+    ]);
+    const high = rules.Rules.find((r) => r.Name.endsWith("-high"));
+    expect(JSON.parse(high?.EventPattern ?? "{}")).toEqual({
+      source: ["netutil-detector"],
+      "detail-type": ["Network utility executed in container"],
+      detail: { severity: ["high"] },
+    });
+    const targets = JSON.parse(
+      await motoCall("events", {
+        target: "AWSEvents.ListTargetsByRule",
+        body: JSON.stringify({ Rule: "netutil-detector-pagerduty-high" }),
+      }),
+    ) as { Targets: { Arn: string; InputTransformer?: { InputTemplate: string } }[] };
+    expect(targets.Targets).toHaveLength(1);
+    expect(targets.Targets[0]?.Arn).toContain(":api-destination/netutil-detector-pagerduty");
+    expect(targets.Targets[0]?.InputTransformer?.InputTemplate).toContain('"severity": "error"');
+  });
+
   test("grants CloudWatch Logs one invoke statement per prefix, not per group", async () => {
     const statements = await functionPolicy();
     const logs = statements.filter((s) => s.Principal?.Service === "logs.amazonaws.com");
@@ -364,6 +429,12 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       LEDGER_TABLE: "netutil-detector-ledger",
       CHANNEL_FAMILIES: "dev-tcp,openssl,tunnel",
       TRUSTED_SOURCES: "any",
+      EVENT_BUS_NAME: "default",
+      EVENTBRIDGE_MIN_SEVERITY: "medium",
+      SECURITY_HUB: "true",
+      SECURITY_HUB_MIN_SEVERITY: "medium",
+      CHAT_TOPIC_ARN: "",
+      CHAT_MIN_SEVERITY: "high",
     });
   });
 

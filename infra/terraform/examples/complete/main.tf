@@ -38,5 +38,10 @@ module "netutil_detector" {
 
   reserved_concurrency = var.reserved_concurrency
 
+  event_bus_name        = var.event_bus_name
+  security_hub          = var.security_hub
+  chat_topic_arn        = var.chat_topic_arn
+  pagerduty_routing_key = var.pagerduty_routing_key
+
   tags = { owner = "platform-security" }
 }

@@ -29,3 +29,7 @@ output "kinesis_stream_arn" {
 output "ledger_table_name" {
   value = module.netutil_detector.ledger_table_name
 }
+
+output "pagerduty_rule_arns" {
+  value = module.netutil_detector.pagerduty_rule_arns
+}

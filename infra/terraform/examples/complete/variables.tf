@@ -82,3 +82,30 @@ variable "reserved_concurrency" {
   type    = number
   default = null
 }
+
+# --- Sinks beyond SNS ---
+
+variable "event_bus_name" {
+  description = "EventBridge bus for signals (e.g. \"default\"); null = off."
+  type        = string
+  default     = null
+}
+
+variable "security_hub" {
+  description = "Import signals into Security Hub."
+  type        = bool
+  default     = false
+}
+
+variable "chat_topic_arn" {
+  description = "SNS topic subscribed by AWS Chatbot; null = off."
+  type        = string
+  default     = null
+}
+
+variable "pagerduty_routing_key" {
+  description = "PagerDuty Events API v2 routing key (needs event_bus_name); null = off."
+  type        = string
+  default     = null
+  sensitive   = true
+}

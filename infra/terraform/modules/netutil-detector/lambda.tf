@@ -16,6 +16,13 @@ locals {
     LEDGER_TABLE                 = var.ledger_enabled ? aws_dynamodb_table.ledger[0].name : ""
     CHANNEL_FAMILIES             = var.channel_families
     TRUSTED_SOURCES              = var.trusted_sources
+    # Sinks beyond SNS (sinks.tf); "" is off.
+    EVENT_BUS_NAME            = var.event_bus_name == null ? "" : var.event_bus_name
+    EVENTBRIDGE_MIN_SEVERITY  = var.eventbridge_min_severity
+    SECURITY_HUB              = tostring(var.security_hub)
+    SECURITY_HUB_MIN_SEVERITY = var.security_hub_min_severity
+    CHAT_TOPIC_ARN            = var.chat_topic_arn == null ? "" : var.chat_topic_arn
+    CHAT_MIN_SEVERITY         = var.chat_min_severity
   }, local.pager_enabled ? { PAGER_TOPIC_ARN = aws_sns_topic.pager[0].arn } : {})
 }
 

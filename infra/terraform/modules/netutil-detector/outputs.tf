@@ -64,3 +64,10 @@ output "ledger_table_arn" {
   description = "ARN of the signal ledger's table, or null."
   value       = one(aws_dynamodb_table.ledger[*].arn)
 }
+
+# --- Sinks beyond SNS ---
+
+output "pagerduty_rule_arns" {
+  description = "EventBridge rules that page PagerDuty, by severity (empty when PagerDuty is off)."
+  value       = { for level, rule in aws_cloudwatch_event_rule.pagerduty : level => rule.arn }
+}

@@ -385,3 +385,80 @@ variable "trusted_sources" {
     error_message = "trusted_sources must be \"any\" or a non-empty list of entries (at most 8192 characters)."
   }
 }
+
+# --- Sinks beyond SNS (src/sinks/): EventBridge, Security Hub, chat, PagerDuty through the bus ---
+
+variable "event_bus_name" {
+  description = "EventBridge bus (name or ARN, e.g. \"default\") that receives every signal >= eventbridge_min_severity; null = off."
+  type        = string
+  default     = null
+}
+
+variable "eventbridge_min_severity" {
+  description = "Lowest severity put on the event bus."
+  type        = string
+  default     = "medium"
+
+  validation {
+    condition     = contains(["low", "medium", "high", "critical"], var.eventbridge_min_severity)
+    error_message = "eventbridge_min_severity must be low, medium, high or critical."
+  }
+}
+
+variable "security_hub" {
+  description = "Import signals >= security_hub_min_severity into Security Hub as ASFF findings (Security Hub must be enabled)."
+  type        = bool
+  default     = false
+}
+
+variable "security_hub_min_severity" {
+  description = "Lowest severity imported into Security Hub."
+  type        = string
+  default     = "medium"
+
+  validation {
+    condition     = contains(["low", "medium", "high", "critical"], var.security_hub_min_severity)
+    error_message = "security_hub_min_severity must be low, medium, high or critical."
+  }
+}
+
+variable "chat_topic_arn" {
+  description = "SNS topic subscribed by AWS Chatbot (Slack/Teams); gets Chatbot custom notifications for signals >= chat_min_severity. null = off."
+  type        = string
+  default     = null
+}
+
+variable "chat_min_severity" {
+  description = "Lowest severity posted to chat."
+  type        = string
+  default     = "high"
+
+  validation {
+    condition     = contains(["low", "medium", "high", "critical"], var.chat_min_severity)
+    error_message = "chat_min_severity must be low, medium, high or critical."
+  }
+}
+
+variable "pagerduty_routing_key" {
+  description = "PagerDuty Events API v2 integration (routing) key; with event_bus_name set, an EventBridge rule + API destination pages PagerDuty with no code in the function. null = off."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "pagerduty_min_severity" {
+  description = "Lowest severity that triggers a PagerDuty incident."
+  type        = string
+  default     = "high"
+
+  validation {
+    condition     = contains(["low", "medium", "high", "critical"], var.pagerduty_min_severity)
+    error_message = "pagerduty_min_severity must be low, medium, high or critical."
+  }
+}
+
+variable "pagerduty_events_url" {
+  description = "PagerDuty Events API v2 endpoint (EU service region: https://events.eu.pagerduty.com/v2/enqueue)."
+  type        = string
+  default     = "https://events.pagerduty.com/v2/enqueue"
+}
