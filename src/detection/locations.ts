@@ -30,7 +30,7 @@ function isConventional(component: string, parent: string | undefined): boolean 
   return component === ".venv" || (component === ".bin" && parent === "node_modules");
 }
 
-/** Why an executable's location is suspicious, in words clip for a reason: "a writable location (/tmp)". */
+/** Why an executable's location is suspicious, in words fit for a reason: "a writable location (/tmp)". */
 export interface SuspiciousLocation {
   kind: "memfd" | "deleted" | "fd" | "writable" | "hidden";
   /** Plain words: "a writable location (/tmp)", "a hidden path (.x)", "a deleted file"… */

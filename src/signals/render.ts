@@ -20,7 +20,7 @@ export const ENVELOPE_MARGIN_BYTES = 8 * 1024;
 /** What one rendered message (and, for SNS, its subject) may weigh. */
 export const MESSAGE_BUDGET_BYTES = SNS_MESSAGE_LIMIT_BYTES - ENVELOPE_MARGIN_BYTES;
 
-/** A signal as rendered: `truncated` is present (true) only when evidence was cut to clip. */
+/** A signal as rendered: `truncated` is present (true) only when evidence was cut to fit. */
 export type RenderedSignal = Signal & { truncated?: true };
 
 export interface SnsMessage {
@@ -350,7 +350,7 @@ function emailText(signal: Signal, truncated: boolean): string {
     ...field("Event ids", signal.source.eventIds.join(", ")),
   ];
   if (truncated)
-    lines.push("", "Some evidence was truncated to clip the notification size limit; see the log stream.");
+    lines.push("", "Some evidence was truncated to fit the notification size limit; see the log stream.");
   return `${lines.join("\n")}\n`;
 }
 

@@ -253,7 +253,7 @@ function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
 }
 
-/** Next-clip in order: a new request when 10 entries or the byte budget would be exceeded. */
+/** Next-fit in order: a new request when 10 entries or the byte budget would be exceeded. */
 function pack(deliveries: readonly Delivery[]): Delivery[][] {
   const byTopic = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {

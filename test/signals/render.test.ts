@@ -312,7 +312,7 @@ describe("renderSnsMessage", () => {
     expect(json.process.args[1]).toMatch(/…\[truncated \d+ chars\]$/);
     expect(json.process.args[2]).toBe("https://example.com/upload");
     expect(structure.email).toContain("…[truncated ");
-    expect(structure.email).toContain("Some evidence was truncated to clip the notification size limit");
+    expect(structure.email).toContain("Some evidence was truncated to fit the notification size limit");
   });
 
   it.each<[string, (s: Signal) => void]>([

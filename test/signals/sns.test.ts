@@ -405,7 +405,7 @@ describe("publishSignals with a deadline", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
-  it("retries while the rounds clip before the deadline", async () => {
+  it("retries while the rounds fit before the deadline", async () => {
     sns.on(PublishBatchCommand).rejectsOnce(serverError()).callsFake(allSuccessful);
 
     const report = await publishSignals(client, ROUTES, mixedSignals(10, 200), {
