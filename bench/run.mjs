@@ -231,3 +231,20 @@ async function snsFigure() {
   }
 }
 console.log(`  SNS on a busy batch (moto)         ${await snsFigure()}`);
+
+// The signal ledger's DynamoDB requests per signal and per group (bench/ledger.mjs, its own moto_server).
+{
+  const ledger = spawnSync(process.execPath, [join(root, "bench/ledger.mjs")], {
+    cwd: root,
+    env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = ledger.stdout.split("\n").filter((line) => line.startsWith("  "));
+  if (ledger.status !== 0 || lines.length === 0) {
+    console.log(`  signal ledger (moto)               failed: ${ledger.stderr.slice(-300)}`);
+  } else {
+    console.log("signal ledger, DynamoDB requests (moto_server through a counting proxy):");
+    for (const line of lines) console.log(line);
+  }
+}

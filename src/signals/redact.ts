@@ -821,9 +821,20 @@ export function redactSignal(signal: Signal): Signal {
       pod: redactOptional(signal.workload.pod),
       task: redactOptional(signal.workload.task),
       node: redactOptional(signal.workload.node),
+      owner: signal.workload.owner
+        ? { kind: redactText(signal.workload.owner.kind), name: redactText(signal.workload.owner.name) }
+        : undefined,
+      labels: signal.workload.labels
+        ? Object.fromEntries(
+            Object.entries(signal.workload.labels).map(([k, v]) => [redactText(k), redactText(String(v))]),
+          )
+        : undefined,
+      service: redactOptional(signal.workload.service),
+      family: redactOptional(signal.workload.family),
     }),
     source: {
       ...signal.source,
+      ...(signal.source.vouchedBy !== undefined ? { vouchedBy: redactText(signal.source.vouchedBy) } : {}),
       logGroup: redactText(signal.source.logGroup),
       logStream: redactText(signal.source.logStream),
       eventIds: texts(signal.source.eventIds),
