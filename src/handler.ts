@@ -2,14 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { loadConfig } from "./config.js";
-import {
-  analysisDeadline,
-  errorSummary,
-  handleEvent,
-  newInvocationResult,
-  SINK_MARGIN_MS,
-  summarize,
-} from "./invocation.js";
+import { errorSummary, handleEvent, newInvocationResult, summarize, timeBudgets } from "./invocation.js";
 import type { Signal } from "./model.js";
 import { ledgerFor } from "./signals/ledger.js";
 import { createLedgerClient } from "./signals/ledger-client.js";
@@ -35,13 +28,11 @@ const ledger = ledgerFor(config, createLedgerClient);
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {
   const result = newInvocationResult();
-  // Stop retrying 5 s before Lambda would kill us, so the failure is logged and the event retried.
-  const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() - SINK_MARGIN_MS : undefined;
+  // The sink stops retrying before Lambda would kill us; past the analysis deadline events are judged
+  // without analysis (fail closed), so the batch ends in time.
+  const { deadlineMs, analysisDeadlineMs } = timeBudgets(context);
   const sink = (s: Signal[]) => sinks(s, deadlineMs ? { deadlineMs } : {});
-  // Past the analysis deadline, events are judged without analysis (fail closed): the batch ends in time.
-  const late = context
-    ? { analysisDeadlineMs: analysisDeadline(Date.now(), context.getRemainingTimeInMillis()) }
-    : {};
+  const late = analysisDeadlineMs !== undefined ? { analysisDeadlineMs } : {};
   try {
     await handleEvent(event, { config, telemetry, sink, ledger: ledger?.gate(telemetry), ...late }, result);
     const summary = summarize(result);

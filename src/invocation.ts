@@ -45,6 +45,23 @@ export function analysisDeadline(nowMs: number, remainingMs: number): number {
   return nowMs + Math.min(ANALYSIS_MAX_MS, Math.floor(beforeSink * ANALYSIS_SHARE));
 }
 
+/**
+ * The two deadlines of a Lambda invocation: the sink stops retrying {@link SINK_MARGIN_MS} before
+ * Lambda would kill it, and the analysis ends at {@link analysisDeadline}. None without a context.
+ */
+export function timeBudgets(context?: { getRemainingTimeInMillis(): number }): {
+  deadlineMs?: number;
+  analysisDeadlineMs?: number;
+} {
+  if (!context) return {};
+  const now = Date.now();
+  const remaining = context.getRemainingTimeInMillis();
+  return {
+    deadlineMs: now + remaining - SINK_MARGIN_MS,
+    analysisDeadlineMs: analysisDeadline(now, remaining),
+  };
+}
+
 export interface InvocationResult {
   source: "awslogs" | "kinesis";
   /** Batches that were CONTROL_MESSAGE health probes. */
