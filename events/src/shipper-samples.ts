@@ -186,7 +186,7 @@ export function shipperSamples(): FieldSample[] {
     {
       file: "cri-tetragon.json",
       format: "tetragon",
-      shows: "CRI-prefixed line (<time> stdout F <json>) from a shipper without a CRI parser",
+      shows: "CRI-prefixed line (time, stdout, F, then the JSON) from a shipper without a CRI parser",
       expect: { signals: 1, severity: "critical" },
       logGroup: "/k8s/prod/tetragon",
       logStream: "tetragon-abcde_kube-system_export-stdout-19a02291",
