@@ -10,6 +10,7 @@ import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../../s
 import type { Severity } from "../../src/model.js";
 import { FIELD_SAMPLES } from "./field-samples.js";
 import { cloudtrailEcsExec, datadogExec, falcoAlert, k8sAuditExec, tetragonExec } from "./messages.js";
+import { shipperSamples } from "./shipper-samples.js";
 
 const ACCOUNT = "123456789012";
 const EKS_APP_GROUP = "/aws/containerinsights/prod-eks/application";
@@ -339,6 +340,7 @@ const SAMPLES: Sample[] = [
     ],
   },
   ...FIELD_SAMPLES,
+  ...shipperSamples(),
 ];
 
 function logEventId(timestamp: number, index: number): string {
