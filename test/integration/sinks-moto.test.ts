@@ -9,6 +9,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { PublishError } from "../../src/errors.js";
 import type { Signal } from "../../src/model.js";
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from "../../src/sinks/eventbridge.js";
 import { findingId } from "../../src/sinks/finding-id.js";
@@ -16,6 +17,7 @@ import { createSinks } from "../../src/sinks/index.js";
 import { productArn } from "../../src/sinks/security-hub.js";
 import { makeSignal, mixedSignals } from "../signals/signal-factory.js";
 import { chatbotSchemaErrors } from "../support/chatbot-schema.js";
+import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { MOTO_ACCOUNT, MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
 import { drainQueue, topicWithQueue } from "../support/sns-sqs.js";
 
@@ -41,29 +43,34 @@ describe("createSinks against moto", () => {
   const configOf = (env: Record<string, string>) =>
     loadConfig({ AWS_REGION: MOTO_REGION, ...env }, { requireTopic: false });
 
+  /** A bus with a rule on our source whose target is a fresh SQS queue; returns the queue URL. */
+  async function busWithQueue(bus: string): Promise<string> {
+    await clients.eventBridge.send(new CreateEventBusCommand({ Name: bus }));
+    await clients.eventBridge.send(
+      new PutRuleCommand({
+        Name: `${bus}-to-queue`,
+        EventBusName: bus,
+        EventPattern: JSON.stringify({ source: [EVENT_SOURCE] }),
+      }),
+    );
+    const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: `${bus}-target` }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    await clients.eventBridge.send(
+      new PutTargetsCommand({
+        Rule: `${bus}-to-queue`,
+        EventBusName: bus,
+        Targets: [{ Id: "q", Arn: Attributes?.QueueArn }],
+      }),
+    );
+    return QueueUrl;
+  }
+
   describe("EventBridge: PutEvents -> rule on our source -> SQS target", () => {
     let queueUrl: string;
     beforeAll(async () => {
-      const bus = "signals";
-      await clients.eventBridge.send(new CreateEventBusCommand({ Name: bus }));
-      await clients.eventBridge.send(
-        new PutRuleCommand({
-          Name: "to-queue",
-          EventBusName: bus,
-          EventPattern: JSON.stringify({ source: [EVENT_SOURCE] }),
-        }),
-      );
-      ({ QueueUrl: queueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "bus-target" })));
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
-      );
-      await clients.eventBridge.send(
-        new PutTargetsCommand({
-          Rule: "to-queue",
-          EventBusName: bus,
-          Targets: [{ Id: "q", Arn: Attributes?.QueueArn }],
-        }),
-      );
+      queueUrl = await busWithQueue("signals");
     });
 
     it("delivers each signal at or above the bus minimum once, detail = the signal with its groupKey", async () => {
@@ -169,6 +176,80 @@ describe("createSinks against moto", () => {
         const signal = expected.find((s) => s.id === body.id)!;
         expect(body.metadata.threadId).toBe(findingId(signal));
       }
+    });
+  });
+
+  describe("faults between the sinks and moto lose nothing", () => {
+    let proxy: FaultProxy;
+    let faulty: typeof clients;
+    beforeAll(async () => {
+      proxy = await startFaultProxy(moto.endpoint);
+      const through = { ...motoClientConfig(moto), endpoint: proxy.endpoint };
+      faulty = {
+        sns: new SNSClient(through),
+        eventBridge: new EventBridgeClient(through),
+        securityHub: new SecurityHubClient(through),
+      };
+    });
+    afterAll(async () => {
+      await proxy?.close();
+    });
+
+    it("EventBridge: a 500 and a throttle are retried, each signal arrives once", async () => {
+      const queueUrl = await busWithQueue("retried");
+      proxy.reset();
+      proxy.enqueue(
+        "PutEvents",
+        { kind: "internal-error" },
+        { kind: "throttle", code: "ThrottlingException" },
+      );
+      const signals = mixedSignals(12).filter((s) => s.severity !== "low");
+      const deliver = createSinks(configOf({ EVENT_BUS_NAME: "retried" }), {
+        clients: faulty,
+        baseDelayMs: 1,
+      });
+
+      await deliver(signals);
+
+      const ids = (await drainQueue(sqs, queueUrl)).map((m) => JSON.parse(m.Body ?? "{}").detail.id);
+      expect(ids.sort()).toEqual(signals.map((s) => s.id).sort());
+      expect(proxy.faulted.PutEvents).toBe(2);
+    });
+
+    it("EventBridge: a bus that keeps failing makes the call throw PublishError naming every signal", async () => {
+      const queueUrl = await busWithQueue("down");
+      proxy.reset();
+      proxy.persist("PutEvents", { kind: "internal-error" });
+      const signals = mixedSignals(6).filter((s) => s.severity !== "low");
+      const deliver = createSinks(configOf({ EVENT_BUS_NAME: "down" }), {
+        clients: faulty,
+        baseDelayMs: 1,
+        maxRounds: 1,
+      });
+
+      const error = await deliver(signals).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(PublishError);
+      expect((error as PublishError).signalIds.sort()).toEqual(signals.map((s) => s.id).sort());
+      expect(await drainQueue(sqs, queueUrl)).toHaveLength(0);
+      proxy.reset();
+    });
+
+    it("chat: entries SNS reports failed in PublishBatch are sent again, each card arrives once", async () => {
+      const { topicArn, queueUrl } = await topicWithQueue(moto, "chat-partial", true);
+      proxy.reset();
+      proxy.enqueue("PublishBatch", { kind: "partial", count: 3 });
+      const signals = mixedSignals(10).filter((s) => s.severity === "high" || s.severity === "critical");
+      const deliver = createSinks(configOf({ CHAT_TOPIC_ARN: topicArn, CHAT_MIN_SEVERITY: "high" }), {
+        clients: faulty,
+        baseDelayMs: 1,
+      });
+
+      await deliver(signals);
+
+      const ids = (await drainQueue(sqs, queueUrl)).map((m) => JSON.parse(m.Body ?? "{}").id);
+      expect(ids.sort()).toEqual(signals.map((s) => s.id).sort());
+      expect(proxy.faulted.PublishBatch).toBe(1);
     });
   });
 });
