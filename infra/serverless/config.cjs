@@ -43,4 +43,51 @@ async function subscriptions({ resolveVariable }) {
   return resources;
 }
 
-module.exports = { events, subscriptions };
+/**
+ * IAM for the sinks beyond SNS, each only when its param is set: one policy on the function's role
+ * (events:PutEvents on the bus, securityhub:BatchImportFindings on the account's default product,
+ * sns:Publish on the chat topic). No resource at all when none is set.
+ */
+async function sinkPolicies({ resolveVariable }) {
+  const bus = String((await resolveVariable("param:eventBusName")) ?? "").trim();
+  const hub = String((await resolveVariable("param:securityHub")) ?? "").trim() === "true";
+  const chat = String((await resolveVariable("param:chatTopicArn")) ?? "").trim();
+  const statements = [];
+  if (bus) {
+    statements.push({
+      Sid: "PutSignalEvents",
+      Effect: "Allow",
+      Action: "events:PutEvents",
+      Resource: bus.startsWith("arn:")
+        ? bus
+        : { "Fn::Sub": `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${bus}` },
+    });
+  }
+  if (hub) {
+    statements.push({
+      Sid: "ImportFindings",
+      Effect: "Allow",
+      Action: "securityhub:BatchImportFindings",
+      Resource: {
+        "Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default",
+      },
+    });
+  }
+  if (chat) {
+    if (!chat.startsWith("arn:")) throw new Error('param "chatTopicArn" must be an SNS topic ARN');
+    statements.push({ Sid: "PublishChatCards", Effect: "Allow", Action: "sns:Publish", Resource: chat });
+  }
+  if (statements.length === 0) return {};
+  return {
+    DetectorSinksPolicy: {
+      Type: "AWS::IAM::Policy",
+      Properties: {
+        PolicyName: "netutil-detector-sinks",
+        Roles: [{ Ref: "IamRoleLambdaExecution" }],
+        PolicyDocument: { Version: "2012-10-17", Statement: statements },
+      },
+    },
+  };
+}
+
+module.exports = { events, subscriptions, sinkPolicies };

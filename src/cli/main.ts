@@ -10,6 +10,7 @@ export const MAIN_HELP = `Usage: node dist/cli.js <command> [options]
 Commands:
   invoke FILE...   run the Lambda pipeline on Lambda event files (dry run unless SNS_TOPIC_ARN is set)
   demo             dry-run every sample event in events/ and show what the detector says
+                   (--sink chat|securityhub|eventbridge: what that sink would receive)
   encode [FILE]    wrap log lines into a CloudWatch Logs subscription Lambda event
   hunt             run the rule over CloudWatch Logs history (FilterLogEvents)
   coverage         list container log groups and whether the detector watches them

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings, where ${AWS::Region} is literal.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -71,6 +72,9 @@ describe("serverless.yml (Serverless Framework v3, offline)", { timeout: SLOW },
         "--param=logGroups=/ecs/payments-api, /ecs/checkout-worker,/aws/eks/prod-eu/cluster",
         "--param=alertEmails=secops@example.com,oncall@example.com",
         "--param=pagerEndpoints=https://pager.example.com/integration/abc/enqueue",
+        "--param=eventBusName=security-bus",
+        "--param=securityHub=true",
+        "--param=chatTopicArn=arn:aws:sns:us-east-1:123456789012:chat",
       ],
       {
         cwd: work,
@@ -190,5 +194,27 @@ describe("serverless.yml (Serverless Framework v3, offline)", { timeout: SLOW },
     expect(actions.some((a) => a.endsWith(":*"))).toBe(false);
     const publish = statements.find((s) => [s.Action].flat().includes("sns:Publish"));
     expect(publish?.Resource).toEqual([{ Ref: "AlertTopic" }, { Ref: "PagerTopic" }]);
+  });
+
+  test("grants each configured sink its one action, on its own resource, in a policy on the function's role", () => {
+    const policy = template.Resources.DetectorSinksPolicy?.Properties as {
+      Roles: unknown[];
+      PolicyDocument: { Statement: { Action: string; Resource: unknown }[] };
+    };
+    expect(policy.Roles).toEqual([{ Ref: "IamRoleLambdaExecution" }]);
+    expect(policy.PolicyDocument.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [
+        "events:PutEvents",
+        { "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/security-bus" },
+      ],
+      [
+        "securityhub:BatchImportFindings",
+        {
+          "Fn::Sub":
+            "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default",
+        },
+      ],
+      ["sns:Publish", "arn:aws:sns:us-east-1:123456789012:chat"],
+    ]);
   });
 });

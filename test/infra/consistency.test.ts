@@ -468,3 +468,101 @@ describe("Terraform, serverless.yml and SAM hold the same resource policies", { 
     },
   );
 });
+
+/** The sinks beyond SNS: Sid -> [action, resource with the deployment's names normalized]. */
+type SinkGrants = Record<string, [string, string]>;
+
+const SINK_GRANTS: SinkGrants = {
+  PutSignalEvents: ["events:PutEvents", "arn:P:events:R:A:event-bus/BUS"],
+  ImportFindings: ["securityhub:BatchImportFindings", "arn:P:securityhub:R:A:product/A/default"],
+  PublishChatCards: ["sns:Publish", "CHAT"],
+};
+
+/** Partition, region, account and the sink parameters written the same way in all three. */
+function normalizeArn(text: string): string {
+  return text
+    .replace(/\$\{(local\.partition|AWS::Partition)\}/g, "P")
+    .replace(/\$\{(local\.region|AWS::Region)\}/g, "R")
+    .replace(/\$\{(local\.account_id|AWS::AccountId)\}/g, "A")
+    .replace(/\$\{(var\.event_bus_name|EventBusName)\}|security-bus/g, "BUS")
+    .replace(/^(var\.chat_topic_arn|ChatTopicArn|arn:aws:sns:us-east-1:123456789012:chat)$/, "CHAT");
+}
+
+describe("the sinks beyond SNS get the same IAM statement in all three deployments", {
+  timeout: 60_000,
+}, () => {
+  test("Terraform (sinks.tf): one statement per configured sink", async () => {
+    const tf = await readFile(join(REPO, "infra/terraform/modules/netutil-detector/sinks.tf"), "utf8");
+    // The ARN a local builds: the last ARN string of its definition (event_bus_arn keeps an ARN given
+    // as is and builds one from a name: the built form is compared).
+    const arnOf = (local: string) => {
+      const from = tf.search(new RegExp(`\\b${local}\\s*=`));
+      const body = from < 0 ? "" : (tf.slice(from).split(/\n\s*\w+\s*=/)[0] ?? "");
+      return [...body.matchAll(/"(arn:[^"]+)"/g)].at(-1)?.[1];
+    };
+    const grants: SinkGrants = {};
+    for (const m of tf.matchAll(/sid = "(\w+)", actions = \["([^"]+)"\], resources = \[([\w.]+)\]/g)) {
+      const ref = m[3] ?? "";
+      const resource = ref.startsWith("local.") ? (arnOf(ref.slice(6)) ?? ref) : ref;
+      grants[m[1] ?? ""] = [m[2] ?? "", normalizeArn(resource)];
+    }
+    expect(grants).toEqual(SINK_GRANTS);
+  });
+
+  test("SAM: each policy only under the condition of its parameter", async () => {
+    const file = join(REPO, "infra/sam/template.yaml");
+    const template = (await decodeTemplates([file]))[file] as Node;
+    const policies = (((template.Resources as Node).DetectorRole as Node).Properties as Node)
+      .Policies as Node[];
+    const grants: SinkGrants = {};
+    const conditions: Record<string, string> = {};
+    for (const policy of policies) {
+      const [condition, then] = (policy["Fn::If"] as [string, Node] | undefined) ?? [];
+      if (!condition || !then || condition === "LedgerEnabled") continue;
+      for (const s of (then.PolicyDocument as Node).Statement as Node[]) {
+        const resource = s.Resource as Node;
+        const sub = (resource["Fn::If"] as unknown[] | undefined)?.[2] ?? resource;
+        const text =
+          typeof sub === "object" && sub !== null
+            ? String((sub as Node)["Fn::Sub"] ?? (sub as Node).Ref)
+            : "";
+        grants[String(s.Sid)] = [String(s.Action), normalizeArn(text)];
+        conditions[String(s.Sid)] = condition;
+      }
+    }
+    expect(grants).toEqual(SINK_GRANTS);
+    expect(conditions).toEqual({
+      PutSignalEvents: "HasEventBus",
+      ImportFindings: "HasSecurityHub",
+      PublishChatCards: "HasChatTopic",
+    });
+  });
+
+  test("serverless.yml (config.cjs sinkPolicies): the statements of the params set, nothing when none is", async () => {
+    const { sinkPolicies } = (await import(join(REPO, "infra/serverless/config.cjs"))) as {
+      sinkPolicies(ctx: { resolveVariable(name: string): Promise<unknown> }): Promise<Record<string, Node>>;
+    };
+    const resolve = (params: Record<string, string>) => ({
+      resolveVariable: async (name: string) => params[name.replace(/^param:/, "")] ?? "",
+    });
+    expect(await sinkPolicies(resolve({ securityHub: "false" }))).toEqual({});
+    const all = await sinkPolicies(
+      resolve({
+        eventBusName: "security-bus",
+        securityHub: "true",
+        chatTopicArn: "arn:aws:sns:us-east-1:123456789012:chat",
+      }),
+    );
+    const policy = all.DetectorSinksPolicy?.Properties as Node;
+    expect(policy.Roles).toEqual([{ Ref: "IamRoleLambdaExecution" }]);
+    const grants: SinkGrants = {};
+    for (const s of (policy.PolicyDocument as Node).Statement as Node[]) {
+      const r = s.Resource;
+      grants[String(s.Sid)] = [
+        String(s.Action),
+        normalizeArn(typeof r === "string" ? r : String((r as Node)["Fn::Sub"])),
+      ];
+    }
+    expect(grants).toEqual(SINK_GRANTS);
+  });
+});
