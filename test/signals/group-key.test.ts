@@ -108,7 +108,9 @@ describe("reason classes", () => {
   });
 
   it("every class of the table has an example above, and every reason site of rule.ts is counted", () => {
-    const covered = new Set([...TEMPLATES.map(([cls]) => cls), "unanalysable"]);
+    // The Tetragon notes' classes have their examples in the last block of this file.
+    const notes = ["outside-init-tree", "fileless", "setuid", "raised-privileges", "capabilities"];
+    const covered = new Set([...TEMPLATES.map(([cls]) => cls), "unanalysable", ...notes]);
     expect(REASON_CLASSES.map(([cls]) => cls).filter((cls) => !covered.has(cls))).toEqual([]);
     // 14 add(...) calls + also-runs + 3 failure reasons + the finding's own list + the channel merge + the
     // cut-short finding's list. A new reason template
@@ -225,5 +227,24 @@ describe("groupKey", () => {
     expect(groupKey(eks({ pod: "\u{1F600}".repeat(200) }))).toMatch(/^net_util_in_container\|sha256:/);
     expect(workloadKey(eks({ pod: "\u{1F600}".repeat(200) }))).toMatch(/^workload\|sha256:[0-9a-f]{64}$/);
     expect(workloadKey(eks({ pod: "api-1" }))).toBe(groupWhere(eks({ pod: "api-1" })));
+  });
+});
+
+describe("reason classes of the Tetragon parser's notes", () => {
+  it.each([
+    [
+      "curl runs outside the container's init tree: it was started by an exec into the container (kubectl exec, crictl or docker exec, nsenter)",
+      "outside-init-tree",
+    ],
+    [
+      "x has no link on any file system (fileless execution: memfd_create or deleted after start)",
+      "fileless",
+    ],
+    ["nc is set-user-ID: it runs as uid 0", "setuid"],
+    ["nc raised its privileges at exec (uid 1000 -> 0)", "raised-privileges"],
+    ["nc runs with effective uid 0 although its uid is 1000", "raised-privileges"],
+    ["nc runs with the capabilities CAP_NET_RAW", "capabilities"],
+  ])("%s -> %s", (reason, cls) => {
+    expect(reasonClass(reason)).toBe(cls);
   });
 });
