@@ -7,6 +7,7 @@ import {
   DescribeSubscriptionFiltersCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { UsageError } from "../errors.js";
+import { mapBounded } from "../signals/sns.js";
 import type { CliIO } from "./io.js";
 import { createLogsClient, logGroupPages } from "./logs-client.js";
 import { formatTable } from "./progress.js";
@@ -278,20 +279,6 @@ function assessDelivery(
   return result;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 async function listGroups(
   logs: CloudWatchLogsClient,
   prefix: string,
@@ -400,7 +387,7 @@ async function collectCoverage(
     ? { status: "skipped" }
     : await readAccountPolicy(logs, signal);
   // DescribeSubscriptionFilters allows 5 requests per second per account: stay below.
-  const assessed = await mapLimit(groups, 4, async (group) => {
+  const assessed = await mapBounded(groups, 4, async (group) => {
     const filters = await listFilters(logs, group.name, signal);
     const audit = group.kind === "eks" ? await hasAuditStreams(logs, group.name, signal) : undefined;
     return assessGroup(group, filters, policy, options.isDetector, audit);

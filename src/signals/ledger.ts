@@ -34,6 +34,7 @@ import type { Severity, Signal } from "../model.js";
 import { atLeast, severityRank } from "../severity.js";
 import { METRIC, type Telemetry } from "../telemetry.js";
 import { groupKey, workloadKey } from "./group-key.js";
+import { mapBounded } from "./sns.js";
 
 /** Name of the TTL attribute every deployment enables on the table. */
 export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
@@ -134,19 +135,6 @@ interface Group {
   executions: number;
 }
 
-async function mapBounded<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return results;
-}
-
 /** The shared ledger of one function: build once per container, then take a {@link gate} per invocation. */
 export class SignalLedger {
   readonly #client: DynamoDBClient;
@@ -194,7 +182,7 @@ export class SignalLedger {
             if (severityRank(signal.severity) > severityRank(group.signal.severity)) group.signal = signal;
           }
         }
-        const judged = await mapBounded([...groups.values()], async (group) => {
+        const judged = await mapBounded([...groups.values()], CONCURRENCY, async (group) => {
           if (failed) return { group, verdict: { kind: "unjudged" } as Verdict };
           try {
             return { group, verdict: await this.#judge(group) };
@@ -228,7 +216,7 @@ export class SignalLedger {
           }
           outgoing.push({ signal, claim: { signalId: signal.id, key: group.key, token: verdict.token } });
         }
-        await mapBounded(outgoing, async (entry) => {
+        await mapBounded(outgoing, CONCURRENCY, async (entry) => {
           const budget = this.#options.pagerMinSeverity;
           if (budget === undefined || !atLeast(entry.signal.severity, budget) || failed) return;
           try {
@@ -259,7 +247,7 @@ export class SignalLedger {
         const ids =
           error instanceof PublishError && error.signalIds.length > 0 ? new Set(error.signalIds) : null;
         const claims = admission.claims.filter((claim) => ids === null || ids.has(claim.signalId));
-        await mapBounded(claims, async (claim) => {
+        await mapBounded(claims, CONCURRENCY, async (claim) => {
           try {
             await this.#release(claim);
           } catch (releaseError) {

@@ -1,25 +1,14 @@
 /**
  * What the sinks build payloads from: the signal as rendered for SNS machine subscribers (redacted
- * again, evidence bounded to `budget` bytes), plus the workload's owner, ECS service and family,
- * which rendering does not carry yet, redacted here the same way.
+ * again by redactSignal, workload routing fields included; evidence bounded to `budget` bytes).
  */
-import type { Signal, WorkloadInfo } from "../model.js";
-import { redactText, truncateText } from "../signals/redact.js";
+import type { Signal } from "../model.js";
+import { truncateText } from "../signals/redact.js";
 import { renderJson } from "../signals/render.js";
-
-function extras(workload: WorkloadInfo): Partial<WorkloadInfo> {
-  const out: Partial<WorkloadInfo> = {};
-  if (workload.owner)
-    out.owner = { kind: redactText(workload.owner.kind), name: redactText(workload.owner.name) };
-  if (workload.service !== undefined) out.service = redactText(workload.service);
-  if (workload.family !== undefined) out.family = redactText(workload.family);
-  return out;
-}
 
 /** The redacted, bounded signal object. */
 export function renderedSignal(signal: Signal, budget: number): Signal {
-  const rendered = JSON.parse(renderJson(signal, budget)) as Signal;
-  return { ...rendered, workload: { ...rendered.workload, ...extras(signal.workload) } };
+  return JSON.parse(renderJson(signal, budget)) as Signal;
 }
 
 /** At most `max` characters, a cut marked as such. */
