@@ -116,7 +116,7 @@ describe("ProgressReporter", () => {
     io.clock.now = 2000;
     progress.update({ label, events: 24_690, signals: 3 });
 
-    const drawn = io.err.map((text) => text.replace(/^\r/, "").replace(/\u001b\[K$/, ""));
+    const drawn = io.err.map((text) => text.replace(/^\r/, "").replace("\u001b[K", ""));
     expect(drawn).toEqual([
       "group 1/1 /aws/con…west-1/application · 12,345 events · 12,345 ev/s · 3 signals",
       "24,690 events · 12,345 ev/s · 3 signals",
