@@ -447,6 +447,12 @@ variable "email_topic_arn" {
     condition     = var.email_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.email_topic_arn))
     error_message = "email_topic_arn must be an SNS topic ARN."
   }
+
+  validation {
+    # The alert and pager topics' machine subscribers would get the email text and digests.
+    condition     = var.email_topic_arn == null || (var.email_topic_arn != var.alert_topic_arn && var.email_topic_arn != var.pager_topic_arn)
+    error_message = "email_topic_arn must be a topic of its own, not the alert or pager topic."
+  }
 }
 
 variable "email_topic_subscribers" {
@@ -466,8 +472,9 @@ variable "email_digest_per_minute" {
   default     = 10
 
   validation {
-    condition     = var.email_digest_per_minute >= 1 && var.email_digest_per_minute <= 1000 && floor(var.email_digest_per_minute) == var.email_digest_per_minute
-    error_message = "email_digest_per_minute must be a whole number from 1 to 1000."
+    # src/config.ts's bound: SNS delivers about 10 emails a second, 600 a minute; 0 = always digests.
+    condition     = var.email_digest_per_minute >= 0 && var.email_digest_per_minute <= 600 && floor(var.email_digest_per_minute) == var.email_digest_per_minute
+    error_message = "email_digest_per_minute must be a whole number from 0 (always digests) to 600."
   }
 }
 
