@@ -306,3 +306,45 @@ describe("PagerDuty in the SAM template holds what pagerduty.tf holds", () => {
     ]);
   });
 });
+
+describe("Opsgenie input transformer (README, Opsgenie through the bus)", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const block = /```json opsgenie-input\n([\s\S]*?)\n```/.exec(readme)?.[1];
+  const opsgenie = JSON.parse(block ?? "{}") as Transformer;
+  const PRIORITY: Record<Severity, string> = { low: "P4", medium: "P3", high: "P2", critical: "P1" };
+
+  it.each(["low", "medium", "high", "critical"] as const)(
+    "builds an Opsgenie create-alert body for a %s signal",
+    (severity) => {
+      const signal = makeSignal(7, severity, {
+        workload: { platform: "eks", cluster: "prod", namespace: "payments", pod: "api-7d4b-x" },
+      });
+      const template = opsgenie.input_template.replace("%PRIORITY%", PRIORITY[severity]);
+
+      const body = JSON.parse(applyInputTransformer(busEvent(signal), opsgenie.input_paths, template));
+
+      expect(body).toEqual({
+        message: signal.title,
+        alias: findingId(signal),
+        description: signal.message,
+        priority: PRIORITY[severity],
+        source: "netutil-detector",
+        entity: signal.source.logGroup,
+        tags: ["netutil-detector", signal.utility.name, signal.workload.platform],
+        details: {
+          signalId: signal.id,
+          severity,
+          logStream: signal.links.logStream,
+          rule: signal.links.rule,
+        },
+      });
+      // Create Alert API: alias at most 512 characters, details a map of strings.
+      expect(body.alias.length).toBeLessThanOrEqual(512);
+      for (const value of Object.values(body.details)) expect(typeof value).toBe("string");
+    },
+  );
+
+  it("holds no key: Opsgenie's goes in the connection's Authorization header", () => {
+    expect(opsgenie.input_template).not.toMatch(/GenieKey|apiKey|api_key/i);
+  });
+});
