@@ -3,6 +3,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { type Message, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { PublishError } from "../../src/errors.js";
 import type { Signal } from "../../src/model.js";
 import { renderEmail, renderSubject } from "../../src/signals/render.js";
 import { counterKey } from "../../src/sinks/email.js";
@@ -116,6 +117,23 @@ describe("the email sink against moto", () => {
     expect(await drainQueue(sqs, machine.queueUrl)).toHaveLength(12);
   });
 
+  it("two containers at once: the atomic ADD lets exactly one batch of 6 go as single emails", async () => {
+    const { machine, email } = await topics("racing");
+    await createLedgerTable(moto, "email-race");
+    const env = {
+      SNS_TOPIC_ARN: machine.topicArn,
+      EMAIL_TOPIC_ARN: email.topicArn,
+      EMAIL_DIGEST_PER_MINUTE: "10",
+      LEDGER_TABLE: "email-race",
+    };
+
+    await Promise.all([sinksFor(env)(highSignals(6, 800)), sinksFor(env)(highSignals(6, 810))]);
+
+    const emails = await envelopes(email.queueUrl);
+    expect(emails.filter((e) => e.Subject?.includes("digest"))).toHaveLength(1);
+    expect(emails).toHaveLength(6 + 1);
+  });
+
   it("without LEDGER_TABLE the budget is the container's own", async () => {
     const { machine, email } = await topics("memory");
     const env = {
@@ -154,6 +172,24 @@ describe("the email sink against moto", () => {
       "The per-minute email count (DynamoDB table no-such-table) could not be read",
     );
     for (const signal of signals) expect(emails[0]?.Message).toContain(signal.id);
+    expect(rawIds(await drainQueue(sqs, machine.queueUrl)).sort()).toEqual(signals.map((s) => s.id).sort());
+  });
+
+  it("a digest SNS does not take fails the call with a PublishError naming every signal it carried", async () => {
+    const { machine } = await topics("lost");
+    const deliver = sinksFor({
+      SNS_TOPIC_ARN: machine.topicArn,
+      EMAIL_TOPIC_ARN: `${machine.topicArn.replace(/:[^:]+$/, "")}:no-such-email-topic`,
+      EMAIL_DIGEST_PER_MINUTE: "2",
+    });
+    const signals = highSignals(5, 700);
+
+    const error = await deliver(signals).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as PublishError).signalIds.sort()).toEqual(signals.map((s) => s.id).sort());
+    expect((error as PublishError).message).toContain("the digest of 5 signals was not delivered");
+    // The machine topic still got every signal (sinks run side by side; Lambda's retry deduplicates).
     expect(rawIds(await drainQueue(sqs, machine.queueUrl)).sort()).toEqual(signals.map((s) => s.id).sort());
   });
 });
