@@ -6,8 +6,8 @@
  * (PAGER_TOPIC_ARN) every signal at or above PAGER_MIN_SEVERITY. Email and machine subscribers
  * subscribe to the first, the pager to the second, so no subscriber needs a filter policy. Each
  * entry also carries at most 10 routing attributes (routing.ts: severity, utility, namespace, owner,
- * ECS service/family, labels) for subscribers that want one: SNS matches filter policies on them,
- * though with MessageStructure "json" it does not deliver them, so the body stays the reference.
+ * ECS service/family, labels) for subscription filter policies (tested against moto); with
+ * MessageStructure "json" SNS does not deliver them, so the body stays the reference.
  *
  * Each message is a PublishBatch entry with MessageStructure "json" (one body per protocol, from
  * renderSnsMessage) and a Subject. Entries are packed in order into requests of at most 10 entries
