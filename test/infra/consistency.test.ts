@@ -27,12 +27,6 @@ const DELIBERATELY_DEFAULTED: Record<Deployment, Record<string, string>> = {
 
 type Deployment = "terraform" | "serverless" | "sam";
 
-/**
- * Set by all three deployments ahead of the code that reads them (issue 15: the email digest is
- * written on another branch). Once src/config.ts lists them this is a no-op and can go.
- */
-const WIRED_AHEAD_OF_THE_CODE = new Set(["EMAIL_TOPIC_ARN", "EMAIL_DIGEST_PER_MINUTE"]);
-
 const REQUIRED = [
   ...new Set([...Object.values(ENV), ...Object.keys(ENV_DEFAULTS), ...Object.keys(POWERTOOLS)]),
 ].filter((name) => !RUNTIME_PROVIDED.has(name));
@@ -172,7 +166,7 @@ describe("Terraform, serverless.yml and SAM deploy the same function", { timeout
     const missing = REQUIRED.filter((v) => !set.includes(v) && !(v in DELIBERATELY_DEFAULTED[name]));
     expect(missing, `${name} leaves these unset`).toEqual([]);
     expect(
-      set.filter((v) => !REQUIRED.includes(v) && !WIRED_AHEAD_OF_THE_CODE.has(v)),
+      set.filter((v) => !REQUIRED.includes(v)),
       `${name} sets variables nothing reads`,
     ).toEqual([]);
     expect(set.filter((v) => RUNTIME_PROVIDED.has(v))).toEqual([]);
