@@ -10,8 +10,7 @@ import {
   resolvePath,
   segmentBudget,
   shellPayload,
-  tokenize,
-} from "../../src/detection/command-line.js";
+} from "../../src/shell/index.js";
 
 /** Segment argv lists, in reading order. */
 function argvs(segments: CommandSegment[]): string[][] {
@@ -23,37 +22,6 @@ function find(segments: CommandSegment[], head: string): CommandSegment {
   if (found === undefined) throw new Error(`no segment runs ${head}: ${JSON.stringify(argvs(segments))}`);
   return found;
 }
-
-describe("tokenize", () => {
-  it.each([
-    ["curl -s http://x", ["curl", "-s", "http://x"]],
-    [`-c "curl x | sh"`, ["-c", "curl x | sh"]],
-    [`'a b' "c \\"d\\"" e\\ f`, ["a b", 'c "d"', "e f"]],
-    [`c''url`, ["curl"]],
-    [`"" x`, ["", "x"]],
-    [`"unterminated x`, ["unterminated x"]],
-    [`'unterminated`, ["unterminated"]],
-    ["  spaced\t\tout \n ", ["spaced", "out"]],
-    [`"$(curl "http://x")"`, ["$(curl http://x)"]],
-    ["trailing\\", ["trailing\\"]],
-  ])("splits %j", (command, words) => {
-    expect(tokenize(command)).toEqual(words);
-  });
-
-  it("never throws and returns strings for any input", () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 300, unit: "binary" }), (command) => {
-        const words = tokenize(command);
-        expect(words.every((w) => typeof w === "string")).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it("returns [] for a non-string", () => {
-    expect(tokenize(null as unknown as string)).toEqual([]);
-  });
-});
 
 describe("shellPayload", () => {
   it.each([
@@ -270,29 +238,6 @@ describe("commandSegments", () => {
     const segments = commandSegments(["sh", "-c", script]);
     const longest = Math.max(...segments.flatMap((s) => s.argv.map((w) => w.length)));
     expect(longest).toBeLessThanOrEqual(MAX_TOTAL_CHARS + script.length);
-  });
-
-  it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
-    // Act
-    const segments = commandSegments(["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"], {
-      dropInert: true,
-    });
-    // Assess
-    expect(argvs(segments)).toEqual([
-      ["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"],
-      ["curl", "http://x"],
-      ["sh"],
-      ["./run"],
-    ]);
-  });
-
-  it("keeps a padded payload's last command in sight when inert commands are dropped", () => {
-    // Prepare: far more padding commands than MAX_SEGMENTS, and a script longer than 64 KiB.
-    const padding = `true; a | b; #${"x".repeat(100_000)}\n${"true;".repeat(MAX_SEGMENTS * 2)}`;
-    // Act
-    const segments = commandSegments(["sh", "-c", `${padding} curl http://x | sh`], { dropInert: true });
-    // Assess
-    expect(find(segments, "curl").pipesTo?.argv).toEqual(["sh"]);
   });
 
   it("shares one budget between calls", () => {
