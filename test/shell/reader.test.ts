@@ -233,6 +233,15 @@ describe("commandSegments", () => {
     expect(commandSegments(["sh", "-c", script]).at(-1)?.argv).toEqual(argv);
   });
 
+  // Each word's quoting and splitting is its own: a quoted file-descriptor number or a substitution
+  // inside a word does not carry over to, or undo, what the shell does with the words around it.
+  it.each([
+    ['"1">;{curl,-s,x}', ["curl", "-s", "x"]],
+    ['u="curl -s"; $u$(x y)', ["curl", "-s$(x", "y)"]],
+  ])("reads each word on its own: %s", (script, argv) => {
+    expect(argvs(commandSegments(["sh", "-c", script]))).toContainEqual(argv);
+  });
+
   it("bounds what variable expansion can add", () => {
     const script = `a=${"x".repeat(4000)}; echo ${"$a".repeat(400_000)}`;
     const segments = commandSegments(["sh", "-c", script]);
