@@ -4,6 +4,7 @@
  * control, so no field's type is trusted.
  */
 import type { AncestorInfo, LogContext, SourceFormat, SourceRef } from "../model.js";
+import { MULTICALL_BINARIES } from "../shell/index.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -84,18 +85,17 @@ export function basename(path: string): string {
   return path.slice(start, end);
 }
 
-/** Multi-call binaries: the applet name (argv[0] or comm) says which tool ran. */
-const MULTI_CALL = new Set(["busybox", "toybox"]);
-
 /**
- * The process name the rule matches on: the executable's basename; for a busybox/toybox applet run
- * through a symlink (`wget` -> /bin/busybox) the applet name instead, since the path alone hides it.
- * Falls back to comm, then argv[0]'s basename. Empty result means "no name".
+ * The process name the rule matches on: the executable's basename; for an applet of a multi-call
+ * binary (busybox, toybox) run through a symlink (`wget` -> /bin/busybox) the applet name instead,
+ * since the path alone hides it. Falls back to comm, then argv[0]'s basename. Empty result means "no
+ * name".
  */
 export function executableName(path: string | undefined, comm?: string, argv0?: string): string {
   const base = path !== undefined ? basename(path) : "";
   const applet = argv0 !== undefined && argv0.length > 0 ? basename(argv0) : (comm ?? "");
-  if (base.length > 0 && MULTI_CALL.has(base) && applet.length > 0 && !MULTI_CALL.has(applet)) return applet;
+  if (base.length > 0 && MULTICALL_BINARIES.has(base) && applet.length > 0 && !MULTICALL_BINARIES.has(applet))
+    return applet;
   if (base.length > 0) return base;
   if (comm !== undefined && comm.length > 0) return comm;
   return applet;
