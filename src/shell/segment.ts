@@ -96,8 +96,8 @@ export interface SegmentBudget {
   segments: number;
   /**
    * Limits that were reached while reading, by name ("depth", "substitutions", "variables",
-   * "segments", "characters", "words"): what lies past them was not read structurally. Callers fail
-   * closed on a non-empty set (see flat-scan.ts).
+   * "segments", "characters", "words"): what lies past them was not read structurally. Callers should
+   * fail closed on a non-empty set (detection reads the text again as flat words).
    */
   exhausted?: Set<BudgetLimit>;
 }
