@@ -79,8 +79,12 @@ export class ListBuilder {
         case "redirect":
           this.pendingRedirect = token.op;
           break;
-        case "break":
-          this.endCommand(token.pipe);
+        case "pipe":
+          this.endCommand(true);
+          break;
+        case "separator":
+        case "stray-close":
+          this.endCommand(false);
           break;
         case "open":
           // After `|` the group's first command reads the pipe: `curl x | (sh)`.
@@ -89,7 +93,7 @@ export class ListBuilder {
           break;
         case "close":
           this.endCommand(false);
-          if (token.group) this.closedGroup = this.closeGroup(")", this.host.out.length);
+          this.closedGroup = this.closeGroup(")", this.host.out.length);
           break;
         case "end":
           this.endCommand(false);

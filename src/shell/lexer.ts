@@ -30,19 +30,26 @@ export type Token =
   | { kind: "word"; text: string; plain: boolean; split: boolean }
   /** A redirection operator as written, without its file descriptor number; its target is the next word. */
   | { kind: "redirect"; op: string }
-  /** The end of a simple command: `|` or `|&` (`pipe`), or `;`, `&`, `&&`, `||`, a newline. */
-  | { kind: "break"; pipe: boolean }
+  // The rest carry no data, so that the builder's switch meets few object shapes (it is the hot loop).
+  /** `|` or `|&`: the command ends and its output feeds the next one. */
+  | { kind: "pipe" }
+  /** `;`, `&`, `&&`, `||` or a newline: the command ends. */
+  | { kind: "separator" }
   /** `(`: a subshell group opens. */
   | { kind: "open" }
-  /** `)`: `group` when it closes a `(` of this list, else a stray one that only ends the command. */
-  | { kind: "close"; group: boolean }
+  /** `)` closing a `(` of this list. */
+  | { kind: "close" }
+  /** A `)` with no `(` in this list: it only ends the command. */
+  | { kind: "stray-close" }
   /** The end of the text, or the list's own terminator (consumed). */
   | { kind: "end" };
 
 const END: Token = { kind: "end" };
-const BREAK: Token = { kind: "break", pipe: false };
-const PIPE: Token = { kind: "break", pipe: true };
+const BREAK: Token = { kind: "separator" };
+const PIPE: Token = { kind: "pipe" };
 const OPEN: Token = { kind: "open" };
+const CLOSE: Token = { kind: "close" };
+const STRAY_CLOSE: Token = { kind: "stray-close" };
 
 /** `$()`, `$( )`, ``` `` ```, `$(:)`, `$(true)`: command substitutions that print nothing. */
 const EMPTY_SUBSTITUTION = /^(?:\$\(\s*(?:(?::|true|false)\s*)?\)|`\s*(?:(?::|true|false)\s*)?`)$/;
@@ -91,7 +98,6 @@ export class Lexer {
     let started = false;
     let plain = true;
     this.split = false;
-    const finish = (): Token => ({ kind: "word", text: word, plain, split: this.split });
     while (this.pos < text.length) {
       const c = text[this.pos]!;
       const next = text[this.pos + 1];
@@ -99,7 +105,7 @@ export class Lexer {
         (this.terminator === ")" && c === ")" && this.parens === 0) ||
         (this.terminator === "`" && c === "`")
       ) {
-        if (started) return finish();
+        if (started) return { kind: "word", text: word, plain, split: this.split };
         this.pos++;
         return END;
       }
@@ -108,7 +114,7 @@ export class Lexer {
         case "\t":
         case "\r":
           this.pos++;
-          if (started) return finish();
+          if (started) return { kind: "word", text: word, plain, split: this.split };
           break;
         case "#":
           if (started) {
@@ -167,7 +173,7 @@ export class Lexer {
           // A word made only of digits right before the operator is its file descriptor.
           if (!started || /^\d+$/.test(word)) return redirect;
           this.queued = redirect;
-          return finish();
+          return { kind: "word", text: word, plain, split: this.split };
         }
         case "\n":
         case "|":
@@ -175,7 +181,7 @@ export class Lexer {
         case ";":
         case "(":
         case ")":
-          if (started) return finish();
+          if (started) return { kind: "word", text: word, plain, split: this.split };
           return this.operator(c, next);
         default:
           word += c;
@@ -183,7 +189,7 @@ export class Lexer {
           this.pos++;
       }
     }
-    return started ? finish() : END;
+    return started ? { kind: "word", text: word, plain, split: this.split } : END;
   }
 
   /** An operator character at the cursor, outside a word. */
@@ -214,9 +220,9 @@ export class Lexer {
         return OPEN;
       case ")": {
         this.pos++;
-        const group = this.parens > 0;
-        if (group) this.parens--;
-        return { kind: "close", group };
+        if (this.parens === 0) return STRAY_CLOSE;
+        this.parens--;
+        return CLOSE;
       }
       default:
         // ";" and "\n"

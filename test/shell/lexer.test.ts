@@ -13,8 +13,8 @@ function tokens(text: string, variables: Record<string, string> = {}): Token[] {
 }
 
 const word = (text: string, plain = true, split = false): Token => ({ kind: "word", text, plain, split });
-const BREAK: Token = { kind: "break", pipe: false };
-const PIPE: Token = { kind: "break", pipe: true };
+const BREAK: Token = { kind: "separator" };
+const PIPE: Token = { kind: "pipe" };
 
 describe("the token step", () => {
   it.each<[string, Token[]]>([
@@ -30,7 +30,7 @@ describe("the token step", () => {
     ["a>>b", [word("a"), { kind: "redirect", op: ">>" }, word("b")]],
     ["a &>b", [word("a"), { kind: "redirect", op: "&>" }, word("b")]],
     ["sh <<< x", [word("sh"), { kind: "redirect", op: "<<<" }, word("x")]],
-    ["(a) )", [{ kind: "open" }, word("a"), { kind: "close", group: true }, { kind: "close", group: false }]],
+    ["(a) )", [{ kind: "open" }, word("a"), { kind: "close" }, { kind: "stray-close" }]],
     ["a # b c\nd", [word("a"), BREAK, word("d")]],
     ["a#b", [word("a#b")]],
     ["cu\\\nrl", [word("curl")]],
