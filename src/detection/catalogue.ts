@@ -1,47 +1,22 @@
 import type { Utility, UtilityCategory } from "../model.js";
+import { executableName } from "./names.js";
+import { ENTRIES } from "./utilities/index.js";
+
+export { executableName } from "./names.js";
 
 /**
- * The network utilities the rule knows, by exact executable name. The DESIGN.md "Detection lists" anchors,
- * plus a few extensions, each with its reason:
+ * Every catalogued utility name with its category, derived from the tool families in utilities/ (the
+ * DESIGN.md "Detection lists" anchors, plus a few extensions, each with its reason):
  * - wget2: GNU Wget2, packaged as `wget2` beside (or instead of) wget on current distributions.
  * - lftp: a scriptable FTP/HTTP/SFTP client found in many base images.
  * - ftpget, ftpput: busybox applets, the FTP download/upload tools of Alpine-style images.
  * - ncftpput: the upload half of the ncftp package (ncftp/ncftpget are anchors).
  * - mitmdump, mitmweb: the command-line and web front ends of mitmproxy.
  * - dumpcap: Wireshark's capture engine, which tshark runs and which can capture on its own.
+ * Names are matched exactly, never as prefixes.
  */
-const CATALOGUE: ReadonlyArray<readonly [UtilityCategory, readonly string[]]> = [
-  [
-    "download",
-    [
-      "curl",
-      "wget",
-      "wget2",
-      "lwp-download",
-      "aria2c",
-      "axel",
-      "tftp",
-      "ftp",
-      "ncftp",
-      "ncftpget",
-      "lftp",
-      "ftpget",
-      "whois",
-    ],
-  ],
-  ["remote-copy", ["scp", "sftp", "rsync", "ncftpput", "ftpput"]],
-  ["dns", ["nslookup", "dig", "host", "drill", "kdig", "delv"]],
-  ["relay", ["nc", "nc.openbsd", "nc.traditional", "netcat", "ncat", "socat", "telnet", "cryptcat"]],
-  [
-    "scanner",
-    ["nmap", "masscan", "zmap", "zgrab", "zgrab2", "rustscan", "hping3", "nping", "naabu", "fping"],
-  ],
-  ["sniffer", ["tcpdump", "tshark", "dumpcap", "ngrep", "mitmproxy", "mitmdump", "mitmweb"]],
-];
-
-/** Every catalogued utility name with its category. Names are matched exactly, never as prefixes. */
 export const UTILITIES: ReadonlyMap<string, UtilityCategory> = new Map(
-  CATALOGUE.flatMap(([category, names]) => names.map((name) => [name, category] as const)),
+  ENTRIES.map(({ entry }) => [entry.name, entry.category] as const),
 );
 
 /**
@@ -49,24 +24,6 @@ export const UTILITIES: ReadonlyMap<string, UtilityCategory> = new Map(
  * utilities themselves; the rule looks at the applet.
  */
 export const MULTICALL_BINARIES: ReadonlySet<string> = new Set(["busybox", "toybox"]);
-
-const DELETED_SUFFIX = " (deleted)";
-
-const MEMFD_PREFIX = "memfd:";
-
-/**
- * The executable name of a path: its last component, without the " (deleted)" marker the kernel appends
- * to unlinked executables, and without the "memfd:" of an anonymous memory file (`/memfd:curl (deleted)`
- * is a curl run without touching the disk: the name is the one its loader gave it). A bare name is
- * returned unchanged.
- */
-export function executableName(nameOrPath: string): string {
-  let value = nameOrPath;
-  if (value.endsWith(DELETED_SUFFIX)) value = value.slice(0, -DELETED_SUFFIX.length);
-  const slash = value.lastIndexOf("/");
-  const name = slash === -1 ? value : value.slice(slash + 1);
-  return name.startsWith(MEMFD_PREFIX) ? name.slice(MEMFD_PREFIX.length) : name;
-}
 
 /**
  * Looks a process up in the catalogue by the exact basename of `nameOrPath` (case-sensitive, like the

