@@ -70,6 +70,19 @@ export interface IndicatorRow {
 
 const one = (reason: string | undefined): readonly string[] => (reason === undefined ? [] : [reason]);
 
+/** The kubelet API row of one severity: its test keeps the first kubelet call only when it is that grave. */
+function kubeletRow(id: string, severity: "critical" | "high", reason: string): IndicatorRow {
+  return {
+    id,
+    severity,
+    reason,
+    test: ({ name, parsed }) => {
+      const call = kubeletCall(name, parsed);
+      return one(call?.severity === severity ? call.reason : undefined);
+    },
+  };
+}
+
 export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
   {
     id: "executes-command",
@@ -127,15 +140,11 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
       return [];
     },
   },
-  {
-    id: "kubelet-exec",
-    severity: "critical",
-    reason: "a download tool runs a command through the kubelet API (ports 10250/10255, `/run/…`, `/exec/…`)",
-    test: ({ name, parsed }) => {
-      const call = kubeletCall(name, parsed);
-      return one(call?.severity === "critical" ? call.reason : undefined);
-    },
-  },
+  kubeletRow(
+    "kubelet-exec",
+    "critical",
+    "a download tool runs a command through the kubelet API (ports 10250/10255, `/run/…`, `/exec/…`)",
+  ),
   {
     id: "credential-endpoint",
     severity: "high",
@@ -192,15 +201,11 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
       return one(upload && `${s.name} ${upload}`);
     },
   },
-  {
-    id: "kubelet-query",
-    severity: "high",
-    reason: "a download tool queries the kubelet API (`/pods`, `/runningpods`, `/configz`)",
-    test: ({ name, parsed }) => {
-      const call = kubeletCall(name, parsed);
-      return one(call?.severity === "high" ? call.reason : undefined);
-    },
-  },
+  kubeletRow(
+    "kubelet-query",
+    "high",
+    "a download tool queries the kubelet API (`/pods`, `/runningpods`, `/configz`)",
+  ),
   {
     id: "shell-pattern",
     severity: "high",
