@@ -146,6 +146,12 @@ export interface SourceParser {
   /** Cheap test on the raw message text (substring checks), run before any JSON parsing. */
   sniff(message: string): boolean;
   parse(message: string, ctx: LogContext): ExecEvent[] | null;
+  /**
+   * Substrings that mark a message the raw-text prefilter must always let through, because the format
+   * can carry a command where no utility name shows literally (URL-encoded, split by shell quoting).
+   * Empty when every command the format carries shows its names as written.
+   */
+  alwaysParse: readonly string[];
 }
 
 /** Ordered severities, lowest first. Compare with the helpers in severity.ts only. */

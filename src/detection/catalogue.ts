@@ -1,48 +1,20 @@
 import type { Utility, UtilityCategory } from "../model.js";
 import { executableName } from "../shell/index.js";
+import { ENTRIES } from "./utilities/index.js";
 
 /**
- * The network utilities the rule knows, by exact executable name. The DESIGN.md "Detection lists" anchors,
- * plus a few extensions, each with its reason:
+ * Every catalogued utility name with its category, derived from the tool families in utilities/ (the
+ * DESIGN.md "Detection lists" anchors, plus a few extensions, each with its reason):
  * - wget2: GNU Wget2, packaged as `wget2` beside (or instead of) wget on current distributions.
  * - lftp: a scriptable FTP/HTTP/SFTP client found in many base images.
  * - ftpget, ftpput: busybox applets, the FTP download/upload tools of Alpine-style images.
  * - ncftpput: the upload half of the ncftp package (ncftp/ncftpget are anchors).
  * - mitmdump, mitmweb: the command-line and web front ends of mitmproxy.
  * - dumpcap: Wireshark's capture engine, which tshark runs and which can capture on its own.
+ * Names are matched exactly, never as prefixes.
  */
-const CATALOGUE: ReadonlyArray<readonly [UtilityCategory, readonly string[]]> = [
-  [
-    "download",
-    [
-      "curl",
-      "wget",
-      "wget2",
-      "lwp-download",
-      "aria2c",
-      "axel",
-      "tftp",
-      "ftp",
-      "ncftp",
-      "ncftpget",
-      "lftp",
-      "ftpget",
-      "whois",
-    ],
-  ],
-  ["remote-copy", ["scp", "sftp", "rsync", "ncftpput", "ftpput"]],
-  ["dns", ["nslookup", "dig", "host", "drill", "kdig", "delv"]],
-  ["relay", ["nc", "nc.openbsd", "nc.traditional", "netcat", "ncat", "socat", "telnet", "cryptcat"]],
-  [
-    "scanner",
-    ["nmap", "masscan", "zmap", "zgrab", "zgrab2", "rustscan", "hping3", "nping", "naabu", "fping"],
-  ],
-  ["sniffer", ["tcpdump", "tshark", "dumpcap", "ngrep", "mitmproxy", "mitmdump", "mitmweb"]],
-];
-
-/** Every catalogued utility name with its category. Names are matched exactly, never as prefixes. */
 export const UTILITIES: ReadonlyMap<string, UtilityCategory> = new Map(
-  CATALOGUE.flatMap(([category, names]) => names.map((name) => [name, category] as const)),
+  ENTRIES.map(({ entry }) => [entry.name, entry.category] as const),
 );
 
 /**

@@ -10,6 +10,8 @@ import { severityRank } from "../severity.js";
 import { executableName, isInterpreter, isShell } from "../shell/index.js";
 import { lookupPattern, lookupUtility } from "./catalogue.js";
 import { findCredentialEndpoint } from "./network.js";
+import { familyOf } from "./utilities/index.js";
+import { netcat } from "./utilities/netcat.js";
 
 /** Characters read over all texts of one event: more than the sources can hand over for one. */
 export const MAX_FLAT_CHARS = 8 * 1024 * 1024;
@@ -37,7 +39,6 @@ const OPERATORS = new Set([";", "&", "|", "(", ")", "\n"]);
 const SPECIAL = /[\s'"\\$`<>{},;&|()]/g;
 /** Characters of text given to one credential-endpoint search. */
 const ENDPOINT_WINDOW = 16 * 1024 - 64;
-const NETCATS = new Set(["nc", "nc.openbsd", "nc.traditional", "netcat", "ncat", "cryptcat"]);
 // Prefixes that leave the next word the command (`sudo sh`, `env X=1 bash`, `exec nc`).
 const PASS_THROUGH = new Set([
   "sudo",
@@ -108,7 +109,11 @@ export function flatScan(texts: readonly string[]): FlatScan {
         piped,
       );
     }
-    if (stage !== undefined && NETCATS.has(stage.name) && /^-(?:[A-Za-z]*[ec]|-exec|-sh-exec)$/.test(value)) {
+    if (
+      stage !== undefined &&
+      familyOf(stage.name) === netcat &&
+      /^-(?:[A-Za-z]*[ec]|-exec|-sh-exec)$/.test(value)
+    ) {
       add("critical", `${stage.name} executes a command or shell (${value})`, stage);
     }
     if (stage?.name === "socat" && /^(?:exec|system):/i.test(value)) {

@@ -8,12 +8,13 @@
  * therefore preceded by one of `" ' / = ( \` ; | & < > \\`, whitespace, the start of the text, or a
  * JSON escape (`\n`, `\t`, `\r`, `\u0026` as Go writes `&`) — with `memfd:` in between for an
  * executable run from an anonymous memory file (`/memfd:curl (deleted)`) — and followed by one of
- * `" ' \\ ; | & ) \` < >`, whitespace or the end. Two cases defeat literal matching, so they are let
- * through whole: Kubernetes audit exec requests (the command is URL-encoded in `requestURI`, marked by
- * `/exec?`, or `/proxy/exec/` for the kubelet's endpoint) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
- * Both are rare. JSON object keys (`"host":`) are not names.
+ * `" ' \\ ; | & ) \` < >`, whitespace or the end. Formats whose commands can hide a name from literal
+ * matching (URL-encoded, split by shell quoting) declare markers of such messages in their parser
+ * (`alwaysParse`, collected as ALWAYS_PARSE); a message holding one is let through whole. JSON object
+ * keys (`"host":`) are not names.
  */
 import { MULTICALL_BINARIES } from "../shell/index.js";
+import { ALWAYS_PARSE } from "../sources/index.js";
 import { CHANNEL_TOOL_NAMES, PREFILTER_HINT, UTILITIES } from "./catalogue.js";
 
 const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES, ...CHANNEL_TOOL_NAMES]
@@ -41,9 +42,14 @@ export function mentionsNetworkUtility(text: string): boolean {
     PLAIN.test(text) ||
     LEADING.test(text) ||
     (text.includes("\\") && ESCAPED.test(text)) ||
-    text.includes("/exec") ||
-    text.includes("ExecuteCommand") ||
+    mustAlwaysParse(text) ||
     // Rule families beyond catalogued names: /dev/tcp channels and renamed utilities (argument shapes).
     PREFILTER_HINT.test(text)
   );
+}
+
+/** Whether `text` holds a marker a source parser declared must always be parsed. */
+function mustAlwaysParse(text: string): boolean {
+  for (const marker of ALWAYS_PARSE) if (text.includes(marker)) return true;
+  return false;
 }

@@ -104,4 +104,10 @@ function toExecEvent(record: JsonObject, ctx: LogContext): ExecEvent | undefined
 }
 
 /** CloudTrail records of ECS `ExecuteCommand` (ECS Exec sessions): raw, in a delivery file, or via EventBridge. */
-export const cloudtrailEcsExec: SourceParser = { format: "cloudtrail-ecs-exec", sniff, parse };
+/** The command is one shell string, and shell quoting can split a name (`c''url`): every record is parsed. */
+export const cloudtrailEcsExec: SourceParser = {
+  format: "cloudtrail-ecs-exec",
+  sniff,
+  parse,
+  alwaysParse: ["ExecuteCommand"],
+};

@@ -241,4 +241,5 @@ function platformOf(
 }
 
 /** Datadog Workload Protection-style process events (`process.executable`, `process.ancestors`). */
-export const datadog: SourceParser = { format: "datadog", sniff, parse };
+// Paths, comm and argv are plain strings: every utility name shows as written.
+export const datadog: SourceParser = { format: "datadog", sniff, parse, alwaysParse: [] };

@@ -250,4 +250,8 @@ function platformOf(
  * Falco JSON alerts (`json_output: true`): any alert whose output carries proc.* fields (or states
  * them in its output text), and k8saudit plugin alerts of `pods/exec`.
  */
-export const falco: SourceParser = { format: "falco", sniff, parse };
+/**
+ * A k8saudit alert that prints `%ka.uri` carries its exec command URL-encoded (`/exec?command=c%75rl`),
+ * which no literal name matches; the `/exec` of the URI marks it.
+ */
+export const falco: SourceParser = { format: "falco", sniff, parse, alwaysParse: ["/exec"] };

@@ -19,6 +19,14 @@ export const PARSERS: readonly SourceParser[] = Object.freeze([
   datadog,
 ]);
 
+/**
+ * What the parsers declare must always be parsed ({@link SourceParser.alwaysParse}), once each: the
+ * raw-text prefilter lets every message holding one of these through, whatever names it shows.
+ */
+export const ALWAYS_PARSE: readonly string[] = Object.freeze([
+  ...new Set(PARSERS.flatMap((parser) => parser.alwaysParse)),
+]);
+
 export type ParseOutcome =
   | { kind: "events"; format: SourceFormat; events: ExecEvent[] }
   /** No parser sniffed it: plain text, START/END/REPORT lines, other JSON. */

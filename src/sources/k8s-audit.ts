@@ -166,4 +166,8 @@ function toExecEvents(root: JsonObject, target: ExecTarget, ctx: LogContext): Ex
  * through `nodes/proxy` (EKS: /aws/eks/<cluster>/cluster); with or without kind/apiVersion, one per
  * line or a whole EventList.
  */
-export const k8sAudit: SourceParser = { format: "k8s-audit", sniff, parse };
+/**
+ * The exec command is URL-encoded in `requestURI` (`/exec?command=c%75rl`, the kubelet's `/proxy/exec/`),
+ * which no literal name matches: every exec request is parsed.
+ */
+export const k8sAudit: SourceParser = { format: "k8s-audit", sniff, parse, alwaysParse: ["/exec"] };

@@ -241,4 +241,5 @@ function platformOf(
 }
 
 /** Tetragon JSON export (`process_exec`); other Tetragon events yield no execution. */
-export const tetragon: SourceParser = { format: "tetragon", sniff, parse };
+// argv is a list of words: every utility name shows as written.
+export const tetragon: SourceParser = { format: "tetragon", sniff, parse, alwaysParse: [] };
