@@ -1,9 +1,9 @@
 // Writes the Lambda deployment package: handler.js, its source map and the package.json that makes
-// Lambda load it as ESM, at the zip root. Deterministic (fixed timestamps and modes, sorted entries,
+// Lambda load it as ESM, at the zip root, and the code-split chunks it imports under chunks/. Deterministic (fixed timestamps and modes, sorted entries,
 // no extra fields) so the same build gives the same bytes and the same source_code_hash.
 //
 //   node scripts/package.mjs [--dist dist] [--out dist/lambda.zip]
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 
@@ -102,7 +102,13 @@ export function packageLambda(distDir, outFile) {
       `${join(distDir, "package.json")} must say {"type":"module"}, or Lambda loads handler.js as CommonJS.`,
     );
   }
-  const names = [...REQUIRED, ...OPTIONAL.filter((name) => existsSync(join(distDir, name)))];
+  // The chunks handler.js imports (statically, or on demand for the sinks a configuration turns on).
+  const chunks = existsSync(join(distDir, "chunks"))
+    ? readdirSync(join(distDir, "chunks"))
+        .filter((name) => name.endsWith(".js") || name.endsWith(".js.map"))
+        .map((name) => `chunks/${name}`)
+    : [];
+  const names = [...REQUIRED, ...OPTIONAL.filter((name) => existsSync(join(distDir, name))), ...chunks];
   const archive = zipEntries(names.map((name) => ({ name, data: readFileSync(join(distDir, name)) })));
   writeFileSync(outFile, archive);
   return { outFile, bytes: archive.length, entries: names.sort() };
