@@ -6,7 +6,7 @@
  */
 import type { AncestorInfo, ExecEvent, Finding, LogContext, LogEvent } from "../model.js";
 import { MAX_ANCESTORS } from "./fields.js";
-import { parseMessage } from "./index.js";
+import { type ParseOutcome, parseMessage } from "./index.js";
 
 /** Index entries kept per batch; past this, later ids are not indexed (the chain just ends sooner). */
 const MAX_INDEXED_IDS = 50_000;
@@ -21,6 +21,11 @@ const EXEC_ID = /exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})/g;
 export interface BatchLineage {
   /** Extends `event.ancestors` with the ancestors other events of the batch name. Never throws. */
   complete(event: ExecEvent): void;
+  /**
+   * What the caller parsed log event `index` into, before changing any of it, so that correlation
+   * does not parse the message again (every utility's own message names its exec ids).
+   */
+  remember(index: number, outcome: ParseOutcome): void;
 }
 
 /** A lineage index over one batch's log events; built on first use, so batches without Tetragon pay nothing. */
@@ -58,8 +63,7 @@ export function batchLineage(
         if (parses >= MAX_PARSES) return undefined;
         parses++;
         const logEvent = logEvents[i] as LogEvent;
-        const outcome = parseMessage(logEvent.message, contextOf(logEvent));
-        events = outcome.kind === "events" && outcome.format === "tetragon" ? outcome.events : [];
+        events = tetragonEvents(parseMessage(logEvent.message, contextOf(logEvent)));
         parsed.set(i, events);
       }
       const found = events.find((event) => event.lineage?.execId === id);
@@ -69,6 +73,15 @@ export function batchLineage(
   }
 
   return {
+    remember(index, outcome) {
+      // Shallow copies: the caller replaces `ancestors` when it completes an event, and correlation
+      // must read each event as parsed.
+      if (!parsed.has(index))
+        parsed.set(
+          index,
+          tetragonEvents(outcome).map((event) => ({ ...event })),
+        );
+    },
     complete(event) {
       try {
         extend(event, lookup);
@@ -77,6 +90,10 @@ export function batchLineage(
       }
     },
   };
+}
+
+function tetragonEvents(outcome: ParseOutcome): ExecEvent[] {
+  return outcome.kind === "events" && outcome.format === "tetragon" ? outcome.events : [];
 }
 
 function asAncestor(event: ExecEvent): AncestorInfo {
