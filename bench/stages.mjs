@@ -41,8 +41,9 @@ function timedPass(files) {
     const { batch } = decoded;
     t = now();
     const kept = [];
-    for (const [index, e] of batch.logEvents.entries())
-      if (mentionsNetworkUtility(e.message)) kept.push(index);
+    for (let index = 0; index < batch.logEvents.length; index++) {
+      if (mentionsNetworkUtility(batch.logEvents[index].message)) kept.push(index);
+    }
     ms.prefilter += now() - t;
     t = now();
     const contextOf = (logEvent) => ({

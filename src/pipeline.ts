@@ -198,7 +198,8 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
   const lineage = batchLineage(batch.logEvents, contextOf);
   const trust = options.trust ?? TRUST_ANY;
   const judge = batchJudge(options);
-  for (const [index, logEvent] of batch.logEvents.entries()) {
+  for (let index = 0; index < batch.logEvents.length; index++) {
+    const logEvent = batch.logEvents[index] as LogEvent;
     late ||= deadline !== undefined && deadline.now() >= deadline.atMs;
     // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
     if (!mentionsNetworkUtility(logEvent.message)) {
