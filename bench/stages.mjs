@@ -8,13 +8,13 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { emitSeverity, loadConfig } from "../src/config.js";
 import { mentionsNetworkUtility } from "../src/detection/prefilter.js";
-import { evaluate } from "../src/detection/rule.js";
 import { decodeAwslogsEvent } from "../src/ingest/awslogs.js";
-import { processBatch } from "../src/pipeline.js";
+import { batchJudge, processBatch } from "../src/pipeline.js";
 import { atLeast } from "../src/severity.js";
 import { buildSignals } from "../src/signals/build.js";
 import { renderSnsMessage } from "../src/signals/render.js";
 import { parseMessage } from "../src/sources/index.js";
+import { batchLineage, withNotes } from "../src/sources/lineage.js";
 
 const config = loadConfig(process.env, { requireTopic: false });
 const minSeverity = emitSeverity(config);
@@ -28,7 +28,7 @@ function now() {
 
 /** One pass over the files, the pipeline's steps timed apart (same order and choices as processBatch). */
 function timedPass(files) {
-  const ms = { read: 0, decode: 0, prefilter: 0, parse: 0, detect: 0, build: 0, render: 0 };
+  const ms = { read: 0, decode: 0, prefilter: 0, parse: 0, lineage: 0, detect: 0, build: 0, render: 0 };
   let signals = 0;
   for (const file of files) {
     let t = now();
@@ -40,30 +40,40 @@ function timedPass(files) {
     if (decoded.kind !== "data") continue;
     const { batch } = decoded;
     t = now();
-    const kept = batch.logEvents.filter((e) => mentionsNetworkUtility(e.message));
+    const kept = [];
+    for (let index = 0; index < batch.logEvents.length; index++) {
+      if (mentionsNetworkUtility(batch.logEvents[index].message)) kept.push(index);
+    }
     ms.prefilter += now() - t;
     t = now();
+    const contextOf = (logEvent) => ({
+      logGroup: batch.logGroup,
+      logStream: batch.logStream,
+      owner: batch.owner,
+      eventId: logEvent.id,
+      timestamp: logEvent.timestamp,
+    });
+    const lineage = batchLineage(batch.logEvents, contextOf);
     const parsed = [];
-    for (const logEvent of kept) {
-      const ctx = {
-        logGroup: batch.logGroup,
-        logStream: batch.logStream,
-        owner: batch.owner,
-        eventId: logEvent.id,
-        timestamp: logEvent.timestamp,
-      };
-      const outcome = parseMessage(logEvent.message, ctx);
+    for (const index of kept) {
+      const outcome = parseMessage(batch.logEvents[index].message, contextOf(batch.logEvents[index]));
+      lineage.remember(index, outcome);
       if (outcome.kind === "events") parsed.push(...outcome.events);
     }
     ms.parse += now() - t;
     t = now();
+    for (const exec of parsed) lineage.complete(exec);
+    ms.lineage += now() - t;
+    t = now();
+    const judge = batchJudge({ allowlist: config.allowlist, channels: config.channels });
     const findings = [];
     for (const exec of parsed) {
-      const verdict = evaluate(exec);
+      const verdict = judge(exec);
       if (verdict.kind !== "finding") continue;
-      if (!atLeast(verdict.finding.severity, minSeverity)) continue;
-      if (config.allowlist.match(verdict.finding) !== null) continue;
-      findings.push(verdict.finding);
+      const finding = withNotes(verdict.finding);
+      if (!atLeast(finding.severity, minSeverity)) continue;
+      if (config.allowlist.match(finding) !== null) continue;
+      findings.push(finding);
     }
     ms.detect += now() - t;
     t = now();

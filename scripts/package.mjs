@@ -1,6 +1,7 @@
 // Writes the Lambda deployment package: handler.js, its source map and the package.json that makes
-// Lambda load it as ESM, at the zip root. Deterministic (fixed timestamps and modes, sorted entries,
-// no extra fields) so the same build gives the same bytes and the same source_code_hash.
+// Lambda load it as ESM, at the zip root, and the code-split chunks it imports under chunks/.
+// Deterministic (fixed timestamps and modes, sorted entries, no extra fields) so the same build gives
+// the same bytes and the same source_code_hash.
 //
 // Next to the zip it writes the release artifact, named by the version in the root package.json:
 //   netutil-detector-<version>.zip              the same bytes as lambda.zip (what a release ships)
@@ -9,7 +10,7 @@
 //
 //   node scripts/package.mjs [--dist dist] [--out dist/lambda.zip] [--version 0.1.0]
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 
@@ -112,7 +113,13 @@ export function packageLambda(distDir, outFile) {
       `${join(distDir, "package.json")} must say {"type":"module"}, or Lambda loads handler.js as CommonJS.`,
     );
   }
-  const names = [...REQUIRED, ...OPTIONAL.filter((name) => existsSync(join(distDir, name)))];
+  // The chunks handler.js imports (statically, or on demand for the sinks a configuration turns on).
+  const chunks = existsSync(join(distDir, "chunks"))
+    ? readdirSync(join(distDir, "chunks"))
+        .filter((name) => name.endsWith(".js") || name.endsWith(".js.map"))
+        .map((name) => `chunks/${name}`)
+    : [];
+  const names = [...REQUIRED, ...OPTIONAL.filter((name) => existsSync(join(distDir, name))), ...chunks];
   const files = names.map((name) => ({ name, data: readFileSync(join(distDir, name)) }));
   const archive = zipEntries(files);
   writeFileSync(outFile, archive);

@@ -4,8 +4,6 @@ import type { Context } from "aws-lambda";
 import { loadConfig } from "./config.js";
 import { errorSummary, handleEvent, newInvocationResult, summarize, timeBudgets } from "./invocation.js";
 import type { Signal } from "./model.js";
-import { ledgerFor } from "./signals/ledger.js";
-import { createLedgerClient } from "./signals/ledger-client.js";
 import { RecentIds } from "./signals/recent-ids.js";
 import { createSnsClient } from "./signals/sns-client.js";
 import { createSinks } from "./sinks/index.js";
@@ -23,7 +21,13 @@ const metrics = new Metrics({
 const telemetry = powertoolsTelemetry(logger, metrics);
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
 const sinks = createSinks(config, { recent, clients: { sns: createSnsClient() } });
-const ledger = ledgerFor(config, createLedgerClient);
+// The ledger and its DynamoDB client are loaded only when LEDGER_TABLE asks for them.
+const ledger = config.ledgerTable
+  ? (await import("./signals/ledger.js")).ledgerFor(
+      config,
+      (await import("./signals/ledger-client.js")).createLedgerClient,
+    )
+  : undefined;
 
 /** Lambda entry: CloudWatch Logs subscription events, or Kinesis events carrying them. */
 export const handler = async (event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">) => {

@@ -5,13 +5,16 @@ import { mentionsNetworkUtility } from "./detection/prefilter.js";
 import { evaluate } from "./detection/rule.js";
 import type {
   BatchStats,
+  ExecEvent,
   Finding,
   LogBatch,
   LogContext,
   LogEvent,
+  ProcessInfo,
   Severity,
   Signal,
   SourceFormat,
+  Verdict,
 } from "./model.js";
 import { SEVERITIES } from "./model.js";
 import { atLeast } from "./severity.js";
@@ -34,6 +37,88 @@ export interface PipelineOptions {
   channels?: ReadonlySet<ChannelFamily>;
   /** Which streams may speak for which format (TRUSTED_SOURCES); absent: every stream. */
   trust?: TrustPolicy;
+}
+
+/**
+ * Verdicts remembered per batch. A batch repeats executions (a health check in every pod, a loop in a
+ * script): the same command line in the same place is judged once. Bounded, so a batch of distinct
+ * events costs only the keys it tried.
+ */
+const MAX_REMEMBERED_VERDICTS = 2048;
+/** Events whose key is longer than this (huge command lines, deep ancestries) are judged afresh. */
+const MAX_VERDICT_KEY_LENGTH = 16 * 1024;
+
+/**
+ * What the rule and the allowlist read of an event, as text: the process but its pid, the ancestors,
+ * whether it ran in a container or through an exec session, and the container image and name, namespace
+ * and cluster the allowlist matches on. Not the fields that tell one run of a command from the next
+ * (time, ids, pid) nor the rest of the container and workload: two events with the same key get the same
+ * verdict (test/pipeline-verdicts.test.ts holds the rule to that). Typed over every field of the process,
+ * so a field added there fails to compile until it is placed here.
+ */
+const KEYED_PROCESS_FIELDS: Record<keyof ProcessInfo, boolean> = {
+  name: true,
+  path: true,
+  args: true,
+  pid: false,
+  user: true,
+  cwd: true,
+  comm: true,
+};
+const PROCESS_KEYS = (Object.keys(KEYED_PROCESS_FIELDS) as (keyof ProcessInfo)[]).filter(
+  (field) => KEYED_PROCESS_FIELDS[field],
+);
+
+export function verdictKey(event: ExecEvent): string {
+  const parts: unknown[] = [];
+  for (const field of PROCESS_KEYS) parts.push(event.process?.[field]);
+  parts.push(
+    event.ancestors,
+    event.inContainer,
+    event.viaExecSession,
+    event.container?.image,
+    event.container?.name,
+    event.workload?.namespace,
+    event.workload?.cluster,
+  );
+  return JSON.stringify(parts);
+}
+
+/** The verdict judged for `first`, as it reads for `event` (equal to `first` but for what verdictKey leaves out). */
+function rebind(verdict: Verdict, first: ExecEvent, event: ExecEvent): Verdict {
+  if (verdict.kind !== "finding") return verdict;
+  const { finding } = verdict;
+  const process =
+    finding.process === first.process
+      ? event.process
+      : finding.process.pid === undefined
+        ? finding.process
+        : { ...finding.process, pid: event.process.pid };
+  return { kind: "finding", finding: { ...finding, event, process } };
+}
+
+/**
+ * The rule for one batch, each allowlist entry applied to its own segment, and each distinct execution
+ * judged once (see {@link verdictKey}): for every event, exactly what `evaluate` says.
+ */
+export function batchJudge(
+  options: Pick<PipelineOptions, "allowlist" | "channels">,
+): (event: ExecEvent) => Verdict {
+  const evaluateOptions = {
+    isAllowed: (finding: Finding) => options.allowlist.match(finding) !== null,
+    ...(options.channels ? { channels: options.channels } : {}),
+  };
+  const verdicts = new Map<string, { event: ExecEvent; verdict: Verdict }>();
+  return (event) => {
+    const key = verdictKey(event);
+    const known = verdicts.get(key);
+    if (known !== undefined) return rebind(known.verdict, known.event, event);
+    const verdict = evaluate(event, evaluateOptions);
+    if (verdicts.size < MAX_REMEMBERED_VERDICTS && key.length <= MAX_VERDICT_KEY_LENGTH) {
+      verdicts.set(key, { event, verdict });
+    }
+    return verdict;
+  };
 }
 
 const OUT_OF_TIME = "the batch's time budget ran out before its command line was analysed (fail closed)";
@@ -112,7 +197,9 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
   });
   const lineage = batchLineage(batch.logEvents, contextOf);
   const trust = options.trust ?? TRUST_ANY;
-  for (const logEvent of batch.logEvents) {
+  const judge = batchJudge(options);
+  for (let index = 0; index < batch.logEvents.length; index++) {
+    const logEvent = batch.logEvents[index] as LogEvent;
     late ||= deadline !== undefined && deadline.now() >= deadline.atMs;
     // Most exec events are not network utilities; skipping them on the raw text avoids JSON.parse.
     if (!mentionsNetworkUtility(logEvent.message)) {
@@ -120,6 +207,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       continue;
     }
     const outcome = parseMessage(logEvent.message, contextOf(logEvent));
+    lineage.remember(index, outcome);
     if (outcome.kind === "unrecognized") {
       stats.unrecognized++;
       continue;
@@ -139,12 +227,7 @@ export function processBatch(batch: LogBatch, options: PipelineOptions): BatchRe
       if (vouchedBy !== undefined) event.source.vouchedBy = vouchedBy;
       lineage.complete(event);
       // Each utility of a session or pipeline is allowlisted on its own segment, never for the others.
-      const verdict = late
-        ? unanalysedVerdict(event, OUT_OF_TIME)
-        : evaluate(event, {
-            isAllowed: (finding) => options.allowlist.match(finding) !== null,
-            ...(options.channels ? { channels: options.channels } : {}),
-          });
+      const verdict = late ? unanalysedVerdict(event, OUT_OF_TIME) : judge(event);
       if (verdict.kind === "none") {
         if (verdict.why === "host-process") stats.hostProcesses++;
         else stats.notUtility++;

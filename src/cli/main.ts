@@ -1,6 +1,5 @@
 import { UsageError } from "../errors.js";
 import { runConfig } from "./config-command.js";
-import { runDemo } from "./demo.js";
 import { runEncode } from "./encode.js";
 import { runInvoke } from "./invoke.js";
 import { type CliIO, processIO } from "./io.js";
@@ -33,11 +32,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     switch (command) {
       case "invoke":
         return await runInvoke(rest, io);
+      // Loaded on demand: demo brings the sinks' payload builders (and their SDKs), hunt and coverage
+      // the CloudWatch Logs SDK, none of which invoke needs.
       case "demo":
-        return await runDemo(rest, io);
+        return await (await import("./demo.js")).runDemo(rest, io);
       case "encode":
         return await runEncode(rest, io, readStdin);
-      // Loaded on demand: they bring the CloudWatch Logs SDK, which invoke and demo never need.
       case "hunt":
         return await (await import("./hunt.js")).runHunt(rest, io);
       case "coverage":

@@ -356,6 +356,52 @@ function toSignal(group: Evidence[], region: string): Signal {
   return signal;
 }
 
+/** Distinct evidence remembered per buildSignals call (see {@link repeatKey}). */
+const MAX_REDACTED_EVIDENCE = 2048;
+
+/**
+ * What the evidence of a finding is made of (its process, the event's ancestors, container, workload,
+ * actor, session and source, the utility, reasons and rule), but what tells one run of a command from
+ * the next (time, log event id): findings with the same key have the same evidence but for those two.
+ */
+function repeatKey(finding: Finding): string {
+  const { event, process } = finding;
+  const { source } = event;
+  return JSON.stringify([
+    finding.rule?.id,
+    finding.utility?.name,
+    finding.reasons,
+    process?.name,
+    process?.path,
+    process?.args,
+    event.process?.name,
+    event.process?.path,
+    event.process?.args,
+    event.ancestors,
+    event.container,
+    event.workload,
+    event.actor,
+    event.sessionKey,
+    source?.format,
+    source?.logGroup,
+    source?.logStream,
+    source?.owner,
+    source?.vouchedBy,
+  ]);
+}
+
+/** The evidence of `finding`, a repeat of the one `first` was redacted from. */
+function repeatOf(first: Evidence, finding: Finding, r: Redactor): Evidence {
+  const time = r.text(finding.event.time ?? "");
+  return {
+    ...first,
+    finding,
+    time,
+    timeMs: Date.parse(time),
+    eventId: r.text(finding.event.source.eventId ?? ""),
+  };
+}
+
 /**
  * Turns a batch's findings into signals: redacts every text field, groups findings with the same
  * evidence (rule, container, utility, parent, arguments — or the same exec session and utility) into
@@ -367,8 +413,14 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
   const region = options.region && REGION.test(options.region) ? options.region : DEFAULT_REGION;
   const groups = new Map<string, Evidence[]>();
   const redactor = new Redactor();
+  const redacted = new Map<string, Evidence>();
   for (const finding of findings) {
-    const evidence = evidenceOf(finding, redactor);
+    // A batch repeats one execution (a loop, a health check): its evidence is redacted once, then
+    // only the time and event id of each repeat are read.
+    const same = repeatKey(finding);
+    const first = redacted.get(same);
+    const evidence = first === undefined ? evidenceOf(finding, redactor) : repeatOf(first, finding, redactor);
+    if (first === undefined && redacted.size < MAX_REDACTED_EVIDENCE) redacted.set(same, evidence);
     const group = groups.get(evidence.key);
     if (group) group.push(evidence);
     else groups.set(evidence.key, [evidence]);

