@@ -23,7 +23,11 @@ export interface SignalOptions {
 const DEFAULT_REGION = "us-east-1";
 /** Event ids kept per signal; `count` still tells how many executions there were. */
 export const MAX_EVENT_IDS = 50;
-export const MAX_ANCESTORS = 16;
+/**
+ * Ancestors a signal keeps, nearest first: the part of the chain a person reads in an alert. Fewer
+ * than the `ANCESTORS_READ` (src/model.ts) detection judges, which must see the whole chain to fail closed.
+ */
+export const ANCESTORS_IN_SIGNAL = 16;
 const MAX_SOURCE_IPS = 16;
 
 const PLATFORMS: readonly Platform[] = ["ecs", "eks", "kubernetes", "docker", "unknown"];
@@ -121,7 +125,7 @@ function ancestorsOf(finding: Finding, r: Redactor): AncestorInfo[] {
   const event = finding.event;
   const chain: (AncestorInfo | ProcessInfo)[] = Array.isArray(event.ancestors) ? [...event.ancestors] : [];
   if (event.process && !sameProcess(finding.process, event.process)) chain.unshift(event.process);
-  return chain.slice(0, MAX_ANCESTORS).map((ancestor) => redactAncestor(ancestor, r));
+  return chain.slice(0, ANCESTORS_IN_SIGNAL).map((ancestor) => redactAncestor(ancestor, r));
 }
 
 /** Labels as routing fields: string values only, redacted, at most {@link MAX_LABELS} in key order. */

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { AncestorInfo, Signal } from "../model.js";
 import { RULE } from "../model.js";
-import { lastSegment, shortContainerId } from "./build.js";
+import { ANCESTORS_IN_SIGNAL, lastSegment, shortContainerId } from "./build.js";
 import { keepEvidenceArgs, truncateKeepingEvidence } from "./evidence.js";
 import { redactSignal, sanitizeText, truncateText } from "./redact.js";
 
@@ -41,11 +41,12 @@ interface Limits {
   reasons: number;
 }
 
-// Progressively harsher; the last one bounds every field, so its output always fits.
+// Progressively harsher; the last one bounds every field, so its output always fits. The first levels
+// keep every ancestor a built signal has.
 const LEVELS: readonly Limits[] = [
-  { chars: 65_536, args: 2048, ancestors: 16, ancestorArgs: 256, eventIds: 50, reasons: 32 },
-  { chars: 16_384, args: 512, ancestors: 16, ancestorArgs: 64, eventIds: 20, reasons: 16 },
-  { chars: 4096, args: 128, ancestors: 16, ancestorArgs: 32, eventIds: 10, reasons: 8 },
+  { chars: 65_536, args: 2048, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 256, eventIds: 50, reasons: 32 },
+  { chars: 16_384, args: 512, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 64, eventIds: 20, reasons: 16 },
+  { chars: 4096, args: 128, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 32, eventIds: 10, reasons: 8 },
   { chars: 1024, args: 64, ancestors: 8, ancestorArgs: 16, eventIds: 5, reasons: 8 },
   { chars: 256, args: 16, ancestors: 8, ancestorArgs: 8, eventIds: 2, reasons: 4 },
   { chars: 64, args: 4, ancestors: 4, ancestorArgs: 2, eventIds: 1, reasons: 2 },

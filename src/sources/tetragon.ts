@@ -1,4 +1,12 @@
-import type { AncestorInfo, ExecEvent, Lineage, LogContext, Platform, SourceParser } from "../model.js";
+import {
+  ANCESTORS_READ,
+  type AncestorInfo,
+  type ExecEvent,
+  type Lineage,
+  type LogContext,
+  type Platform,
+  type SourceParser,
+} from "../model.js";
 import {
   ancestor,
   arrayField,
@@ -8,7 +16,6 @@ import {
   isObject,
   isoTime,
   type JsonObject,
-  MAX_ANCESTORS,
   normalizeContainerId,
   numberField,
   objectField,
@@ -200,7 +207,7 @@ export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
   const chain: unknown[] = [exec.parent, ...(arrayField(exec, "ancestors") ?? [])];
   const out: AncestorInfo[] = [];
   for (const item of chain) {
-    if (out.length >= MAX_ANCESTORS) break;
+    if (out.length >= ANCESTORS_READ) break;
     if (!isObject(item)) continue;
     const binary = stringField(item, "binary");
     const args = stringField(item, "arguments") !== undefined ? argumentsOf(item) : undefined;
