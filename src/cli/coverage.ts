@@ -6,8 +6,8 @@ import {
   DescribeLogStreamsCommand,
   DescribeSubscriptionFiltersCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { mapBounded } from "../aws/retry.js";
 import { UsageError } from "../errors.js";
-import { mapBounded } from "../signals/sns.js";
 import type { CliIO } from "./io.js";
 import { createLogsClient, logGroupPages } from "./logs-client.js";
 import { formatTable } from "./progress.js";

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SNSClient } from "@aws-sdk/client-sns";
+import { type Backoff, backoffDelay, sleep as defaultSleep, isThrottling } from "../aws/retry.js";
 import type { Config } from "../config.js";
 import { ConfigError, UsageError } from "../errors.js";
 import type { BatchStats, LogBatch, LogEvent, Severity, Signal } from "../model.js";
@@ -52,10 +53,8 @@ Exit status: 0 done; 1 error (a log group was not found, an AWS error, a signal 
 `;
 
 /** How hard to insist when CloudWatch Logs throttles, on top of the SDK's own retries. */
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
@@ -212,45 +211,8 @@ export function decodeResumeToken(token: string): ResumeState {
   return parsed as ResumeState;
 }
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "LimitExceededException",
-  "RequestLimitExceeded",
-  "ServiceUnavailableException",
-]);
-
-function isThrottling(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: { throttling?: boolean } };
-  return THROTTLING.has(e?.name ?? "") || e?.$retryable?.throttling === true;
-}
-
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error as { name?: string })?.name === "AbortError";
-}
-
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** Delay before retry `attempt` (0-based): exponential, capped, with jitter in the upper half. */
-export function backoffDelay(
-  attempt: number,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** A diagnostic line; on a terminal it first clears the progress line it interrupts. */

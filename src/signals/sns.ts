@@ -40,6 +40,15 @@
  * and a retry round that would start after it is skipped; PublishError then makes Lambda retry.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import {
+  backoffDelay,
+  beforeDeadline,
+  DeadlineExceeded,
+  errorCode,
+  isRetryable,
+  mapBounded,
+  sleep,
+} from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
@@ -96,40 +105,8 @@ const PUBLISH_BATCH_MAX_ENTRIES = 10;
 export const PUBLISH_BATCH_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
 
 const CONCURRENCY = 4;
-const MAX_DELAY_MS = 5_000;
-
-const THROTTLING_CODES = new Set([
-  "Throttled",
-  "ThrottledException",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "KMSThrottling",
-  "KMSThrottlingException",
-]);
-const TRANSIENT_CODES = new Set([
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "InternalError",
-  "InternalErrorException",
-  "ServiceUnavailable",
-]);
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNABORTED",
-]);
+/** Longest wait between two retry rounds of a sink. */
+export const MAX_DELAY_MS = 5_000;
 
 interface Delivery {
   topicArn: string;
@@ -151,59 +128,6 @@ interface BatchOutcome {
   error?: unknown;
   /** False when the request was never made (the deadline had passed). */
   sent: boolean;
-}
-
-/** Why a request was abandoned: the caller's deadline came first. */
-export class DeadlineExceeded extends Error {
-  override readonly name = "DeadlineExceeded";
-}
-
-/**
- * Runs `send` with an abort signal that fires at `deadlineMs`, and stops waiting for it then even
- * if the request handler ignores the signal.
- */
-export async function beforeDeadline<T>(
-  deadlineMs: number | undefined,
-  send: (abortSignal?: AbortSignal) => Promise<T>,
-): Promise<T> {
-  if (deadlineMs === undefined) return send();
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new DeadlineExceeded("no answer before the deadline");
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, deadlineMs - Date.now()),
-    );
-  });
-  try {
-    return await Promise.race([send(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  $retryable?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  cause?: unknown;
-}
-
-/** The error's code as AWS names it (SDK `name`, or a Node.js `code` for network errors). */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const e = error as ErrorLike;
-  for (const candidate of [e.Code, e.code, e.name]) {
-    if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") return candidate;
-  }
-  return undefined;
 }
 
 /** How much of an error's own words a PublishError repeats, per reason. */
@@ -231,22 +155,6 @@ export function describeError(error: unknown, code?: string, depth = 0): string 
   if (message.trim() === "" && e.cause !== undefined) message = describeError(e.cause, code, depth + 1);
   const name = typeof e.name === "string" && e.name !== "Error" && e.name !== code ? e.name : "";
   return safeLine([name, message.trim()].filter((part) => part !== "").join(": "));
-}
-
-/** Worth another round: throttling, server-side, network or timeout errors. Anything else is final. */
-export function isRetryable(error: unknown, depth = 0): boolean {
-  if (typeof error !== "object" || error === null || depth > 5) return false;
-  const e = error as ErrorLike;
-  if (e.name === "AbortError") return false;
-  if (e.$retryable !== undefined && e.$retryable !== false) return true;
-  if (e.$fault === "server") return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === "number" && (status === 429 || status >= 500)) return true;
-  for (const code of [e.name, e.code, e.Code]) {
-    if (typeof code !== "string") continue;
-    if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return true;
-  }
-  return isRetryable(e.cause, depth + 1);
 }
 
 function utf8Bytes(text: string | undefined): number {
@@ -341,32 +249,6 @@ async function sendBatch(
     outcome.error = error;
   }
   return outcome;
-}
-
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-export function backoffMs(round: number, baseDelayMs: number): number {
-  const ceiling = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (round - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A (topic, signal) pair given up on, with the code of its last failure. */
@@ -492,7 +374,7 @@ export async function publishSignals(
   let stoppedAtDeadline = false;
   for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
     if (round > 0) {
-      const delay = backoffMs(round, baseDelayMs);
+      const delay = backoffDelay(round - 1, { baseDelayMs, maxDelayMs: MAX_DELAY_MS });
       if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) {
         stoppedAtDeadline = true;
         break;

@@ -7,21 +7,20 @@
  * it to its on-failure destination. Final failures (a malformed entry) are not retried and are named
  * in the error. A deadline stops the rounds early, as in publishSignals.
  */
+import {
+  backoffDelay,
+  beforeDeadline,
+  DeadlineExceeded,
+  errorCode,
+  isRetryable,
+  mapBounded,
+  sleep,
+} from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
 import type { RecentIds } from "../signals/recent-ids.js";
-import {
-  backoffMs,
-  beforeDeadline,
-  DeadlineExceeded,
-  describeError,
-  errorCode,
-  isRetryable,
-  mapBounded,
-  safeLine,
-  sleep,
-} from "../signals/sns.js";
+import { describeError, MAX_DELAY_MS, safeLine } from "../signals/sns.js";
 
 /** What the receiver said about one entry of a request. */
 export type EntryResult = { ok: true } | { ok: false; code: string; message: string; final: boolean };
@@ -206,7 +205,7 @@ export async function deliver<E>(
   }
   for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
     if (round > 0) {
-      const delay = backoffMs(round, baseDelayMs);
+      const delay = backoffDelay(round - 1, { baseDelayMs, maxDelayMs: MAX_DELAY_MS });
       if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) break;
       await sleep(delay);
     }

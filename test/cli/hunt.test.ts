@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { backoffDelay } from "../../src/aws/retry.js";
 import {
-  backoffDelay,
   DEFAULT_RETRY,
   decodeResumeToken,
   encodeResumeToken,
