@@ -215,7 +215,10 @@ export type Verdict =
   | { kind: "benign"; utility: Utility; why: string }
   | { kind: "finding"; finding: Finding };
 
-/** The alert, as sent to machines (JSON) and rendered for humans. */
+/**
+ * The alert, as sent to machines (JSON) and rendered for humans. Every field is declared in
+ * src/signals/signal-fields.ts (text, arguments, list, fixed), which redaction and truncation walk.
+ */
 export interface Signal {
   /** Stable for the same evidence: a retried batch yields the same ids. */
   id: string;
