@@ -141,3 +141,79 @@ export async function beforeDeadline<T>(
     clearTimeout(timer);
   }
 }
+
+/** What one request did with its entries: each entry lands in exactly one list. */
+export interface RequestOutcome<T> {
+  delivered: T[];
+  /** Worth sending again in a later round. */
+  retry: T[];
+  /** Never worth sending again. */
+  failed: T[];
+  error?: unknown;
+  /** False when the request was never made (the deadline had passed). */
+  sent: boolean;
+}
+
+export interface RoundsOptions<T> {
+  /** Rounds after the first. */
+  maxRounds: number;
+  backoff: Backoff;
+  /** No round starts whose backoff would end at or after it. */
+  deadlineMs?: number;
+  /** Called before each retry round with what it sends again. */
+  onRetry?: (round: number, pending: readonly T[]) => void;
+}
+
+export interface RoundsResult<T> {
+  delivered: T[];
+  /** Failed for good, in the order the rounds met them. */
+  failed: T[];
+  /** Still undelivered when the rounds ran out or the deadline came. */
+  pending: T[];
+  /** Requests made (entries not sent for the deadline are no request). */
+  requests: number;
+  /** The last error any request met. */
+  lastError?: unknown;
+  stoppedAtDeadline: boolean;
+}
+
+/**
+ * Sends `entries` with `send` (one call per round, which answers one outcome per request it made),
+ * then again what is worth retrying, after a jittered backoff, until nothing is pending, the rounds
+ * run out, or the next round would end after the deadline. The no-loss loop of every sink.
+ */
+export async function inRounds<T>(
+  entries: readonly T[],
+  options: RoundsOptions<T>,
+  send: (pending: T[]) => Promise<RequestOutcome<T>[]>,
+): Promise<RoundsResult<T>> {
+  const result: RoundsResult<T> = {
+    delivered: [],
+    failed: [],
+    pending: [...entries],
+    requests: 0,
+    stoppedAtDeadline: false,
+  };
+  const { maxRounds, backoff, deadlineMs, onRetry } = options;
+  for (let round = 0; result.pending.length > 0 && round <= maxRounds; round++) {
+    if (round > 0) {
+      const delay = backoffDelay(round - 1, backoff);
+      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) {
+        result.stoppedAtDeadline = true;
+        break;
+      }
+      onRetry?.(round, result.pending);
+      await sleep(delay);
+    }
+    const outcomes = await send(result.pending);
+    result.pending = [];
+    for (const outcome of outcomes) {
+      if (outcome.sent) result.requests++;
+      result.delivered.push(...outcome.delivered);
+      result.pending.push(...outcome.retry);
+      result.failed.push(...outcome.failed);
+      if (outcome.error !== undefined) result.lastError = outcome.error;
+    }
+  }
+  return result;
+}

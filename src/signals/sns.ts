@@ -41,13 +41,13 @@
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
 import {
-  backoffDelay,
   beforeDeadline,
   DeadlineExceeded,
   errorCode,
+  inRounds,
   isRetryable,
   mapBounded,
-  sleep,
+  type RequestOutcome,
 } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
@@ -121,14 +121,7 @@ interface Delivery {
   detail?: string;
 }
 
-interface BatchOutcome {
-  delivered: Delivery[];
-  retry: Delivery[];
-  failed: Delivery[];
-  error?: unknown;
-  /** False when the request was never made (the deadline had passed). */
-  sent: boolean;
-}
+type BatchOutcome = RequestOutcome<Delivery>;
 
 /** How much of an error's own words a PublishError repeats, per reason. */
 const DETAIL_MAX_CHARS = 300;
@@ -333,7 +326,7 @@ export async function publishSignals(
     return message;
   };
 
-  let pending: Delivery[] = [];
+  const pending: Delivery[] = [];
   const lost: Lost[] = [];
   const seen = new Set<string>();
   let lastError: unknown;
@@ -371,37 +364,30 @@ export async function publishSignals(
     }
   }
 
-  let stoppedAtDeadline = false;
-  for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
-    if (round > 0) {
-      const delay = backoffDelay(round - 1, { baseDelayMs, maxDelayMs: MAX_DELAY_MS });
-      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) {
-        stoppedAtDeadline = true;
-        break;
-      }
-      const code = pending.at(-1)?.code;
-      onRetry?.(
-        code === undefined ? { round, failed: pending.length } : { round, failed: pending.length, code },
-      );
-      report.retriedEntries += pending.length;
-      await sleep(delay);
-    }
-    const outcomes = await mapBounded(pack(pending), CONCURRENCY, (batch) =>
-      sendBatch(client, batch, deadlineMs),
-    );
-    pending = [];
-    for (const outcome of outcomes) {
-      if (outcome.sent) report.requests++;
-      for (const delivery of outcome.delivered) {
-        recent?.add(delivery.key);
-        report.published++;
-      }
-      pending.push(...outcome.retry);
-      lost.push(...outcome.failed);
-      if (outcome.error !== undefined) lastError = outcome.error;
-    }
+  const rounds = await inRounds(
+    pending,
+    {
+      maxRounds,
+      backoff: { baseDelayMs, maxDelayMs: MAX_DELAY_MS },
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      onRetry: (round, retried) => {
+        const code = retried.at(-1)?.code;
+        onRetry?.(
+          code === undefined ? { round, failed: retried.length } : { round, failed: retried.length, code },
+        );
+        report.retriedEntries += retried.length;
+      },
+    },
+    (batch) => mapBounded(pack(batch), CONCURRENCY, (request) => sendBatch(client, request, deadlineMs)),
+  );
+  report.requests += rounds.requests;
+  for (const delivery of rounds.delivered) {
+    recent?.add(delivery.key);
+    report.published++;
   }
-  lost.push(...pending);
+  lost.push(...rounds.failed, ...rounds.pending);
+  if (rounds.lastError !== undefined) lastError = rounds.lastError;
+  const { stoppedAtDeadline } = rounds;
 
   if (lost.length > 0) throw undeliveredError(signals.length, lost, lastError, stoppedAtDeadline);
   return report;

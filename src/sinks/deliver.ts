@@ -8,13 +8,13 @@
  * in the error. A deadline stops the rounds early, as in publishSignals.
  */
 import {
-  backoffDelay,
   beforeDeadline,
   DeadlineExceeded,
   errorCode,
+  inRounds,
   isRetryable,
   mapBounded,
-  sleep,
+  type RequestOutcome,
 } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
@@ -93,13 +93,7 @@ function pack<E>(items: readonly Pending<E>[], maxEntries: number, maxBytes: num
   return batches;
 }
 
-interface Outcome<E> {
-  delivered: Pending<E>[];
-  retry: Pending<E>[];
-  failed: Pending<E>[];
-  error?: unknown;
-  sent: boolean;
-}
+type Outcome<E> = RequestOutcome<Pending<E>>;
 
 async function sendBatch<E>(
   channel: Channel<E>,
@@ -179,7 +173,7 @@ export async function deliver<E>(
   const lost: Pending<E>[] = [];
   const seen = new Set<string>();
   let lastError: unknown;
-  let pending: Pending<E>[] = [];
+  const pending: Pending<E>[] = [];
   let index = 0;
   for (const signal of signals) {
     if (!atLeast(signal.severity, minSeverity)) continue;
@@ -203,28 +197,25 @@ export async function deliver<E>(
       lastError = error;
     }
   }
-  for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
-    if (round > 0) {
-      const delay = backoffDelay(round - 1, { baseDelayMs, maxDelayMs: MAX_DELAY_MS });
-      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) break;
-      await sleep(delay);
-    }
-    const outcomes = await mapBounded(pack(pending, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
-      sendBatch(channel, b, deadlineMs),
-    );
-    pending = [];
-    for (const outcome of outcomes) {
-      if (outcome.sent) report.requests++;
-      for (const item of outcome.delivered) {
-        recent?.add(item.key);
-        report.published++;
-      }
-      pending.push(...outcome.retry);
-      lost.push(...outcome.failed);
-      if (outcome.error !== undefined) lastError = outcome.error;
-    }
+  const rounds = await inRounds(
+    pending,
+    {
+      maxRounds,
+      backoff: { baseDelayMs, maxDelayMs: MAX_DELAY_MS },
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    },
+    (items) =>
+      mapBounded(pack(items, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
+        sendBatch(channel, b, deadlineMs),
+      ),
+  );
+  report.requests += rounds.requests;
+  for (const item of rounds.delivered) {
+    recent?.add(item.key);
+    report.published++;
   }
-  lost.push(...pending);
+  lost.push(...rounds.failed, ...rounds.pending);
+  if (rounds.lastError !== undefined) lastError = rounds.lastError;
   if (lost.length > 0) throw undelivered(channel.name, signals.length, lost, lastError);
   return report;
 }

@@ -1,11 +1,5 @@
-import {
-  ANCESTORS_READ,
-  type AncestorInfo,
-  type ExecEvent,
-  type LogContext,
-  type Platform,
-  type SourceParser,
-} from "../model.js";
+import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import { otherName } from "./falco.js";
 import {
   ancestor,

@@ -1,11 +1,5 @@
-import {
-  ANCESTORS_READ,
-  type AncestorInfo,
-  type ExecEvent,
-  type LogContext,
-  type Platform,
-  type SourceParser,
-} from "../model.js";
+import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import { type FieldReader, isK8sAuditAlert, k8sAuditAlertEvents } from "./falco-k8saudit.js";
 import { K8S_AUDIT_TEXT_KEYS, outputTextFields, SYSCALL_TEXT_KEYS } from "./falco-output.js";
 import { labelsOf, workloadEnrichment } from "./falco-workload.js";

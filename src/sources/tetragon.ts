@@ -1,12 +1,5 @@
-import {
-  ANCESTORS_READ,
-  type AncestorInfo,
-  type ExecEvent,
-  type Lineage,
-  type LogContext,
-  type Platform,
-  type SourceParser,
-} from "../model.js";
+import type { AncestorInfo, ExecEvent, Lineage, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import {
   ancestor,
   arrayField,

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   backoffDelay,
   errorCode,
+  inRounds,
   isRetryable,
   isThrottling,
   mapBounded,
@@ -111,5 +112,47 @@ describe("mapBounded", () => {
     });
     expect(out).toEqual([50, 10, 40, 20, 30]);
     expect(most).toBe(2);
+  });
+});
+
+describe("inRounds", () => {
+  const noWait = { baseDelayMs: 0, maxDelayMs: 0 };
+
+  it("sends again what is worth it until delivered, and keeps what failed for good", async () => {
+    const tries = new Map<string, number>();
+    const retried: string[][] = [];
+    const result = await inRounds(
+      ["a", "b", "bad"],
+      { maxRounds: 3, backoff: noWait, onRetry: (_round, pending) => retried.push([...pending]) },
+      async (pending) =>
+        pending.map((item) => {
+          const n = (tries.get(item) ?? 0) + 1;
+          tries.set(item, n);
+          if (item === "bad") return { delivered: [], retry: [], failed: [item], sent: true, error: "no" };
+          return n < (item === "a" ? 1 : 3)
+            ? { delivered: [], retry: [item], failed: [], sent: true, error: "later" }
+            : { delivered: [item], retry: [], failed: [], sent: true };
+        }),
+    );
+
+    expect(result).toMatchObject({ delivered: ["a", "b"], failed: ["bad"], pending: [], requests: 5 });
+    expect(retried).toEqual([["b"], ["b"]]);
+    expect(result.lastError).toBe("later");
+  });
+
+  it("leaves pending what the rounds did not deliver, and stops before a round past the deadline", async () => {
+    const always = async (pending: string[]) => [{ delivered: [], retry: pending, failed: [], sent: true }];
+
+    expect(await inRounds(["x"], { maxRounds: 2, backoff: noWait }, always)).toMatchObject({
+      pending: ["x"],
+      requests: 3,
+      stoppedAtDeadline: false,
+    });
+    const late = await inRounds(
+      ["x"],
+      { maxRounds: 2, backoff: { baseDelayMs: 60_000, maxDelayMs: 60_000 }, deadlineMs: Date.now() + 1_000 },
+      always,
+    );
+    expect(late).toMatchObject({ pending: ["x"], requests: 1, stoppedAtDeadline: true });
   });
 });
