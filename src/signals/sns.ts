@@ -40,20 +40,20 @@
  * and a retry round that would start after it is skipped; PublishError then makes Lambda retry.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
-import {
-  beforeDeadline,
-  DeadlineExceeded,
-  errorCode,
-  inRounds,
-  isRetryable,
-  mapBounded,
-  type RequestOutcome,
-} from "../aws/retry.js";
+import { beforeDeadline, inRounds, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
+import {
+  type Attempted,
+  describeError,
+  MAX_DELAY_MS,
+  notSent,
+  packRequests,
+  requestFailed,
+  safeLine,
+} from "./delivery.js";
 import type { RecentIds } from "./recent-ids.js";
-import { redactText } from "./redact.js";
 import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./render.js";
 
 /** A topic and the lowest severity it receives. */
@@ -105,56 +105,25 @@ const PUBLISH_BATCH_MAX_ENTRIES = 10;
 export const PUBLISH_BATCH_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
 
 const CONCURRENCY = 4;
-/** Longest wait between two retry rounds of a sink. */
-export const MAX_DELAY_MS = 5_000;
 
-interface Delivery {
+interface Delivery extends Attempted {
   topicArn: string;
   signal: Signal;
   key: string;
   /** Its `Id` is unique within the call, hence within any request: `e<n>`. */
   entry: PublishBatchRequestEntry;
-  bytes: number;
-  /** Error code of the latest failed attempt. */
-  code?: string;
-  /** What that attempt's error said: one redacted, bounded line. */
-  detail?: string;
 }
 
 type BatchOutcome = RequestOutcome<Delivery>;
 
-/** How much of an error's own words a PublishError repeats, per reason. */
-const DETAIL_MAX_CHARS = 300;
 /** Distinct reasons named per topic; more only lengthen the message. */
 const MAX_REASONS = 3;
-
-/** One line, redacted (an SDK message may quote an endpoint URL), at most DETAIL_MAX_CHARS. */
-export function safeLine(text: string): string {
-  const line = redactText(text).replace(/ {2,}/g, " ").trim();
-  return line.length <= DETAIL_MAX_CHARS ? line : `${line.slice(0, DETAIL_MAX_CHARS - 1)}…`;
-}
-
-/**
- * What an error says, for a person: `name: message`, without a name that only says "Error" or
- * repeats `code`. An AggregateError (Node's dual-stack connect) has no message of its own: its first
- * inner error speaks for it; so does a cause.
- */
-export function describeError(error: unknown, code?: string, depth = 0): string {
-  if (typeof error === "string") return safeLine(error);
-  if (typeof error !== "object" || error === null || depth > 3) return "";
-  const e = error as { name?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  let message = typeof e.message === "string" ? e.message : "";
-  if (message.trim() === "" && Array.isArray(e.errors)) message = describeError(e.errors[0], code, depth + 1);
-  if (message.trim() === "" && e.cause !== undefined) message = describeError(e.cause, code, depth + 1);
-  const name = typeof e.name === "string" && e.name !== "Error" && e.name !== code ? e.name : "";
-  return safeLine([name, message.trim()].filter((part) => part !== "").join(": "));
-}
 
 function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
 }
 
-/** Next-fit in order: a new request when 10 entries or the byte budget would be exceeded. */
+/** Per topic (a request goes to one topic), then {@link packRequests}. */
 function pack(deliveries: readonly Delivery[]): Delivery[][] {
   const byTopic = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {
@@ -162,33 +131,9 @@ function pack(deliveries: readonly Delivery[]): Delivery[][] {
     list.push(delivery);
     byTopic.set(delivery.topicArn, list);
   }
-  const batches: Delivery[][] = [];
-  for (const list of byTopic.values()) {
-    let current: Delivery[] = [];
-    let bytes = 0;
-    for (const delivery of list) {
-      const full =
-        current.length === PUBLISH_BATCH_MAX_ENTRIES || bytes + delivery.bytes > PUBLISH_BATCH_MAX_BYTES;
-      if (current.length > 0 && full) {
-        batches.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(delivery);
-      bytes += delivery.bytes;
-    }
-    if (current.length > 0) batches.push(current);
-  }
-  return batches;
-}
-
-/** A batch left unsent because the deadline had passed: all of it stays pending. */
-function notSent(batch: readonly Delivery[]): BatchOutcome {
-  for (const delivery of batch) {
-    delivery.code = "DeadlineExceeded";
-    delivery.detail = "not sent, the deadline had passed";
-  }
-  return { delivered: [], retry: [...batch], failed: [], sent: false };
+  return [...byTopic.values()].flatMap((list) =>
+    packRequests(list, PUBLISH_BATCH_MAX_ENTRIES, PUBLISH_BATCH_MAX_BYTES),
+  );
 }
 
 /** Sends one batch; never throws — every entry lands in exactly one bucket of the outcome. */
@@ -230,16 +175,7 @@ async function sendBatch(
       }
     }
   } catch (error) {
-    const code = errorCode(error) ?? "UnknownError";
-    const detail = describeError(error, code);
-    for (const delivery of batch) {
-      delivery.code = code;
-      delivery.detail = detail;
-    }
-    // Abandoned at the deadline: undelivered, yet nothing says SNS would refuse it later.
-    const retry = error instanceof DeadlineExceeded || isRetryable(error);
-    (retry ? outcome.retry : outcome.failed).push(...batch);
-    outcome.error = error;
+    requestFailed(outcome, batch, error);
   }
   return outcome;
 }

@@ -7,20 +7,20 @@
  * it to its on-failure destination. Final failures (a malformed entry) are not retried and are named
  * in the error. A deadline stops the rounds early, as in publishSignals.
  */
-import {
-  beforeDeadline,
-  DeadlineExceeded,
-  errorCode,
-  inRounds,
-  isRetryable,
-  mapBounded,
-  type RequestOutcome,
-} from "../aws/retry.js";
+import { beforeDeadline, inRounds, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
+import {
+  type Attempted,
+  describeError,
+  MAX_DELAY_MS,
+  notSent,
+  packRequests,
+  requestFailed,
+  safeLine,
+} from "../signals/delivery.js";
 import type { RecentIds } from "../signals/recent-ids.js";
-import { describeError, MAX_DELAY_MS, safeLine } from "../signals/sns.js";
 
 /** What the receiver said about one entry of a request. */
 export type EntryResult = { ok: true } | { ok: false; code: string; message: string; final: boolean };
@@ -56,13 +56,10 @@ export interface DeliverReport {
   requests: number;
 }
 
-interface Pending<E> {
+interface Pending<E> extends Attempted {
   signal: Signal;
   key: string;
   entry: E;
-  bytes: number;
-  code?: string;
-  detail?: string;
 }
 
 /** Receivers that retry on their side answer with these; anything else an entry fails with is final. */
@@ -76,23 +73,6 @@ export function isRetryableEntryCode(code: string): boolean {
 
 const CONCURRENCY = 4;
 
-function pack<E>(items: readonly Pending<E>[], maxEntries: number, maxBytes: number): Pending<E>[][] {
-  const batches: Pending<E>[][] = [];
-  let current: Pending<E>[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (current.length > 0 && (current.length === maxEntries || bytes + item.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
 type Outcome<E> = RequestOutcome<Pending<E>>;
 
 async function sendBatch<E>(
@@ -100,16 +80,8 @@ async function sendBatch<E>(
   batch: Pending<E>[],
   deadlineMs: number | undefined,
 ): Promise<Outcome<E>> {
-  const outcome: Outcome<E> = { delivered: [], retry: [], failed: [], sent: false };
-  if (deadlineMs !== undefined && Date.now() >= deadlineMs) {
-    for (const item of batch) {
-      item.code = "DeadlineExceeded";
-      item.detail = "not sent, the deadline had passed";
-    }
-    outcome.retry.push(...batch);
-    return outcome;
-  }
-  outcome.sent = true;
+  if (deadlineMs !== undefined && Date.now() >= deadlineMs) return notSent(batch);
+  const outcome: Outcome<E> = { delivered: [], retry: [], failed: [], sent: true };
   try {
     const results = await beforeDeadline(deadlineMs, (abortSignal) =>
       channel.send(
@@ -129,15 +101,7 @@ async function sendBatch<E>(
       outcome.error = new Error(`${channel.name} rejected an entry: ${item.code}: ${item.detail}`);
     });
   } catch (error) {
-    const code = errorCode(error) ?? "UnknownError";
-    const detail = describeError(error, code);
-    for (const item of batch) {
-      item.code = code;
-      item.detail = detail;
-    }
-    const retry = error instanceof DeadlineExceeded || isRetryable(error);
-    (retry ? outcome.retry : outcome.failed).push(...batch);
-    outcome.error = error;
+    requestFailed(outcome, batch, error);
   }
   return outcome;
 }
@@ -205,7 +169,7 @@ export async function deliver<E>(
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     },
     (items) =>
-      mapBounded(pack(items, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
+      mapBounded(packRequests(items, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
         sendBatch(channel, b, deadlineMs),
       ),
   );
