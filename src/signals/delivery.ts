@@ -3,7 +3,8 @@
  * entries are packed into requests, what a request that failed or was never sent does to its entries,
  * and how an error is told in a PublishError, one redacted line per reason.
  */
-import { DeadlineExceeded, errorCode, isRetryable, type RequestOutcome } from "../aws/retry.js";
+import { DeadlineExceeded, errorCode, inRounds, isRetryable, type RequestOutcome } from "../aws/retry.js";
+import type { RecentIds } from "./recent-ids.js";
 import { redactText } from "./redact.js";
 
 /** Longest wait between two retry rounds of a sink. */
@@ -92,4 +93,46 @@ export function requestFailed<T extends Attempted>(
   const retry = error instanceof DeadlineExceeded || isRetryable(error);
   (retry ? outcome.retry : outcome.failed).push(...batch);
   outcome.error = error;
+}
+
+/** How a sink's call retries, as its options say. */
+export interface SinkRounds<T> {
+  maxRounds: number;
+  baseDelayMs: number;
+  deadlineMs?: number | undefined;
+  /** Ids delivered are remembered here. */
+  recent?: RecentIds | undefined;
+  onRetry?: (round: number, pending: readonly T[]) => void;
+}
+
+/**
+ * {@link inRounds} with the sinks' backoff (at most {@link MAX_DELAY_MS} between rounds). What the
+ * rounds delivered is counted in `report` and remembered in `recent`; what they lost (failed for good
+ * or still pending) is added to `lost`. Returns the last error met and whether the deadline stopped it.
+ */
+export async function deliverInRounds<T extends Attempted & { key: string }>(
+  entries: readonly T[],
+  options: SinkRounds<T>,
+  report: { requests: number; published: number },
+  lost: { push(...items: T[]): number },
+  send: (pending: T[]) => Promise<RequestOutcome<T>[]>,
+): Promise<{ lastError?: unknown; stoppedAtDeadline: boolean }> {
+  const { maxRounds, baseDelayMs, deadlineMs, recent, onRetry } = options;
+  const rounds = await inRounds(
+    entries,
+    {
+      maxRounds,
+      backoff: { baseDelayMs, maxDelayMs: MAX_DELAY_MS },
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(onRetry ? { onRetry } : {}),
+    },
+    send,
+  );
+  report.requests += rounds.requests;
+  for (const item of rounds.delivered) {
+    recent?.add(item.key);
+    report.published++;
+  }
+  lost.push(...rounds.failed, ...rounds.pending);
+  return { lastError: rounds.lastError, stoppedAtDeadline: rounds.stoppedAtDeadline };
 }

@@ -40,14 +40,14 @@
  * and a retry round that would start after it is skipped; PublishError then makes Lambda retry.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
-import { beforeDeadline, inRounds, mapBounded, type RequestOutcome } from "../aws/retry.js";
+import { beforeDeadline, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
 import {
   type Attempted,
+  deliverInRounds,
   describeError,
-  MAX_DELAY_MS,
   notSent,
   packRequests,
   requestFailed,
@@ -300,12 +300,13 @@ export async function publishSignals(
     }
   }
 
-  const rounds = await inRounds(
+  const rounds = await deliverInRounds<Delivery>(
     pending,
     {
       maxRounds,
-      backoff: { baseDelayMs, maxDelayMs: MAX_DELAY_MS },
-      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      baseDelayMs,
+      deadlineMs,
+      recent,
       onRetry: (round, retried) => {
         const code = retried.at(-1)?.code;
         onRetry?.(
@@ -314,14 +315,10 @@ export async function publishSignals(
         report.retriedEntries += retried.length;
       },
     },
+    report,
+    lost,
     (batch) => mapBounded(pack(batch), CONCURRENCY, (request) => sendBatch(client, request, deadlineMs)),
   );
-  report.requests += rounds.requests;
-  for (const delivery of rounds.delivered) {
-    recent?.add(delivery.key);
-    report.published++;
-  }
-  lost.push(...rounds.failed, ...rounds.pending);
   if (rounds.lastError !== undefined) lastError = rounds.lastError;
   const { stoppedAtDeadline } = rounds;
 

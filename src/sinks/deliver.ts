@@ -7,14 +7,14 @@
  * it to its on-failure destination. Final failures (a malformed entry) are not retried and are named
  * in the error. A deadline stops the rounds early, as in publishSignals.
  */
-import { beforeDeadline, inRounds, mapBounded, type RequestOutcome } from "../aws/retry.js";
+import { beforeDeadline, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
 import {
   type Attempted,
+  deliverInRounds,
   describeError,
-  MAX_DELAY_MS,
   notSent,
   packRequests,
   requestFailed,
@@ -161,24 +161,16 @@ export async function deliver<E>(
       lastError = error;
     }
   }
-  const rounds = await inRounds(
+  const rounds = await deliverInRounds(
     pending,
-    {
-      maxRounds,
-      backoff: { baseDelayMs, maxDelayMs: MAX_DELAY_MS },
-      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-    },
+    { maxRounds, baseDelayMs, deadlineMs, recent },
+    report,
+    lost,
     (items) =>
       mapBounded(packRequests(items, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
         sendBatch(channel, b, deadlineMs),
       ),
   );
-  report.requests += rounds.requests;
-  for (const item of rounds.delivered) {
-    recent?.add(item.key);
-    report.published++;
-  }
-  lost.push(...rounds.failed, ...rounds.pending);
   if (rounds.lastError !== undefined) lastError = rounds.lastError;
   if (lost.length > 0) throw undelivered(channel.name, signals.length, lost, lastError);
   return report;
