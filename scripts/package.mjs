@@ -2,13 +2,23 @@
 // Lambda load it as ESM, at the zip root. Deterministic (fixed timestamps and modes, sorted entries,
 // no extra fields) so the same build gives the same bytes and the same source_code_hash.
 //
-//   node scripts/package.mjs [--dist dist] [--out dist/lambda.zip]
+// Next to the zip it writes the release artifact, named by the version in the root package.json:
+//   netutil-detector-<version>.zip              the same bytes as lambda.zip (what a release ships)
+//   netutil-detector-<version>.zip.sha256       `sha256sum -c` format
+//   netutil-detector-<version>.manifest.json    version, sha256 (hex and base64), size, files
+//
+//   node scripts/package.mjs [--dist dist] [--out dist/lambda.zip] [--version 0.1.0]
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 
+// The package's file list, here and nowhere else: what Lambda needs, and what ships when present.
 const REQUIRED = ["handler.js", "package.json"];
 const OPTIONAL = ["handler.js.map"];
+const ARTIFACT_NAME = "netutil-detector";
+// npm's version grammar, without build metadata (a "+" has no place in an S3 key users type).
+const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 // 1980-01-01 00:00, the earliest MS-DOS timestamp: no clock or time zone leaks into the archive.
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
@@ -103,9 +113,50 @@ export function packageLambda(distDir, outFile) {
     );
   }
   const names = [...REQUIRED, ...OPTIONAL.filter((name) => existsSync(join(distDir, name)))];
-  const archive = zipEntries(names.map((name) => ({ name, data: readFileSync(join(distDir, name)) })));
+  const files = names.map((name) => ({ name, data: readFileSync(join(distDir, name)) }));
+  const archive = zipEntries(files);
   writeFileSync(outFile, archive);
-  return { outFile, bytes: archive.length, entries: names.sort() };
+  return { outFile, archive, bytes: archive.length, entries: names.sort(), files };
+}
+
+/**
+ * Writes the versioned release artifact of `packageLambda`'s result into `dir`: the zip under its
+ * versioned name, its checksum file and a manifest. No clock or path in any of them, so they are as
+ * reproducible as the zip. Returns the paths written.
+ */
+export function writeRelease(dir, version, { archive, files }) {
+  if (!VERSION.test(version)) {
+    throw new Error(`version "${version}" is not x.y.z[-pre]: fix "version" in package.json.`);
+  }
+  const zipName = `${ARTIFACT_NAME}-${version}.zip`;
+  const digest = createHash("sha256").update(archive);
+  const sha256 = digest.copy().digest("hex");
+  const manifest = {
+    name: ARTIFACT_NAME,
+    version,
+    file: zipName,
+    sha256,
+    // Terraform's source_code_hash and Lambda's CodeSha256 are the base64 form of the same digest.
+    sha256Base64: digest.digest("base64"),
+    size: archive.length,
+    handler: "handler.handler",
+    files: [...files]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map(({ name, data }) => ({
+        name,
+        size: data.length,
+        sha256: createHash("sha256").update(data).digest("hex"),
+      })),
+  };
+  const paths = {
+    zip: join(dir, zipName),
+    checksum: join(dir, `${zipName}.sha256`),
+    manifest: join(dir, `${ARTIFACT_NAME}-${version}.manifest.json`),
+  };
+  writeFileSync(paths.zip, archive);
+  writeFileSync(paths.checksum, `${sha256}  ${zipName}\n`);
+  writeFileSync(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  return paths;
 }
 
 function option(args, flag, fallback) {
@@ -118,8 +169,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const distDir = resolve(option(args, "--dist", "dist"));
   const outFile = resolve(option(args, "--out", join(distDir, "lambda.zip")));
   try {
-    const { bytes, entries } = packageLambda(distDir, outFile);
-    console.log(`${outFile}: ${entries.join(", ")} (${bytes} bytes)`);
+    const version =
+      option(args, "--version", undefined) ??
+      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+    const built = packageLambda(distDir, outFile);
+    const release = writeRelease(dirname(outFile), String(version), built);
+    console.log(`${outFile}: ${built.entries.join(", ")} (${built.bytes} bytes)`);
+    console.log(
+      `${release.zip}: the same bytes; ${basename(release.checksum)}, ${basename(release.manifest)}`,
+    );
   } catch (error) {
     console.error(`package: ${error.message}`);
     process.exit(1);

@@ -29,6 +29,9 @@ export const ENV = Object.freeze({
   securityHubMinSeverity: "SECURITY_HUB_MIN_SEVERITY",
   chatTopicArn: "CHAT_TOPIC_ARN",
   chatMinSeverity: "CHAT_MIN_SEVERITY",
+  // Email burst protection (src/sinks/email.ts).
+  emailTopicArn: "EMAIL_TOPIC_ARN",
+  emailDigestPerMinute: "EMAIL_DIGEST_PER_MINUTE",
 } as const);
 
 /** Defaults for the optional variables (strings, as they would appear in the environment). */
@@ -45,6 +48,7 @@ export const ENV_DEFAULTS = Object.freeze({
   EVENTBRIDGE_MIN_SEVERITY: "medium",
   SECURITY_HUB_MIN_SEVERITY: "medium",
   CHAT_MIN_SEVERITY: "high",
+  EMAIL_DIGEST_PER_MINUTE: "10",
 } as const);
 
 export interface Config {
@@ -74,6 +78,10 @@ export interface Config {
   /** Chat sink: the SNS topic AWS Chatbot subscribes to; absent means off. */
   chatTopicArn: string | undefined;
   chatMinSeverity: Severity;
+  /** Email sink: the topic email subscribers subscribe to; absent means off. */
+  emailTopicArn: string | undefined;
+  /** Signals per minute sent as individual emails; above it a batch goes as one digest. */
+  emailDigestPerMinute: number;
 }
 
 /**
@@ -251,6 +259,13 @@ export function loadConfig(
   }
   const eventBusName = readEventBus(env);
   const chatTopicArn = readTopic(env, ENV.chatTopicArn, false);
+  const emailTopicArn = readTopic(env, ENV.emailTopicArn, false);
+  if (emailTopicArn && (emailTopicArn === snsTopicArn || emailTopicArn === pagerTopicArn)) {
+    throw new ConfigError(
+      `${ENV.emailTopicArn} must be a topic of its own: the machine subscribers of ${emailTopicArn === snsTopicArn ? ENV.snsTopicArn : ENV.pagerTopicArn} would get the email text and digests`,
+      ENV.emailTopicArn,
+    );
+  }
   return Object.freeze({
     snsTopicArn,
     minSeverity: readSeverity(env, "MIN_SEVERITY"),
@@ -271,6 +286,9 @@ export function loadConfig(
     securityHubMinSeverity: readSeverity(env, "SECURITY_HUB_MIN_SEVERITY"),
     chatTopicArn,
     chatMinSeverity: readSeverity(env, "CHAT_MIN_SEVERITY"),
+    emailTopicArn,
+    // SNS delivers about 10 messages a second to an email subscription: 600 a minute at most.
+    emailDigestPerMinute: readInteger(env, "EMAIL_DIGEST_PER_MINUTE", 0, 600),
   });
 }
 

@@ -90,4 +90,79 @@ async function sinkPolicies({ resolveVariable }) {
   };
 }
 
-module.exports = { events, subscriptions, sinkPolicies };
+/**
+ * The email topic (EMAIL_TOPIC_ARN), which gets one digest a minute above EMAIL_DIGEST_PER_MINUTE
+ * signals: an existing one (param emailTopicArn), or one created when emailTopicSubscribers names
+ * anyone, encrypted and TLS-only like the other topics, with their subscriptions. Either way the
+ * function may publish to it. No resource at all when neither is set.
+ */
+async function emailTopicParams(resolveVariable) {
+  const existing = String((await resolveVariable("param:emailTopicArn")) ?? "").trim();
+  const subscribers = list(await resolveVariable("param:emailTopicSubscribers"));
+  if (existing && !existing.startsWith("arn:")) throw new Error('param "emailTopicArn" must be an SNS topic ARN');
+  return { existing, subscribers, create: !existing && subscribers.length > 0 };
+}
+
+/** EMAIL_TOPIC_ARN: the existing topic, the created one, or "" (no email topic). */
+async function emailTopicArn({ resolveVariable }) {
+  const { existing, create } = await emailTopicParams(resolveVariable);
+  return create ? { Ref: "EmailTopic" } : existing;
+}
+
+async function emailTopic({ resolveVariable }) {
+  const { existing, subscribers, create } = await emailTopicParams(resolveVariable);
+  if (!existing && !create) return {};
+  const topic = create ? { Ref: "EmailTopic" } : existing;
+  const resources = {
+    DetectorEmailPolicy: {
+      Type: "AWS::IAM::Policy",
+      Properties: {
+        PolicyName: "netutil-detector-email",
+        Roles: [{ Ref: "IamRoleLambdaExecution" }],
+        PolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [{ Sid: "PublishEmailDigests", Effect: "Allow", Action: "sns:Publish", Resource: topic }],
+        },
+      },
+    },
+  };
+  if (!create) return resources;
+  const service = await resolveVariable("self:service");
+  const stage = await resolveVariable("sls:stage");
+  resources.EmailTopic = {
+    Type: "AWS::SNS::Topic",
+    Properties: {
+      TopicName: `${service}-${stage}-email`,
+      DisplayName: "netutil-detector email",
+      KmsMasterKeyId: { "Fn::GetAtt": ["NotificationKey", "Arn"] },
+    },
+  };
+  resources.EmailTopicPolicy = {
+    Type: "AWS::SNS::TopicPolicy",
+    Properties: {
+      Topics: [{ Ref: "EmailTopic" }],
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyPublishWithoutTls",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sns:Publish",
+            Resource: { Ref: "EmailTopic" },
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      },
+    },
+  };
+  for (const [index, email] of subscribers.entries()) {
+    resources[logicalId("EmailTopicSubscriber", email, index)] = {
+      Type: "AWS::SNS::Subscription",
+      Properties: { TopicArn: { Ref: "EmailTopic" }, Protocol: "email", Endpoint: email },
+    };
+  }
+  return resources;
+}
+
+module.exports = { events, subscriptions, sinkPolicies, emailTopic, emailTopicArn };

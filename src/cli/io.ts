@@ -6,6 +6,8 @@ export interface CliIO {
   stderr(text: string): void;
   env: Record<string, string | undefined>;
   stderrIsTTY: boolean;
+  /** The terminal's width in columns when stderr is one (read at each draw: terminals resize). */
+  stderrColumns?(): number | undefined;
   now(): number;
 }
 
@@ -18,5 +20,6 @@ export const processIO: CliIO = {
   },
   env: process.env,
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  stderrColumns: () => (process.stderr.isTTY ? process.stderr.columns : undefined),
   now: () => Date.now(),
 };

@@ -44,8 +44,44 @@ export function estimateRemainingMs(fraction: number | undefined, elapsedMs: num
   return (elapsedMs * (1 - fraction)) / fraction;
 }
 
-/** One progress line (no newline, no control characters). */
-export function formatProgressLine(snapshot: ProgressSnapshot, elapsedMs: number): string {
+const ELLIPSIS = "…";
+const SEPARATOR = " · ";
+/** A label shorter than this once clipped says nothing; the counts are then shown alone. */
+const MIN_LABEL = 8;
+
+/** The part of `text` that fits in `width` characters, its middle replaced by an ellipsis when cut. */
+export function clipMiddle(text: string, width: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= width) return text;
+  if (width <= 1) return width === 1 ? ELLIPSIS : "";
+  const tail = Math.floor((width - 1) / 2);
+  const head = width - 1 - tail;
+  return `${chars.slice(0, head).join("")}${ELLIPSIS}${chars.slice(chars.length - tail).join("")}`;
+}
+
+/**
+ * One progress line (no newline, no control characters). With `width`, the line fits in that many
+ * characters: the label (a log-group name can be long) is shortened in its middle first, so the
+ * counts stay readable; when no readable label fits beside them, the counts are shown alone (cut at
+ * their end if even they do not fit). A line wider than
+ * the terminal wraps, and `\r` then returns only to the start of its last row, leaving stale rows.
+ */
+export function formatProgressLine(snapshot: ProgressSnapshot, elapsedMs: number, width?: number): string {
+  const line = progressParts(snapshot, elapsedMs);
+  if (width === undefined || !Number.isFinite(width)) return line.join(SEPARATOR);
+  const limit = Math.max(0, Math.floor(width));
+  const whole = line.join(SEPARATOR);
+  if (Array.from(whole).length <= limit) return whole;
+  const [label = "", ...counts] = line;
+  const rest = counts.join(SEPARATOR);
+  const room = limit - Array.from(rest).length - SEPARATOR.length;
+  if (room >= Math.min(MIN_LABEL, Array.from(label).length)) {
+    return `${clipMiddle(label, room)}${SEPARATOR}${rest}`;
+  }
+  return Array.from(rest).slice(0, limit).join("");
+}
+
+function progressParts(snapshot: ProgressSnapshot, elapsedMs: number): string[] {
   const rate = ratePerSecond(snapshot.events, elapsedMs);
   const parts = [
     snapshot.label,
@@ -57,7 +93,7 @@ export function formatProgressLine(snapshot: ProgressSnapshot, elapsedMs: number
   if (snapshot.fraction !== undefined && remaining !== null) {
     parts.push(`${Math.floor(Math.min(1, snapshot.fraction) * 100)}%`, `ETA ${formatDuration(remaining)}`);
   }
-  return parts.join(" · ");
+  return parts;
 }
 
 /**
@@ -101,12 +137,16 @@ export class ProgressReporter {
   private draw(now: number): void {
     if (!this.last) return;
     this.lastDraw = now;
-    const line = formatProgressLine(this.last, now - this.startedAt);
     if (this.io.stderrIsTTY) {
+      // One column short of the width: writing the last column leaves some terminals' cursor
+      // pending a wrap, and the next `\r` would then land on a new row.
+      const columns = this.io.stderrColumns?.();
+      const width = columns !== undefined && columns > 1 ? columns - 1 : undefined;
+      const line = formatProgressLine(this.last, now - this.startedAt, width);
       this.io.stderr(`\r${line}${CLEAR_TO_END}`);
       this.drawn = true;
     } else {
-      this.io.stderr(`${line}\n`);
+      this.io.stderr(`${formatProgressLine(this.last, now - this.startedAt)}\n`);
     }
   }
 }

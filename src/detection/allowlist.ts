@@ -44,7 +44,8 @@ export interface Allowlist {
   match(finding: Finding): number | null;
 }
 
-const MATCH_FIELDS = [
+/** The fields an entry matches on (every entry names at least one). */
+export const MATCH_FIELDS = [
   "image",
   "containerName",
   "namespace",

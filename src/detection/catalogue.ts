@@ -1,4 +1,5 @@
 import type { Utility, UtilityCategory } from "../model.js";
+import { executableName } from "../shell/index.js";
 
 /**
  * The network utilities the rule knows, by exact executable name. The DESIGN.md "Detection lists" anchors,
@@ -43,30 +44,6 @@ const CATALOGUE: ReadonlyArray<readonly [UtilityCategory, readonly string[]]> = 
 export const UTILITIES: ReadonlyMap<string, UtilityCategory> = new Map(
   CATALOGUE.flatMap(([category, names]) => names.map((name) => [name, category] as const)),
 );
-
-/**
- * Multi-call binaries whose first argument names the applet to run (`busybox wget …`). They are not
- * utilities themselves; the rule looks at the applet.
- */
-export const MULTICALL_BINARIES: ReadonlySet<string> = new Set(["busybox", "toybox"]);
-
-const DELETED_SUFFIX = " (deleted)";
-
-const MEMFD_PREFIX = "memfd:";
-
-/**
- * The executable name of a path: its last component, without the " (deleted)" marker the kernel appends
- * to unlinked executables, and without the "memfd:" of an anonymous memory file (`/memfd:curl (deleted)`
- * is a curl run without touching the disk: the name is the one its loader gave it). A bare name is
- * returned unchanged.
- */
-export function executableName(nameOrPath: string): string {
-  let value = nameOrPath;
-  if (value.endsWith(DELETED_SUFFIX)) value = value.slice(0, -DELETED_SUFFIX.length);
-  const slash = value.lastIndexOf("/");
-  const name = slash === -1 ? value : value.slice(slash + 1);
-  return name.startsWith(MEMFD_PREFIX) ? name.slice(MEMFD_PREFIX.length) : name;
-}
 
 /**
  * Looks a process up in the catalogue by the exact basename of `nameOrPath` (case-sensitive, like the

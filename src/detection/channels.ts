@@ -6,15 +6,16 @@
  */
 import { CHANNEL_RULE, type ExecEvent, type Finding, type Severity, type Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
-import { executableName, TUNNEL_TOOLS } from "./catalogue.js";
 import {
   type CommandSegment,
   commandSegments,
   commandWords,
+  executableName,
   isInterpreter,
   isShell,
   shellPayload,
-} from "./command-line.js";
+} from "../shell/index.js";
+import { TUNNEL_TOOLS } from "./catalogue.js";
 import { suspiciousLocation } from "./locations.js";
 import { isLoopback } from "./network.js";
 

@@ -1,14 +1,14 @@
 /**
  * The fallback reading of a command line whose structured reading hit one of the reader's limits
- * (see SegmentBudget.exhausted in command-line.ts): the text is read once more as a flat list of
+ * (see SegmentBudget.exhausted in src/shell/segment.ts): the text is read once more as a flat list of
  * words and operators, with no nesting, no grammar and no limit below the size of the input, so that
  * what lies past the limit (`dig x;` four thousand times, `sh -c` nested past the depth limit, a full
  * variable table, then `curl … | sh`) is still seen. Linear in the input; never throws.
  */
 import type { Severity, Utility } from "../model.js";
 import { severityRank } from "../severity.js";
-import { executableName, lookupPattern, lookupUtility } from "./catalogue.js";
-import { isInterpreter, isShell } from "./command-line.js";
+import { executableName, isInterpreter, isShell } from "../shell/index.js";
+import { lookupPattern, lookupUtility } from "./catalogue.js";
 import { findCredentialEndpoint } from "./network.js";
 
 /** Characters read over all texts of one event: more than the sources can hand over for one. */

@@ -1,4 +1,4 @@
-import { resolvePath } from "./command-line.js";
+import { resolvePath } from "../shell/index.js";
 
 /**
  * Directories any process can write to, or that hold user data: a binary there was not installed by the

@@ -13,7 +13,8 @@
  * `/exec?`, or `/proxy/exec/` for the kubelet's endpoint) and CloudTrail ECS `ExecuteCommand` records (shell quoting can split a name: `c''url`).
  * Both are rare. JSON object keys (`"host":`) are not names.
  */
-import { CHANNEL_TOOL_NAMES, MULTICALL_BINARIES, PREFILTER_HINT, UTILITIES } from "./catalogue.js";
+import { MULTICALL_BINARIES } from "../shell/index.js";
+import { CHANNEL_TOOL_NAMES, PREFILTER_HINT, UTILITIES } from "./catalogue.js";
 
 const NAMES = [...UTILITIES.keys(), ...MULTICALL_BINARIES, ...CHANNEL_TOOL_NAMES]
   // Longest first, so "nc.openbsd" is tried before "nc".

@@ -5,30 +5,26 @@
 import type { AncestorInfo, ExecEvent, Finding, ProcessInfo, Severity, Utility, Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
 import {
-  describeCategory,
-  executableName,
-  lookupPattern,
-  lookupUtility,
-  MULTICALL_BINARIES,
-} from "./catalogue.js";
-import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, evaluateChannels } from "./channels.js";
-import {
   type BudgetLimit,
   type CommandSegment,
-  commandSegments,
   commandStart,
   commandWords,
+  executableName,
   isInterpreter,
   isShell,
+  MULTICALL_BINARIES,
   resolvePath,
   type SegmentBudget,
   segmentBudget,
   shellPayload,
-} from "./command-line.js";
+} from "../shell/index.js";
+import { describeCategory, lookupPattern, lookupUtility } from "./catalogue.js";
+import { type ChannelFamily, DEFAULT_CHANNEL_FAMILIES, evaluateChannels } from "./channels.js";
 import { type FlatScan, flatScan } from "./flat-scan.js";
 import { suspiciousLocation } from "./locations.js";
 import { exfiltrationLook, findCredentialEndpoint, hostOf, isExemptTarget } from "./network.js";
 import { MAX_ARGS, type ParsedArgs, type ParsedOption, parseArgs, specFor } from "./options.js";
+import { commandSegments } from "./segments.js";
 
 /** Ancestors looked at, nearest first; sources already cap chains, this bounds hostile events. */
 const MAX_ANCESTORS = 64;

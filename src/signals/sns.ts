@@ -4,9 +4,10 @@
  * Routing relies only on what SNS documents. Two standard topics: the alert topic
  * (SNS_TOPIC_ARN) gets every signal at or above MIN_SEVERITY, the optional pager topic
  * (PAGER_TOPIC_ARN) every signal at or above PAGER_MIN_SEVERITY. Email and machine subscribers
- * subscribe to the first, the pager to the second, so no subscriber needs a filter policy. Filter
- * policies on message attributes are not used: with MessageStructure "json" attributes are not
- * delivered, and raw delivery carries at most 10 of them.
+ * subscribe to the first, the pager to the second, so no subscriber needs a filter policy. Each
+ * entry also carries at most 10 routing attributes (routing.ts: severity, utility, namespace, owner,
+ * ECS service/family, labels) for subscription filter policies (tested against moto); with
+ * MessageStructure "json" SNS does not deliver them, so the body stays the reference.
  *
  * Each message is a PublishBatch entry with MessageStructure "json" (one body per protocol, from
  * renderSnsMessage) and a Subject. Entries are packed in order into requests of at most 10 entries
@@ -55,6 +56,7 @@ import {
 } from "./delivery.js";
 import type { RecentIds } from "./recent-ids.js";
 import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./render.js";
+import { attributeBytes, routingAttributes } from "./routing.js";
 
 /** A topic and the lowest severity it receives. */
 export interface Route {
@@ -289,13 +291,16 @@ export async function publishSignals(
         lastError = message.error;
         continue;
       }
+      // Routing fields for subscription filter policies (routing.ts); they count against the limit.
+      const attributes = routingAttributes(signal);
       const entry: PublishBatchRequestEntry = {
         Id: `e${report.entries}`,
         Message: message.message,
         MessageStructure: "json",
         Subject: message.subject,
+        MessageAttributes: attributes,
       };
-      const bytes = utf8Bytes(message.message) + utf8Bytes(message.subject);
+      const bytes = utf8Bytes(message.message) + utf8Bytes(message.subject) + attributeBytes(attributes);
       pending.push({ topicArn: route.topicArn, signal, key, entry, bytes });
     }
   }

@@ -9,6 +9,7 @@
  * The EventBridge and Security Hub SDK clients are imported and created on first use, only when
  * configured, so a function that only uses SNS loads no more than before.
  */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import type { SNSClient } from "@aws-sdk/client-sns";
@@ -17,12 +18,15 @@ import { PublishError } from "../errors.js";
 import type { DeliveryReport } from "../invocation.js";
 import type { Signal } from "../model.js";
 import type { RecentIds } from "../signals/recent-ids.js";
+import { emailSink } from "./email.js";
 
 /** Clients a caller already has (the handler's module-scope SNS client, tests pointing at moto). */
 export interface SinkClients {
   sns?: SNSClient;
   eventBridge?: EventBridgeClient;
   securityHub?: SecurityHubClient;
+  /** The email sink's per-minute counter in the ledger table (default: the ledger's client). */
+  dynamoDb?: DynamoDBClient;
 }
 
 export interface SinkOptions {
@@ -31,7 +35,7 @@ export interface SinkOptions {
   /** Retry rounds and backoff base of every sink (tests shorten them). */
   maxRounds?: number;
   baseDelayMs?: number;
-  /** Clock of Security Hub's UpdatedAt. */
+  /** Clock of Security Hub's UpdatedAt and of the email sink's minute. */
   now?: () => Date;
 }
 
@@ -135,6 +139,7 @@ const SINKS: readonly SinkSpec[] = [
       };
     },
   },
+  emailSink,
 ];
 
 function retry(options: SinkOptions) {

@@ -1,4 +1,5 @@
 import type { ExecEvent, LogContext, SourceParser } from "../model.js";
+import { splitShellWords } from "../shell/index.js";
 import {
   arrayField,
   compact,
@@ -10,7 +11,6 @@ import {
   objectField,
   parseJsonObject,
   sourceRef,
-  splitShellWords,
   stringField,
 } from "./fields.js";
 

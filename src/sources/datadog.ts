@@ -1,5 +1,6 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
 import { ANCESTORS_READ } from "../model.js";
+import { splitShellWords } from "../shell/index.js";
 import { otherName } from "./falco.js";
 import {
   ancestor,
@@ -17,7 +18,6 @@ import {
   objectField,
   parseJsonObject,
   sourceRef,
-  splitShellWords,
   stringField,
   stringItems,
 } from "./fields.js";

@@ -1,5 +1,6 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
 import { ANCESTORS_READ } from "../model.js";
+import { isShell, MULTICALL_BINARIES } from "../shell/index.js";
 import { type FieldReader, isK8sAuditAlert, k8sAuditAlertEvents } from "./falco-k8saudit.js";
 import { K8S_AUDIT_TEXT_KEYS, outputTextFields, SYSCALL_TEXT_KEYS } from "./falco-output.js";
 import { labelsOf, workloadEnrichment } from "./falco-workload.js";
@@ -30,20 +31,20 @@ function field(fields: JsonObject, key: string): string | undefined {
   return value;
 }
 
-const SHELLS = new Set(["sh", "ash", "bash", "dash", "ksh", "mksh", "zsh", "busybox"]);
 const SHELL_COMMAND_FLAG = /^-[a-zA-Z]*c[a-zA-Z]*$/;
 
 /**
  * Falco's proc.args is the arguments joined by single spaces with no quoting (libsinsp), so word
  * boundaries inside an argument are lost and quotes in it are literal. Words are split on whitespace;
- * for a shell's `-c` the rest of the line is kept whole as the one payload argument, which is what it
- * was in the overwhelming majority of `sh -c '…'` invocations and what detection reads.
+ * for the `-c` of a shell (any the shell reader knows, or busybox) the rest of the line is kept whole
+ * as the one payload argument, which is what it was in the overwhelming majority of `sh -c '…'`
+ * invocations and what detection reads.
  */
 export function splitFalcoArgs(args: string, name: string | undefined): string[] {
   const words = args.split(/[ \t]+/).filter((word) => word.length > 0);
   const flag = words[0];
-  if (name === undefined || !SHELLS.has(name) || flag === undefined || !SHELL_COMMAND_FLAG.test(flag))
-    return words;
+  const shell = name !== undefined && (isShell(name) || MULTICALL_BINARIES.has(name));
+  if (!shell || flag === undefined || !SHELL_COMMAND_FLAG.test(flag)) return words;
   const payload = args.slice(args.indexOf(flag) + flag.length + 1);
   return payload.length > 0 ? [flag, payload] : [flag];
 }

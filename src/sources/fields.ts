@@ -4,6 +4,7 @@
  * control, so no field's type is trusted.
  */
 import type { AncestorInfo, LogContext, SourceFormat, SourceRef } from "../model.js";
+import { MULTICALL_BINARIES } from "../shell/index.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -81,18 +82,17 @@ export function basename(path: string): string {
   return path.slice(start, end);
 }
 
-/** Multi-call binaries: the applet name (argv[0] or comm) says which tool ran. */
-const MULTI_CALL = new Set(["busybox", "toybox"]);
-
 /**
- * The process name the rule matches on: the executable's basename; for a busybox/toybox applet run
- * through a symlink (`wget` -> /bin/busybox) the applet name instead, since the path alone hides it.
- * Falls back to comm, then argv[0]'s basename. Empty result means "no name".
+ * The process name the rule matches on: the executable's basename; for an applet of a multi-call
+ * binary (busybox, toybox) run through a symlink (`wget` -> /bin/busybox) the applet name instead,
+ * since the path alone hides it. Falls back to comm, then argv[0]'s basename. Empty result means "no
+ * name".
  */
 export function executableName(path: string | undefined, comm?: string, argv0?: string): string {
   const base = path !== undefined ? basename(path) : "";
   const applet = argv0 !== undefined && argv0.length > 0 ? basename(argv0) : (comm ?? "");
-  if (base.length > 0 && MULTI_CALL.has(base) && applet.length > 0 && !MULTI_CALL.has(applet)) return applet;
+  if (base.length > 0 && MULTICALL_BINARIES.has(base) && applet.length > 0 && !MULTICALL_BINARIES.has(applet))
+    return applet;
   if (base.length > 0) return base;
   if (comm !== undefined && comm.length > 0) return comm;
   return applet;
@@ -152,74 +152,6 @@ function parseTime(value: unknown): string | undefined {
   // Outside this window the value is garbage, not a time: the log event's timestamp is better evidence.
   if (Number.isNaN(date.getTime()) || year < 2000 || year > 2200) return undefined;
   return date.toISOString();
-}
-
-/**
- * Splits a command line the way a POSIX shell splits words, tolerantly: single quotes are literal,
- * double quotes allow backslash escapes of `"`, `\`, `$` and backtick, a backslash outside quotes
- * escapes the next character, an unterminated quote runs to the end. No expansion, no operators:
- * `|`, `;`, `&&` stay as (or inside) words for detection to read. Linear in the input.
- */
-export function splitShellWords(line: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    const c = line[i] as string;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
-      if (inWord) {
-        words.push(word);
-        word = "";
-        inWord = false;
-      }
-      i++;
-    } else if (c === "'") {
-      inWord = true;
-      const close = line.indexOf("'", i + 1);
-      const end = close < 0 ? n : close;
-      word += line.slice(i + 1, end);
-      i = end + 1;
-    } else if (c === '"') {
-      inWord = true;
-      i++;
-      while (i < n && line[i] !== '"') {
-        const d = line[i] as string;
-        if (d === "\\" && i + 1 < n) {
-          const next = line[i + 1] as string;
-          if (next === '"' || next === "\\" || next === "$" || next === "`") {
-            word += next;
-            i += 2;
-            continue;
-          }
-          if (next === "\n") {
-            i += 2;
-            continue;
-          }
-        }
-        word += d;
-        i++;
-      }
-      i++;
-    } else if (c === "\\") {
-      inWord = true;
-      if (i + 1 < n) {
-        const next = line[i + 1] as string;
-        if (next !== "\n") word += next;
-        i += 2;
-      } else {
-        word += c;
-        i++;
-      }
-    } else {
-      inWord = true;
-      word += c;
-      i++;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
 }
 
 /**

@@ -121,11 +121,22 @@ function labelsOf(labels: JsonObject | undefined): Record<string, string> | unde
   return count > 0 ? out : undefined;
 }
 
-/** `pod.workload` + `pod.workload_kind` (Tetragon 1.x): the controller that owns the pod. */
+/**
+ * `pod.workload` + `pod.workload_kind` (Tetragon 1.x): the controller that owns the pod. Exports from
+ * before `workload_kind` (cilium/tetragon 4aa4961, 2023-09) carry `workload` alone; its kind then follows
+ * Tetragon's own rule (pkg/podhelpers/workload.go): the pod's own name means a bare Pod, a ReplicaSet
+ * name less the pod-template-hash a Deployment; any other controller is of kind "unknown".
+ */
 function ownerOf(pod: JsonObject | undefined): { kind: string; name: string } | undefined {
   const name = stringField(pod, "workload");
+  if (name === undefined) return undefined;
   const kind = stringField(pod, "workload_kind");
-  return name !== undefined && kind !== undefined ? { kind, name } : undefined;
+  if (kind !== undefined) return { kind, name };
+  const podName = stringField(pod, "name");
+  if (podName === name) return { kind: "Pod", name };
+  const hash = stringField(objectField(pod, "pod_labels"), "pod-template-hash");
+  if (hash !== undefined && podName?.startsWith(`${name}-${hash}-`)) return { kind: "Deployment", name };
+  return { kind: "unknown", name };
 }
 
 /**

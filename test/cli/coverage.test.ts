@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, vi } from "vitest";
+import { formatCoverageTable, runCoverage } from "../../src/cli/coverage.js";
 import {
   type AccountPolicyState,
   assessGroup,
@@ -8,11 +9,9 @@ import {
   destinationName,
   detectorMatcher,
   type FilterInfo,
-  formatCoverageTable,
   parseSelectionCriteria,
-  runCoverage,
   toPolicyInfo,
-} from "../../src/cli/coverage.js";
+} from "../../src/cli/coverage-assess.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { createLogsClient } from "../../src/cli/logs-client.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import {
+  clipMiddle,
   estimateRemainingMs,
   formatCount,
   formatDuration,
@@ -100,5 +101,63 @@ describe("ProgressReporter", () => {
       "g · 10,000 events · 1,000 ev/s · 0 signals\n",
       "g · 20,000 events · 1,000 ev/s · 0 signals\n",
     ]);
+  });
+
+  it("fits each redraw to the terminal's width, read at every draw", () => {
+    const io = clockIO(true);
+    let columns = 80;
+    io.stderrColumns = () => columns;
+    const progress = new ProgressReporter(io, 0, { ttyIntervalMs: 100 });
+    const label = "group 1/1 /aws/containerinsights/production-payments-cluster-eu-west-1/application";
+
+    io.clock.now = 1000;
+    progress.update({ label, events: 12_345, signals: 3 });
+    columns = 40;
+    io.clock.now = 2000;
+    progress.update({ label, events: 24_690, signals: 3 });
+
+    const drawn = io.err.map((text) => text.replace(/^\r/, "").replace("\u001b[K", ""));
+    expect(drawn).toEqual([
+      "group 1/1 /aws/con…west-1/application · 12,345 events · 12,345 ev/s · 3 signals",
+      "24,690 events · 12,345 ev/s · 3 signals",
+    ]);
+    expect(Array.from(drawn[0] ?? "").length).toBe(79);
+  });
+});
+
+describe("fitting the line to a width", () => {
+  const snapshot = { label: "group 2/3 /ecs/payments-service-production", events: 1500, signals: 2 };
+
+  it("keeps a line that fits whole", () => {
+    expect(formatProgressLine({ label: "g", events: 1, signals: 0 }, 1000, 80)).toBe(
+      "g · 1 events · 1 ev/s · 0 signals",
+    );
+  });
+
+  it("shortens the label in its middle first, so the counts stay whole", () => {
+    const line = formatProgressLine(snapshot, 1000, 60);
+    expect(line).toBe("group 2/3 …roduction · 1,500 events · 1,500 ev/s · 2 signals");
+    expect(Array.from(line).length).toBe(60);
+  });
+
+  it("shows the counts alone when no readable label fits beside them, cut only when they do not fit", () => {
+    expect(formatProgressLine(snapshot, 1000, 45)).toBe("1,500 events · 1,500 ev/s · 2 signals");
+    expect(formatProgressLine(snapshot, 1000, 20)).toBe("1,500 events · 1,500");
+  });
+
+  it("never exceeds the width, at any width", () => {
+    for (let width = 0; width <= 120; width++) {
+      const line = formatProgressLine({ ...snapshot, fraction: 0.4 }, 1000, width);
+      expect(Array.from(line).length).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it("clips by characters, not UTF-16 units, with the ellipsis in the middle", () => {
+    expect(clipMiddle("abcdefghij", 5)).toBe("ab…ij");
+    expect(clipMiddle("abcdefghij", 6)).toBe("abc…ij");
+    expect(clipMiddle("abc", 3)).toBe("abc");
+    expect(clipMiddle("abc", 1)).toBe("…");
+    expect(clipMiddle("abc", 0)).toBe("");
+    expect(Array.from(clipMiddle("😀😀😀😀😀😀", 4))).toHaveLength(4);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { describeCategory, executableName, lookupUtility, UTILITIES } from "../../src/detection/catalogue.js";
+import { describeCategory, lookupUtility, UTILITIES } from "../../src/detection/catalogue.js";
 import { UTILITY_CATEGORIES } from "../../src/model.js";
+import { executableName } from "../../src/shell/index.js";
 
 describe("catalogue", () => {
   it.each([

@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the cases are shell text, where ${IFS} is literal.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { commandSegments, segmentBudget } from "../../src/detection/command-line.js";
 import { flatScan } from "../../src/detection/flat-scan.js";
 import { evaluate } from "../../src/detection/rule.js";
 import type { ExecEvent } from "../../src/model.js";
+import { commandSegments, segmentBudget } from "../../src/shell/index.js";
 import { run, session, withAncestors } from "./factory.js";
 
 // Issue 13: every reader budget fails closed. Each evasion hides `curl … | sh` past one limit.

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MULTICALL_BINARIES, UTILITIES } from "../../src/detection/catalogue.js";
+import { UTILITIES } from "../../src/detection/catalogue.js";
 import { mentionsNetworkUtility } from "../../src/detection/prefilter.js";
 import { evaluate } from "../../src/detection/rule.js";
+import { MULTICALL_BINARIES } from "../../src/shell/index.js";
 import { parseMessage } from "../../src/sources/index.js";
 import { context, fixtureNames, loadMessage } from "../sources/fixtures.js";
 import { processEvent, session } from "./factory.js";

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the cases are shell text, where ${IFS} is literal.
 import { describe, expect, it } from "vitest";
 import { lookupPattern } from "../../src/detection/catalogue.js";
-import { commandSegments, commandWords, decodeStage } from "../../src/detection/command-line.js";
 import { evaluate } from "../../src/detection/rule.js";
+import { commandSegments, commandWords, decodeStage } from "../../src/shell/index.js";
 import { processEvent, run, withAncestors } from "./factory.js";
 
 /** The command words of every segment of `sh -c payload` below the top level. */

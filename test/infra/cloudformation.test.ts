@@ -196,6 +196,60 @@ describe("serverless.yml (Serverless Framework v3, offline)", { timeout: SLOW },
     expect(publish?.Resource).toEqual([{ Ref: "AlertTopic" }, { Ref: "PagerTopic" }]);
   });
 
+  test("wires the email digest: no email topic unless asked, the default threshold of 10", () => {
+    const fn = template.Resources.DetectorLambdaFunction?.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(fn.Environment.Variables).toMatchObject({ EMAIL_TOPIC_ARN: "", EMAIL_DIGEST_PER_MINUTE: "10" });
+    expect(template.Resources.EmailTopic).toBeUndefined();
+    expect(template.Resources.DetectorEmailPolicy).toBeUndefined();
+  });
+
+  test("config.cjs emailTopic: an existing topic gets only the publish right, subscribers get a TLS-only encrypted topic", async () => {
+    const { emailTopic, emailTopicArn } = (await import(join(REPO, "infra/serverless/config.cjs"))) as Record<
+      "emailTopic" | "emailTopicArn",
+      (ctx: { resolveVariable(name: string): Promise<unknown> }) => Promise<unknown>
+    >;
+    const ctx = (params: Record<string, string>) => ({
+      resolveVariable: async (name: string) =>
+        ({ "self:service": "netutil-detector", "sls:stage": "prod", ...params })[name] ?? "",
+    });
+    const existing = "arn:aws:sns:eu-west-1:123456789012:secops-email";
+    expect(await emailTopic(ctx({}))).toEqual({});
+    expect(await emailTopicArn(ctx({}))).toBe("");
+    const own = (await emailTopic(ctx({ "param:emailTopicArn": existing }))) as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    expect(Object.keys(own)).toEqual(["DetectorEmailPolicy"]);
+    expect(own.DetectorEmailPolicy?.Properties.PolicyDocument).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "PublishEmailDigests", Effect: "Allow", Action: "sns:Publish", Resource: existing }],
+    });
+    expect(await emailTopicArn(ctx({ "param:emailTopicArn": existing }))).toBe(existing);
+
+    const created = (await emailTopic(
+      ctx({ "param:emailTopicSubscribers": "a@example.com, b@example.com" }),
+    )) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    expect(created.EmailTopic?.Properties).toEqual({
+      TopicName: "netutil-detector-prod-email",
+      DisplayName: "netutil-detector email",
+      KmsMasterKeyId: { "Fn::GetAtt": ["NotificationKey", "Arn"] },
+    });
+    expect(JSON.stringify(created.EmailTopicPolicy?.Properties)).toContain('"aws:SecureTransport":"false"');
+    expect(
+      Object.values(created)
+        .filter((r) => r.Type === "AWS::SNS::Subscription")
+        .map((r) => r.Properties.Endpoint),
+    ).toEqual(["a@example.com", "b@example.com"]);
+    expect(await emailTopicArn(ctx({ "param:emailTopicSubscribers": "a@example.com" }))).toEqual({
+      Ref: "EmailTopic",
+    });
+    await expect(emailTopic(ctx({ "param:emailTopicArn": "secops-email" }))).rejects.toThrow(
+      'param "emailTopicArn" must be an SNS topic ARN',
+    );
+  });
+
   test("grants each configured sink its one action, on its own resource, in a policy on the function's role", () => {
     const policy = template.Resources.DetectorSinksPolicy?.Properties as {
       Roles: unknown[];

@@ -98,6 +98,7 @@ async function terraform(): Promise<Deployed> {
       EVENTBRIDGE_MIN_SEVERITY: hclDefault(variables, "eventbridge_min_severity"),
       SECURITY_HUB_MIN_SEVERITY: hclDefault(variables, "security_hub_min_severity"),
       CHAT_MIN_SEVERITY: hclDefault(variables, "chat_min_severity"),
+      EMAIL_DIGEST_PER_MINUTE: hclDefault(variables, "email_digest_per_minute"),
     },
   };
 }
@@ -189,6 +190,14 @@ describe("Terraform, serverless.yml and SAM deploy the same function", { timeout
   });
 
   test.each(["terraform", "serverless", "sam"] as const)(
+    "%s sends email digests above 10 signals a minute, to no email topic unless one is configured",
+    (name) => {
+      expect(deployed[name].defaults.EMAIL_DIGEST_PER_MINUTE).toBe("10");
+      expect(deployed[name].environment).toHaveProperty("EMAIL_TOPIC_ARN");
+    },
+  );
+
+  test.each(["terraform", "serverless", "sam"] as const)(
     "%s runs the built entry handler.handler on nodejs24.x arm64",
     (name) => {
       expect(deployed[name]).toMatchObject({
@@ -202,9 +211,11 @@ describe("Terraform, serverless.yml and SAM deploy the same function", { timeout
   test("all three ship what `npm run build` writes to dist/ (zipped by npm run package)", async () => {
     expect(deployed.terraform.artifact).toBe(join(REPO, "dist/lambda.zip"));
     expect(deployed.serverless.artifact).toBe(join(REPO, "dist/lambda.zip"));
-    expect(deployed.sam.artifact).toBe(join(REPO, "dist"));
+    // Issue 15: SAM too takes the zip (byte for byte the release's netutil-detector-<version>.zip).
+    expect(deployed.sam.artifact).toBe(join(REPO, "dist/lambda.zip"));
     const packager = await readFile(join(REPO, "scripts/package.mjs"), "utf8");
     expect(packager).toContain('const REQUIRED = ["handler.js", "package.json"];');
+    expect(packager).toContain('const ARTIFACT_NAME = "netutil-detector";');
   });
 
   test("handler.handler names dist/handler.js and its export, when the build has run", async () => {
@@ -301,7 +312,8 @@ describe("the signal ledger's table is the same in all three deployments", { tim
       key: /hash_key\s*=\s*"([^"]+)"/.exec(table)?.[1] ?? "",
       billing: /billing_mode\s*=\s*"([^"]+)"/.exec(table)?.[1] ?? "",
       ttl: /attribute_name\s*=\s*"([^"]+)"/.exec(hclBlock(table, "ttl {"))?.[1] ?? "",
-      kmsKey: /kms_key_arn\s*=\s*aws_kms_key\.this\.arn/.test(table) ? "own" : "other",
+      // local.kms_key_arn: the module's key, or the one given as kms_key_arn (it then encrypts everything).
+      kmsKey: /kms_key_arn\s*=\s*(aws_kms_key\.this\.arn|local\.kms_key_arn)\b/.test(table) ? "own" : "other",
       pointInTimeRecoveryByDefault:
         /\n\s*default\s*=\s*(true|false)/.exec(
           hclBlock(variables, 'variable "ledger_point_in_time_recovery" {'),
@@ -341,7 +353,7 @@ describe("the signal ledger's table is the same in all three deployments", { tim
 interface PolicyFacts {
   /** Every KMS key policy statement granting an AWS service: its services and condition keys. */
   kmsServiceGrants: { services: string[]; conditions: string[] }[];
-  /** Topics ("alerts", "pager") whose policy denies sns:Publish when aws:SecureTransport is false. */
+  /** Topics ("alerts", "pager", "email") whose policy denies sns:Publish when aws:SecureTransport is false. */
   tlsOnlyTopics: string[];
 }
 
@@ -410,7 +422,11 @@ function cloudFormationPolicies(template: Node): PolicyFacts {
       services: list((s.Principal as { Service: unknown }).Service).map(String),
       conditions: Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c)),
     }));
-  const topicNames: Record<string, string> = { AlertTopic: "alerts", PagerTopic: "pager" };
+  const topicNames: Record<string, string> = {
+    AlertTopic: "alerts",
+    PagerTopic: "pager",
+    EmailTopic: "email",
+  };
   const tlsOnlyTopics = resources
     .filter((r) => r.Type === "AWS::SNS::TopicPolicy")
     .filter((r) =>
@@ -441,7 +457,22 @@ describe("Terraform, serverless.yml and SAM hold the same resource policies", { 
       join(REPO, "infra/sam/template.yaml"),
     ]);
     facts.terraform = await terraformPolicies();
-    facts.serverless = cloudFormationPolicies(decoded[join(REPO, "serverless.yml")] as Node);
+    // serverless.yml's email topic comes from config.cjs (only when params ask for it): add it as
+    // `serverless package --param=emailTopicSubscribers=...` would.
+    const { emailTopic } = (await import(join(REPO, "infra/serverless/config.cjs"))) as {
+      emailTopic(ctx: { resolveVariable(name: string): Promise<unknown> }): Promise<Node>;
+    };
+    const asked: Record<string, string> = {
+      "param:emailTopicSubscribers": "digest@example.com",
+      "self:service": "netutil-detector",
+      "sls:stage": "test",
+    };
+    const emailResources = await emailTopic({ resolveVariable: async (name) => asked[name] ?? "" });
+    const sls = decoded[join(REPO, "serverless.yml")] as Node;
+    facts.serverless = cloudFormationPolicies({
+      ...sls,
+      resources: [...list(sls.resources), { Resources: emailResources }],
+    });
     facts.sam = cloudFormationPolicies(decoded[join(REPO, "infra/sam/template.yaml")] as Node);
   }, 60_000);
 
@@ -462,9 +493,9 @@ describe("Terraform, serverless.yml and SAM hold the same resource policies", { 
   );
 
   test.each(["terraform", "serverless", "sam"] as const)(
-    "%s denies publishing to the alert and pager topics without TLS (aws:SecureTransport false)",
+    "%s denies publishing to the alert, pager and email topics without TLS (aws:SecureTransport false)",
     (name) => {
-      expect(facts[name].tlsOnlyTopics).toEqual(["alerts", "pager"]);
+      expect(facts[name].tlsOnlyTopics).toEqual(["alerts", "email", "pager"]);
     },
   );
 });
@@ -564,5 +595,71 @@ describe("the sinks beyond SNS get the same IAM statement in all three deploymen
       ];
     }
     expect(grants).toEqual(SINK_GRANTS);
+  });
+});
+
+/** The first-column names (`name`, `a`, `b`) of a markdown table's rows, after the heading `heading`. */
+function tableRows(markdown: string, heading: string): string[][] {
+  const from = markdown.indexOf(heading);
+  if (from < 0) throw new Error(`"${heading}" not found`);
+  const lines = markdown.slice(from).split("\n").slice(1);
+  const start = lines.findIndex((l) => l.startsWith("|"));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start)) {
+    if (!line.startsWith("|")) break;
+    rows.push(
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows.slice(2); // the header and the --- line
+}
+
+const codeNames = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? "");
+
+describe("the READMEs list the deployment inputs as they are", { timeout: 60_000 }, () => {
+  test("infra/terraform/README.md has one Inputs row per variable of variables.tf, with its default", async () => {
+    const dir = join(REPO, "infra/terraform/modules/netutil-detector");
+    const variables = await readFile(join(dir, "variables.tf"), "utf8");
+    const readme = await readFile(join(REPO, "infra/terraform/README.md"), "utf8");
+    const declared = [...variables.matchAll(/^variable "(\w+)" \{/gm)].map((m) => m[1] ?? "");
+    const rows = tableRows(readme, "## Inputs");
+    const listed = rows.map((r) => codeNames(r[0] ?? "")[0] ?? "");
+    expect([...listed].sort()).toEqual([...declared].sort());
+    for (const row of rows) {
+      const name = codeNames(row[0] ?? "")[0] ?? "";
+      const block = hclBlock(variables, `variable "${name}" {`);
+      const literal = /\n\s*default\s*=\s*("[^"]*"|-?[0-9]+|true|false|null|\[\])\s*\n/.exec(block)?.[1];
+      // An object default ({} with optional attributes) is described in words instead.
+      if (literal) expect(row[2], name).toBe(`\`${literal}\``);
+    }
+  });
+
+  test("README.md's enterprise inputs name real Terraform variables, SAM parameters and serverless params", async () => {
+    const readme = await readFile(join(REPO, "README.md"), "utf8");
+    const variables = await readFile(
+      join(REPO, "infra/terraform/modules/netutil-detector/variables.tf"),
+      "utf8",
+    );
+    const decoded = await decodeTemplates([
+      join(REPO, "serverless.yml"),
+      join(REPO, "infra/sam/template.yaml"),
+    ]);
+    const samParameters = Object.keys(
+      (decoded[join(REPO, "infra/sam/template.yaml")] as Node).Parameters as Record<string, unknown>,
+    );
+    const slsParams = Object.keys(
+      ((decoded[join(REPO, "serverless.yml")] as Node).params as { default: Record<string, unknown> })
+        .default,
+    );
+    const rows = tableRows(readme, "### Inputs for enterprise accounts and the email topic");
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const [terraform = "", sam = "", sls = ""] of rows) {
+      for (const name of codeNames(terraform)) expect(variables, name).toContain(`variable "${name}" {`);
+      for (const name of codeNames(sam)) expect(samParameters, name).toContain(name);
+      for (const name of codeNames(sls)) expect(slsParams, name).toContain(name);
+    }
   });
 });

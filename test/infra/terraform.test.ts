@@ -161,6 +161,9 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
   }
 
   const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+  /** The environment variables of a planned aws_lambda_function. */
+  const environmentOf = (fn: Record<string, unknown> | undefined) =>
+    ((fn?.environment ?? []) as { variables: Record<string, string> }[])[0]?.variables;
 
   beforeAll(async () => {
     await requireTool("terraform", ["version"], "install Terraform >= 1.9 (CI: .ci/run installs it)");
@@ -318,6 +321,148 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
     ]);
   });
 
+  test("rejects half-given enterprise inputs with the variable's message", async () => {
+    const result = await tf([
+      ...PLAN,
+      "-var=lambda_s3_bucket=releases",
+      '-var=subnet_ids=["subnet-0a1b2c3d"]',
+    ]);
+    expect(result.code).not.toBe(0);
+    const message = result.stderr.replace(/\s+/g, " ");
+    expect(message).toContain("lambda_s3_bucket and lambda_s3_key go together");
+    expect(message).toContain("subnet_ids and security_group_ids go together");
+  });
+
+  // Issue 15: one plan with every bring-your-own input at once (the release artifact from S3, a VPC,
+  // a permissions boundary, an own key and own topics), on the Kinesis path so that its role counts too.
+  test("plans with the artifact in S3, a VPC, a boundary, an own key and own topics: nothing of those created", async () => {
+    const arn = (service: string, rest: string) =>
+      `arn:aws:${service}:${MOTO_REGION}:${MOTO_ACCOUNT}:${rest}`;
+    const given = {
+      boundary: `arn:aws:iam::${MOTO_ACCOUNT}:policy/DeveloperBoundary`,
+      key: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+      alerts: arn("sns", "secops-alerts"),
+      pager: arn("sns", "secops-pager"),
+      email: arn("sns", "secops-email"),
+      hash: "wdAZeijvtuBIdsHse7g6oBqpKpYg6r/dN8a6Ftjt80E=",
+    };
+    const plan = await planJson("enterprise", [
+      "-var=delivery=kinesis",
+      "-var=lambda_s3_bucket=releases-bucket",
+      "-var=lambda_s3_key=netutil-detector/netutil-detector-0.1.0.zip",
+      "-var=lambda_s3_object_version=3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH",
+      `-var=lambda_source_code_hash=${given.hash}`,
+      '-var=subnet_ids=["subnet-0a1b2c3d4e5f60718","subnet-0f1e2d3c4b5a69788"]',
+      '-var=security_group_ids=["sg-0123456789abcdef0"]',
+      `-var=permissions_boundary=${given.boundary}`,
+      `-var=kms_key_arn=${given.key}`,
+      `-var=alert_topic_arn=${given.alerts}`,
+      `-var=pager_topic_arn=${given.pager}`,
+      `-var=email_topic_arn=${given.email}`,
+      "-var=email_digest_per_minute=25",
+      "-var=log_retention_days=90",
+      '-var=tags={ cost-center = "sec-42" }',
+    ]);
+    const changes = plan.resource_changes.map((c) => ({
+      ...c,
+      address: c.address.replace(/^module\.netutil_detector\./, ""),
+    }));
+    const planned = (address: string) => changes.find((c) => c.address === address)?.change.after;
+    const of = (type: string) => changes.filter((c) => c.address.split(/[.[]/)[0] === type);
+
+    for (const type of ["aws_kms_key", "aws_kms_alias", "aws_sns_topic", "aws_sns_topic_policy"]) {
+      expect(
+        of(type).map((c) => c.address),
+        type,
+      ).toEqual([]);
+    }
+    const fn = planned("aws_lambda_function.this");
+    expect(fn).toMatchObject({
+      s3_bucket: "releases-bucket",
+      s3_key: "netutil-detector/netutil-detector-0.1.0.zip",
+      s3_object_version: "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrH",
+      source_code_hash: given.hash,
+      filename: null,
+      vpc_config: [
+        {
+          subnet_ids: ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+          security_group_ids: ["sg-0123456789abcdef0"],
+        },
+      ],
+    });
+    expect(environmentOf(fn)).toMatchObject({
+      SNS_TOPIC_ARN: given.alerts,
+      PAGER_TOPIC_ARN: given.pager,
+      EMAIL_TOPIC_ARN: given.email,
+      EMAIL_DIGEST_PER_MINUTE: "25",
+    });
+    // Every role the module creates: the function's, CloudWatch Logs' to Kinesis, EventBridge's to PagerDuty.
+    const roles = of("aws_iam_role");
+    expect(roles.map((r) => r.address).sort()).toEqual([
+      "aws_iam_role.function",
+      "aws_iam_role.logs_to_kinesis[0]",
+      "aws_iam_role.pagerduty[0]",
+    ]);
+    for (const role of roles)
+      expect(role.change.after.permissions_boundary, role.address).toBe(given.boundary);
+    const vpc = JSON.parse(String(planned("aws_iam_role_policy.vpc[0]")?.policy)) as {
+      Statement: PolicyStatement[];
+    };
+    expect(list(vpc.Statement[0]?.Action)).toEqual(
+      expect.arrayContaining(["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]),
+    );
+    expect(planned("aws_sqs_queue.dlq")?.kms_master_key_id).toBe(given.key);
+    expect(planned("aws_dynamodb_table.ledger[0]")?.server_side_encryption).toEqual([
+      { enabled: true, kms_key_arn: given.key },
+    ]);
+    expect(planned("aws_cloudwatch_log_group.function")?.retention_in_days).toBe(90);
+    expect(planned('aws_sns_topic_subscription.email["secops@example.com"]')?.topic_arn).toBe(given.alerts);
+    for (const alarm of of("aws_cloudwatch_metric_alarm")) {
+      expect(alarm.change.after.alarm_actions, alarm.address).toEqual([given.alerts]);
+    }
+    // Tags on everything that takes them: the module's, the caller's and the component tag.
+    const tagged = changes.filter((c) => "tags" in c.change.after);
+    expect(tagged.length).toBeGreaterThanOrEqual(10);
+    for (const c of tagged) {
+      expect(c.change.after.tags, c.address).toMatchObject({
+        owner: "platform-security",
+        "cost-center": "sec-42",
+        "netutil-detector:component": "netutil-detector",
+      });
+    }
+    expect(tagged.map((c) => c.address)).toEqual(
+      expect.arrayContaining(["aws_lambda_event_source_mapping.kinesis[0]", "aws_kinesis_stream.this[0]"]),
+    );
+  });
+
+  test("plans a created email topic: encrypted with the module's key, TLS-only, its subscriber", async () => {
+    const plan = await planJson("email", ['-var=email_topic_subscribers=["digest@example.com"]']);
+    const planned = (address: string) =>
+      plan.resource_changes.find((c) => c.address === `module.netutil_detector.${address}`)?.change.after;
+    expect(planned("aws_sns_topic.email[0]")).toMatchObject({
+      name: "netutil-detector-email",
+      display_name: "netutil-detector email",
+    });
+    expect(planned("aws_sns_topic_policy.email[0]")).toBeDefined();
+    expect(planned('aws_sns_topic_subscription.email_topic["digest@example.com"]')).toMatchObject({
+      protocol: "email",
+      endpoint: "digest@example.com",
+    });
+    // The created key encrypts it (its ARN is known only after the apply).
+    const unknown = plan.resource_changes.find(
+      (c) => c.address === "module.netutil_detector.aws_sns_topic.email[0]",
+    )?.change as { after_unknown?: Record<string, unknown> } | undefined;
+    expect(unknown?.after_unknown?.kms_master_key_id).toBe(true);
+    // Its ARN, and so the function's environment, is known only after the apply.
+    const fnChange = plan.resource_changes.find(
+      (c) => c.address === "module.netutil_detector.aws_lambda_function.this",
+    )?.change as { after_unknown?: Record<string, unknown> } | undefined;
+    expect(fnChange?.after_unknown?.environment).toBeTruthy();
+    const fn = planned("aws_lambda_function.this");
+    expect(fn?.vpc_config).toEqual([]);
+    expect(planned("aws_iam_role_policy.vpc[0]")).toBeUndefined();
+  });
+
   test(
     "applies against moto: every named and prefixed group subscribed to the function, nothing else",
     async () => {
@@ -435,6 +580,9 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       SECURITY_HUB_MIN_SEVERITY: "medium",
       CHAT_TOPIC_ARN: "",
       CHAT_MIN_SEVERITY: "high",
+      // Issue 15: no email topic in this example, and the digest threshold's default.
+      EMAIL_TOPIC_ARN: "",
+      EMAIL_DIGEST_PER_MINUTE: "10",
     });
   });
 

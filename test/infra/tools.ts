@@ -106,3 +106,58 @@ export async function decodeTemplates(files: string[]): Promise<Record<string, u
   }
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
+
+/** The offline provider mirror preinstalled on CI machines (absent: terraform uses the registry). */
+export const PROVIDER_MIRROR = "/opt/tf-plugins";
+
+/**
+ * Prepares a copied Terraform root module to run against moto_server: a CLI config that takes the
+ * provider from the offline mirror when there is one, and an override file pointing every AWS
+ * provider (the default one and each alias) at moto. Returns the environment for terraform.
+ */
+export async function terraformAgainstMoto(
+  work: string,
+  moduleDir: string,
+  moto: { endpoint: string; env: Record<string, string> },
+  services: string[],
+  aliases: string[] = [],
+): Promise<Record<string, string>> {
+  const cliConfig = join(work, "terraform.rc");
+  await writeFile(
+    cliConfig,
+    [
+      "provider_installation {",
+      `  filesystem_mirror {\n    path    = "${PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/*/*"]\n  }`,
+      '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }',
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const endpoints = services.map((s) => `    ${s} = "${moto.endpoint}"`).join("\n");
+  const provider = (alias?: string) =>
+    [
+      'provider "aws" {',
+      ...(alias ? [`  alias                       = "${alias}"`] : []),
+      '  access_key                  = "testing"',
+      '  secret_key                  = "testing"',
+      "  skip_credentials_validation = true",
+      "  skip_requesting_account_id  = true",
+      "  skip_metadata_api_check     = true",
+      "  s3_use_path_style           = true",
+      `  endpoints {\n${endpoints}\n  }`,
+      "}",
+      "",
+    ].join("\n");
+  await writeFile(
+    join(moduleDir, "moto_override.tf"),
+    [provider(), ...aliases.map((a) => provider(a))].join("\n"),
+  );
+  return {
+    ...moto.env,
+    ...(existsSync(PROVIDER_MIRROR) ? { TF_CLI_CONFIG_FILE: cliConfig } : {}),
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    TF_DATA_DIR: join(work, ".terraform-data"),
+    CHECKPOINT_DISABLE: "1",
+  };
+}

@@ -8,7 +8,8 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CoverageReport, runCoverage } from "../../src/cli/coverage.js";
+import { runCoverage } from "../../src/cli/coverage.js";
+import type { CoverageReport } from "../../src/cli/coverage-assess.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { type Moto, motoClientConfig, startMoto } from "../support/moto.js";
 

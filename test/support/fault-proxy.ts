@@ -9,18 +9,24 @@ import type { Socket } from "node:net";
  *   default; SNS's modelled ThrottledException is `{ status: 429, code: "Throttled" }`. Not forwarded.
  * - `hang`: never answers and never forwards; only the client's timeout ends the request.
  * - `reset`: destroys the connection without answering (ECONNRESET). Not forwarded.
- * - `partial` (PublishBatch only): the first `count` entries of the request come back in `Failed`
- *   with Code InternalError and SenderFault false. With `forward: false` (default) those entries
- *   are cut from the request before it reaches moto, so SNS semantics hold: a failed entry was not
- *   published. With `forward: true` they are published and still reported failed — the ambiguous
- *   case where a retry duplicates the message.
+ * - `error`: any other error answer, e.g. `{ status: 400, code: "InvalidInputException" }`. Not forwarded.
+ * - `partial` (PublishBatch, BatchImportFindings): the first `count` entries of the request come
+ *   back failed — in `Failed` with Code InternalError and SenderFault false (SNS), in
+ *   `FailedFindings` with ErrorCode InternalException (Security Hub); `code` overrides. With
+ *   `forward: false` (default) those entries are cut from the request before it reaches moto, so a
+ *   failed entry was not stored. With `forward: true` they are stored and still reported failed —
+ *   the ambiguous case where a retry sends the entry twice.
+ * - `malformed` (BatchImportFindings only): forwarded with the first `count` findings' Resources
+ *   emptied, so moto itself rejects them as invalid (FailedFindings ErrorCode InvalidInput).
  */
 export type Fault =
   | { kind: "internal-error" }
   | { kind: "throttle"; status?: number; code?: string }
+  | { kind: "error"; status: number; code: string; message?: string }
   | { kind: "hang" }
   | { kind: "reset" }
-  | { kind: "partial"; count: number; forward?: boolean };
+  | { kind: "partial"; count: number; forward?: boolean; code?: string }
+  | { kind: "malformed"; count: number };
 
 /** A loopback HTTP proxy in front of moto that injects scripted faults per API action. */
 export interface FaultProxy {
@@ -38,16 +44,38 @@ export interface FaultProxy {
   readonly faulted: Readonly<Record<string, number>>;
   /** Every PublishBatch request received: entry count and UTF-8 bytes of all Message + Subject values. */
   readonly publishBatches: readonly PublishBatchRecord[];
+  /** Finding Ids moto accepted through BatchImportFindings, one per import, in order (repeats kept). */
+  readonly importedFindings: readonly string[];
   close(): Promise<void>;
 }
 
 const SNS_XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
 
-/** The API action: form `Action=` for the query protocol (SNS), `X-Amz-Target` for JSON (SQS). */
-function actionOf(req: IncomingMessage, body: string): string {
+type Protocol = "query" | "json" | "rest-json";
+
+/**
+ * REST-JSON operations (Security Hub) by method and path, from the service model's `http` traits;
+ * any other REST request is named by its method and path.
+ */
+const REST_ACTIONS: [method: string, path: RegExp, action: string][] = [
+  ["POST", /^\/findings\/import\/?$/, "BatchImportFindings"],
+  ["POST", /^\/findings\/?$/, "GetFindings"],
+  ["PATCH", /^\/findings\/batchupdate\/?$/, "BatchUpdateFindings"],
+];
+
+/**
+ * The API action and protocol: `X-Amz-Target` for JSON (SQS, EventBridge), form `Action=` for the
+ * query protocol (SNS), else method and path for REST-JSON (Security Hub).
+ */
+function actionOf(req: IncomingMessage, body: string): { action: string; protocol: Protocol } {
   const target = req.headers["x-amz-target"];
-  if (typeof target === "string") return target.split(".").pop() ?? target;
-  return new URLSearchParams(body).get("Action") ?? "Unknown";
+  if (typeof target === "string") return { action: target.split(".").pop() ?? target, protocol: "json" };
+  const formAction = new URLSearchParams(body).get("Action");
+  if (formAction) return { action: formAction, protocol: "query" };
+  const method = req.method ?? "GET";
+  const path = new URL(req.url ?? "/", "http://proxy").pathname;
+  const rest = REST_ACTIONS.find(([m, pattern]) => m === method && pattern.test(path));
+  return { action: rest?.[2] ?? `${method} ${path}`, protocol: "rest-json" };
 }
 
 function escapeXml(text: string): string {
@@ -65,11 +93,28 @@ function unescapeXml(text: string): string {
 }
 
 /** Answers an AWS error the way the request's protocol expects it. */
-function sendError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) {
+function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  protocol: Protocol = typeof req.headers["x-amz-target"] === "string" ? "json" : "query",
+) {
   const requestId = randomUUID();
-  if (typeof req.headers["x-amz-target"] === "string") {
+  if (protocol === "json") {
     res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": requestId });
     res.end(JSON.stringify({ __type: code, message }));
+    return;
+  }
+  if (protocol === "rest-json") {
+    // REST-JSON names the error in x-amzn-ErrorType; Security Hub's error shapes carry Code and Message.
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "x-amzn-requestid": requestId,
+      "x-amzn-errortype": code,
+    });
+    res.end(JSON.stringify({ Code: code, Message: message }));
     return;
   }
   const type = status >= 500 ? "Receiver" : "Sender";
@@ -173,8 +218,20 @@ function publishBatchXml(successful: Member[], failed: Member[]): string {
   );
 }
 
-function injectedFailure(id: string): Member {
-  return { Id: id, Code: "InternalError", Message: "injected by fault proxy", SenderFault: "false" };
+function injectedFailure(id: string, code = "InternalError"): Member {
+  return { Id: id, Code: code, Message: "injected by fault proxy", SenderFault: "false" };
+}
+
+type Finding = Record<string, unknown> & { Id?: string };
+interface ImportAnswer {
+  FailedCount?: number;
+  SuccessCount?: number;
+  FailedFindings?: { Id?: string; ErrorCode?: string; ErrorMessage?: string }[];
+}
+
+function findingsOf(body: string): { request: Record<string, unknown>; findings: Finding[] } {
+  const request = JSON.parse(body || "{}") as Record<string, unknown>;
+  return { request, findings: (request.Findings as Finding[] | undefined) ?? [] };
 }
 
 /**
@@ -188,6 +245,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const counts: Record<string, number> = {};
   const faulted: Record<string, number> = {};
   const publishBatches: PublishBatchRecord[] = [];
+  const importedFindings: string[] = [];
   const sockets = new Set<Socket>();
 
   const forward = (
@@ -228,8 +286,68 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       upstreamReq.end(body);
     });
 
-  const relay = async (req: IncomingMessage, res: ServerResponse, body: string) => {
+  /** Forwards a BatchImportFindings body and notes which of its findings moto accepted. */
+  const forwardImport = async (req: IncomingMessage, body: string) => {
     const answer = await forward(req, body);
+    if (answer.status === 200) {
+      const failed = new Set(
+        ((JSON.parse(answer.body) as ImportAnswer).FailedFindings ?? []).map((f) => f.Id),
+      );
+      for (const finding of findingsOf(body).findings) {
+        if (!failed.has(finding.Id)) importedFindings.push(String(finding.Id));
+      }
+    }
+    return answer;
+  };
+
+  const relay = async (req: IncomingMessage, res: ServerResponse, body: string, action: string) => {
+    const answer =
+      action === "BatchImportFindings" ? await forwardImport(req, body) : await forward(req, body);
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  };
+
+  const partialImport = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+    fault: { count: number; forward?: boolean; code?: string },
+  ) => {
+    const { request, findings } = findingsOf(body);
+    const failing = findings.slice(0, fault.count).map((f) => String(f.Id));
+    const sent = fault.forward ? findings : findings.slice(fault.count);
+    let answer: ImportAnswer = { FailedCount: 0, SuccessCount: 0, FailedFindings: [] };
+    if (sent.length > 0) {
+      const upstream = await forwardImport(req, JSON.stringify({ ...request, Findings: sent }));
+      if (upstream.status !== 200) {
+        res.writeHead(upstream.status, upstream.headers);
+        res.end(upstream.body);
+        return;
+      }
+      answer = JSON.parse(upstream.body) as ImportAnswer;
+    }
+    const failedFindings = [
+      ...failing.map((Id) => ({
+        Id,
+        ErrorCode: fault.code ?? "InternalException",
+        ErrorMessage: "injected by fault proxy",
+      })),
+      ...(answer.FailedFindings ?? []).filter((f) => !failing.includes(String(f.Id))),
+    ];
+    res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": randomUUID() });
+    res.end(
+      JSON.stringify({
+        FailedCount: failedFindings.length,
+        SuccessCount: findings.length - failedFindings.length,
+        FailedFindings: failedFindings,
+      }),
+    );
+  };
+
+  const malformedImport = async (req: IncomingMessage, res: ServerResponse, body: string, count: number) => {
+    const { request, findings } = findingsOf(body);
+    const corrupted = findings.map((f, i) => (i < count ? { ...f, Resources: [] } : f));
+    const answer = await forwardImport(req, JSON.stringify({ ...request, Findings: corrupted }));
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
   };
@@ -238,7 +356,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req: IncomingMessage,
     res: ServerResponse,
     body: string,
-    fault: { count: number; forward?: boolean },
+    fault: { count: number; forward?: boolean; code?: string },
   ) => {
     const { rest, entries } = splitEntries(body);
     const failing = entries.slice(0, fault.count).map(entryId);
@@ -256,21 +374,29 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       failed = readMembers(answer.body, "Failed");
     }
     successful = successful.filter((member) => !failing.includes(member.Id ?? ""));
-    failed = [...failing.map(injectedFailure), ...failed];
+    failed = [...failing.map((id) => injectedFailure(id, fault.code)), ...failed];
     res.writeHead(200, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
     res.end(publishBatchXml(successful, failed));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
-    const action = actionOf(req, body);
+    const { action, protocol } = actionOf(req, body);
     counts[action] = (counts[action] ?? 0) + 1;
     if (action === "PublishBatch") publishBatches.push(measure(body));
     const fault = queues.get(action)?.shift() ?? persistent.get(action);
-    if (!fault) return await relay(req, res, body);
+    if (!fault) return await relay(req, res, body, action);
     faulted[action] = (faulted[action] ?? 0) + 1;
     switch (fault.kind) {
       case "internal-error":
-        return sendError(req, res, 500, "InternalError", "Request could not be completed (injected)");
+        return sendError(
+          req,
+          res,
+          500,
+          // Security Hub's 500 is InternalException; the other services here say InternalError.
+          protocol === "rest-json" ? "InternalException" : "InternalError",
+          "Request could not be completed (injected)",
+          protocol,
+        );
       case "throttle":
         return sendError(
           req,
@@ -278,15 +404,22 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           fault.status ?? 400,
           fault.code ?? "Throttling",
           "Rate exceeded (injected)",
+          protocol,
         );
+      case "error":
+        return sendError(req, res, fault.status, fault.code, fault.message ?? "(injected)", protocol);
       case "hang":
         return; // the socket stays open until the client gives up or the proxy closes
       case "reset":
         req.socket.destroy();
         return;
       case "partial":
-        if (action !== "PublishBatch") return await relay(req, res, body);
+        if (action === "BatchImportFindings") return await partialImport(req, res, body, fault);
+        if (action !== "PublishBatch") return await relay(req, res, body, action);
         return await partial(req, res, body, fault);
+      case "malformed":
+        if (action !== "BatchImportFindings") return await relay(req, res, body, action);
+        return await malformedImport(req, res, body, fault.count);
     }
   };
 
@@ -325,10 +458,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       for (const key of Object.keys(counts)) delete counts[key];
       for (const key of Object.keys(faulted)) delete faulted[key];
       publishBatches.length = 0;
+      importedFindings.length = 0;
     },
     counts,
     faulted,
     publishBatches,
+    importedFindings,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

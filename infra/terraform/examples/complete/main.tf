@@ -20,10 +20,15 @@ provider "aws" {
 module "netutil_detector" {
   source = "../../modules/netutil-detector"
 
-  name       = var.name
-  lambda_zip = coalesce(var.lambda_zip, "${path.module}/../../../../dist/lambda.zip")
-  runtime    = var.lambda_runtime
-  delivery   = var.delivery
+  name = var.name
+  # The local build by default; the release artifact in S3 when lambda_s3_bucket is set.
+  lambda_zip               = var.lambda_s3_bucket != null ? null : coalesce(var.lambda_zip, "${path.module}/../../../../dist/lambda.zip")
+  lambda_s3_bucket         = var.lambda_s3_bucket
+  lambda_s3_key            = var.lambda_s3_key
+  lambda_s3_object_version = var.lambda_s3_object_version
+  lambda_source_code_hash  = var.lambda_source_code_hash
+  runtime                  = var.lambda_runtime
+  delivery                 = var.delivery
 
   ecs_log_group_names    = var.ecs_log_group_names
   ecs_log_group_prefixes = var.ecs_log_group_prefixes
@@ -37,11 +42,25 @@ module "netutil_detector" {
   pager_min_severity    = var.pager_min_severity
 
   reserved_concurrency = var.reserved_concurrency
+  log_retention_days   = var.log_retention_days
+
+  # Enterprise accounts: all optional.
+  subnet_ids           = var.subnet_ids
+  security_group_ids   = var.security_group_ids
+  permissions_boundary = var.permissions_boundary
+  kms_key_arn          = var.kms_key_arn
+  alert_topic_arn      = var.alert_topic_arn
+  pager_topic_arn      = var.pager_topic_arn
+
+  create_email_topic      = var.create_email_topic
+  email_topic_arn         = var.email_topic_arn
+  email_topic_subscribers = var.email_topic_subscribers
+  email_digest_per_minute = var.email_digest_per_minute
 
   event_bus_name        = var.event_bus_name
   security_hub          = var.security_hub
   chat_topic_arn        = var.chat_topic_arn
   pagerduty_routing_key = var.pagerduty_routing_key
 
-  tags = { owner = "platform-security" }
+  tags = merge({ owner = "platform-security" }, var.tags)
 }

@@ -10,6 +10,14 @@ output "pager_topic_arn" {
   value = module.netutil_detector.pager_topic_arn
 }
 
+output "email_topic_arn" {
+  value = module.netutil_detector.email_topic_arn
+}
+
+output "kms_key_arn" {
+  value = module.netutil_detector.kms_key_arn
+}
+
 output "dlq_url" {
   value = module.netutil_detector.dlq_url
 }

@@ -16,6 +16,28 @@ variable "lambda_zip" {
   default     = null
 }
 
+variable "lambda_s3_bucket" {
+  description = "Bucket of the uploaded release artifact (netutil-detector-<version>.zip); replaces lambda_zip."
+  type        = string
+  default     = null
+}
+
+variable "lambda_s3_key" {
+  type    = string
+  default = null
+}
+
+variable "lambda_s3_object_version" {
+  type    = string
+  default = null
+}
+
+variable "lambda_source_code_hash" {
+  description = "sha256Base64 from the artifact's manifest (S3 artifacts only)."
+  type        = string
+  default     = null
+}
+
 variable "lambda_runtime" {
   description = "nodejs24.x needs hashicorp/aws >= 6.19; set nodejs22.x when pinned to 5.x."
   type        = string
@@ -81,6 +103,71 @@ variable "pager_min_severity" {
 variable "reserved_concurrency" {
   type    = number
   default = null
+}
+
+variable "log_retention_days" {
+  type    = number
+  default = 30
+}
+
+variable "tags" {
+  description = "Tags on every resource, beside owner and the provider's default_tags."
+  type        = map(string)
+  default     = {}
+}
+
+# --- Enterprise accounts ---
+
+variable "subnet_ids" {
+  type    = list(string)
+  default = []
+}
+
+variable "security_group_ids" {
+  type    = list(string)
+  default = []
+}
+
+variable "permissions_boundary" {
+  type    = string
+  default = null
+}
+
+variable "kms_key_arn" {
+  type    = string
+  default = null
+}
+
+variable "alert_topic_arn" {
+  type    = string
+  default = null
+}
+
+variable "pager_topic_arn" {
+  type    = string
+  default = null
+}
+
+# --- Email topic (digests under bursts) ---
+
+variable "create_email_topic" {
+  type    = bool
+  default = false
+}
+
+variable "email_topic_arn" {
+  type    = string
+  default = null
+}
+
+variable "email_topic_subscribers" {
+  type    = list(string)
+  default = []
+}
+
+variable "email_digest_per_minute" {
+  type    = number
+  default = 10
 }
 
 # --- Sinks beyond SNS ---

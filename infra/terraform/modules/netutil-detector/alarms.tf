@@ -61,7 +61,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   comparison_operator = each.value.comparison
   threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  alarm_actions       = [local.alert_topic_arn]
+  ok_actions          = [local.alert_topic_arn]
   tags                = local.tags
 }

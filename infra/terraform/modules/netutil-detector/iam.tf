@@ -9,9 +9,10 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 resource "aws_iam_role" "function" {
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
+  name                 = var.name
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
+  permissions_boundary = var.permissions_boundary
+  tags                 = local.tags
 }
 
 # Least privilege: its own log group, its topics, its DLQ, the key of both, and (Kinesis path) its stream.
@@ -25,7 +26,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "PublishSignals"
     actions   = ["sns:Publish"]
-    resources = concat([aws_sns_topic.alerts.arn], aws_sns_topic.pager[*].arn)
+    resources = local.publish_topic_arns
   }
 
   statement {
@@ -37,7 +38,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "UseKeyOnlyThroughSnsAndSqs"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = [aws_kms_key.this.arn]
+    resources = [local.kms_key_arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
@@ -67,4 +68,28 @@ resource "aws_iam_role_policy" "function" {
   name   = "netutil-detector"
   role   = aws_iam_role.function.id
   policy = data.aws_iam_policy_document.function.json
+}
+
+# In a VPC: the network-interface actions of AWSLambdaVPCAccessExecutionRole, without its logs:* on
+# every group (the function writes only its own, above). EC2 does not scope these to resources.
+resource "aws_iam_role_policy" "vpc" {
+  count = local.has_vpc ? 1 : 0
+  name  = "netutil-detector-vpc"
+  role  = aws_iam_role.function.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid    = "ManageVpcNetworkInterfaces"
+      Effect = "Allow"
+      Action = [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ]
+      Resource = "*"
+    }]
+  })
 }

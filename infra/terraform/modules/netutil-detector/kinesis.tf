@@ -30,10 +30,11 @@ data "aws_iam_policy_document" "logs_assume" {
 }
 
 resource "aws_iam_role" "logs_to_kinesis" {
-  count              = local.use_kinesis ? 1 : 0
-  name               = "${var.name}-logs-to-kinesis"
-  assume_role_policy = data.aws_iam_policy_document.logs_assume.json
-  tags               = local.tags
+  count                = local.use_kinesis ? 1 : 0
+  name                 = "${var.name}-logs-to-kinesis"
+  assume_role_policy   = data.aws_iam_policy_document.logs_assume.json
+  permissions_boundary = var.permissions_boundary
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "logs_to_kinesis" {
@@ -65,6 +66,7 @@ resource "aws_lambda_event_source_mapping" "kinesis" {
   maximum_retry_attempts             = var.kinesis.maximum_retry_attempts
   maximum_record_age_in_seconds      = var.kinesis.maximum_record_age_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+  tags                               = local.tags
 
   destination_config {
     on_failure {

@@ -1,6 +1,8 @@
 # One customer managed key for the topics and the DLQ. The AWS managed aws/sns key cannot be used:
 # its policy cannot grant CloudWatch alarms the right to publish to the encrypted alert topic.
 data "aws_iam_policy_document" "kms" {
+  count = local.create_kms_key ? 1 : 0
+
   statement {
     sid       = "AccountAdministersKeyThroughIam"
     actions   = ["kms:*"]
@@ -48,15 +50,18 @@ data "aws_iam_policy_document" "kms" {
   }
 }
 
+# Not created when kms_key_arn brings your own key.
 resource "aws_kms_key" "this" {
+  count                   = local.create_kms_key ? 1 : 0
   description             = "${var.name}: SNS topics and dead-letter queue"
   enable_key_rotation     = true
   deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms.json
+  policy                  = data.aws_iam_policy_document.kms[0].json
   tags                    = local.tags
 }
 
 resource "aws_kms_alias" "this" {
+  count         = local.create_kms_key ? 1 : 0
   name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this.key_id
+  target_key_id = aws_kms_key.this[0].key_id
 }

@@ -24,7 +24,7 @@ resource "aws_dynamodb_table" "ledger" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_key.this.arn
+    kms_key_arn = local.kms_key_arn
   }
 
   point_in_time_recovery {
@@ -48,7 +48,7 @@ data "aws_iam_policy_document" "ledger" {
   statement {
     sid       = "UseKeyOnlyThroughDynamoDb"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey", "kms:CreateGrant"]
-    resources = [aws_kms_key.this.arn]
+    resources = [local.kms_key_arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"

@@ -8,14 +8,29 @@ output "function_name" {
   value       = aws_lambda_function.this.function_name
 }
 
+output "function_role_name" {
+  description = "Name of the function's role (to grant it more, e.g. the key of a topic you bring)."
+  value       = aws_iam_role.function.name
+}
+
+output "function_role_arn" {
+  description = "ARN of the function's role."
+  value       = aws_iam_role.function.arn
+}
+
 output "alert_topic_arn" {
   description = "Alert topic (every signal at or above min_severity; alarms too)."
-  value       = aws_sns_topic.alerts.arn
+  value       = local.alert_topic_arn
 }
 
 output "pager_topic_arn" {
   description = "Pager topic (signals at or above pager_min_severity), or null."
-  value       = one(aws_sns_topic.pager[*].arn)
+  value       = local.pager_topic_arn
+}
+
+output "email_topic_arn" {
+  description = "Email topic (EMAIL_TOPIC_ARN: digests above email_digest_per_minute), or null."
+  value       = local.email_topic_arn
 }
 
 output "dlq_url" {
@@ -29,8 +44,8 @@ output "dlq_arn" {
 }
 
 output "kms_key_arn" {
-  description = "Key encrypting the topics and the queue."
-  value       = aws_kms_key.this.arn
+  description = "Key encrypting the topics, the queue and the ledger (created, or kms_key_arn)."
+  value       = local.kms_key_arn
 }
 
 output "log_group_name" {

@@ -57,10 +57,11 @@ data "aws_iam_policy_document" "pagerduty_assume" {
 }
 
 resource "aws_iam_role" "pagerduty" {
-  count              = local.pagerduty_enabled ? 1 : 0
-  name               = "${var.name}-pagerduty"
-  assume_role_policy = data.aws_iam_policy_document.pagerduty_assume.json
-  tags               = local.tags
+  count                = local.pagerduty_enabled ? 1 : 0
+  name                 = "${var.name}-pagerduty"
+  assume_role_policy   = data.aws_iam_policy_document.pagerduty_assume.json
+  permissions_boundary = var.permissions_boundary
+  tags                 = local.tags
 }
 
 resource "aws_iam_role_policy" "pagerduty" {

@@ -11,13 +11,53 @@ variable "name" {
 }
 
 variable "lambda_zip" {
-  description = "Path of the deployment package built by `npm run package` (dist/lambda.zip)."
+  description = "Path of the deployment package (dist/lambda.zip of `npm run package`, or a downloaded netutil-detector-<version>.zip). Or give lambda_s3_bucket and lambda_s3_key instead."
   type        = string
+  default     = null
 
   validation {
-    condition     = endswith(var.lambda_zip, ".zip")
+    condition     = var.lambda_zip == null || try(endswith(var.lambda_zip, ".zip"), false)
     error_message = "lambda_zip must be the path of a .zip file (run `npm run package` to build dist/lambda.zip)."
   }
+
+  validation {
+    condition     = (var.lambda_zip != null) != (var.lambda_s3_bucket != null && var.lambda_s3_key != null)
+    error_message = "Give exactly one deployment package: lambda_zip (a local file), or lambda_s3_bucket with lambda_s3_key (an uploaded release artifact)."
+  }
+}
+
+variable "lambda_s3_bucket" {
+  description = "S3 bucket holding the release artifact (netutil-detector-<version>.zip), in the function's region; with lambda_s3_key, instead of lambda_zip. Nothing is built or read locally then."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.lambda_s3_bucket == null) == (var.lambda_s3_key == null)
+    error_message = "lambda_s3_bucket and lambda_s3_key go together."
+  }
+}
+
+variable "lambda_s3_key" {
+  description = "Key of the release artifact in lambda_s3_bucket (e.g. \"netutil-detector/netutil-detector-0.1.0.zip\")."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_s3_key == null || try(endswith(var.lambda_s3_key, ".zip"), false)
+    error_message = "lambda_s3_key must name a .zip object."
+  }
+}
+
+variable "lambda_s3_object_version" {
+  description = "Version of the S3 object (versioned buckets), so a re-upload under the same key updates the function."
+  type        = string
+  default     = null
+}
+
+variable "lambda_source_code_hash" {
+  description = "Base64 SHA-256 of the S3 artifact (sha256Base64 in its manifest); a change redeploys the code. Ignored with lambda_zip, whose hash is computed."
+  type        = string
+  default     = null
 }
 
 variable "runtime" {
@@ -322,9 +362,120 @@ variable "alarm_period_seconds" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource."
+  description = "Tags added to every resource that takes tags (with the provider's default_tags, if any)."
   type        = map(string)
   default     = {}
+}
+
+# --- Enterprise accounts: network, IAM boundary, own key, own topics ---
+
+variable "subnet_ids" {
+  description = "Subnets to run the function in (a VPC without internet access needs SNS, KMS, DynamoDB, logs endpoints); [] = no VPC. With security_group_ids."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = (length(var.subnet_ids) == 0) == (length(var.security_group_ids) == 0)
+    error_message = "subnet_ids and security_group_ids go together: give both or neither."
+  }
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the function's network interfaces (egress to HTTPS is all it needs)."
+  type        = list(string)
+  default     = []
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the IAM policy set as permissions boundary on every role the module creates; null = none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::(\\d{12}|aws):policy/", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Your own KMS key for the topics, queue and ledger; null = the module creates one. Its policy must allow what the module's key policy allows (README)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/", var.kms_key_arn))
+    error_message = "kms_key_arn must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias."
+  }
+}
+
+variable "alert_topic_arn" {
+  description = "Existing SNS topic to use as the alert topic instead of creating one (its policy and encryption are yours); alert_emails still subscribe to it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "pager_topic_arn" {
+  description = "Existing SNS topic to use as the pager topic instead of creating one; pager_https_endpoints still subscribe to it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pager_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.pager_topic_arn))
+    error_message = "pager_topic_arn must be an SNS topic ARN."
+  }
+}
+
+# --- Email topic: people read it, so bursts are sent as digests (EMAIL_TOPIC_ARN) ---
+
+variable "create_email_topic" {
+  description = "Create an email topic (EMAIL_TOPIC_ARN): above email_digest_per_minute signals a minute it gets one digest instead of each signal."
+  type        = bool
+  default     = false
+}
+
+variable "email_topic_arn" {
+  description = "Existing SNS topic to use as the email topic instead of creating one; null = none (unless create_email_topic or email_topic_subscribers)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.email_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.email_topic_arn))
+    error_message = "email_topic_arn must be an SNS topic ARN."
+  }
+
+  validation {
+    # The alert and pager topics' machine subscribers would get the email text and digests.
+    condition     = var.email_topic_arn == null || (var.email_topic_arn != var.alert_topic_arn && var.email_topic_arn != var.pager_topic_arn)
+    error_message = "email_topic_arn must be a topic of its own, not the alert or pager topic."
+  }
+}
+
+variable "email_topic_subscribers" {
+  description = "Email addresses subscribed to the email topic (created unless email_topic_arn is given); each must confirm."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.email_topic_subscribers : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "email_topic_subscribers: each must be an email address."
+  }
+}
+
+variable "email_digest_per_minute" {
+  description = "EMAIL_DIGEST_PER_MINUTE: above this many signals in a minute the email topic gets one digest (SNS delivers about 10 emails a second per subscription)."
+  type        = number
+  default     = 10
+
+  validation {
+    # src/config.ts's bound: SNS delivers about 10 emails a second, 600 a minute; 0 = always digests.
+    condition     = var.email_digest_per_minute >= 0 && var.email_digest_per_minute <= 600 && floor(var.email_digest_per_minute) == var.email_digest_per_minute
+    error_message = "email_digest_per_minute must be a whole number from 0 (always digests) to 600."
+  }
 }
 
 # Signal ledger (ledger.tf)

@@ -7,11 +7,8 @@ import {
   MAX_PAYLOAD_DEPTH,
   MAX_SEGMENTS,
   MAX_TOTAL_CHARS,
-  resolvePath,
   segmentBudget,
-  shellPayload,
-  tokenize,
-} from "../../src/detection/command-line.js";
+} from "../../src/shell/index.js";
 
 /** Segment argv lists, in reading order. */
 function argvs(segments: CommandSegment[]): string[][] {
@@ -23,98 +20,6 @@ function find(segments: CommandSegment[], head: string): CommandSegment {
   if (found === undefined) throw new Error(`no segment runs ${head}: ${JSON.stringify(argvs(segments))}`);
   return found;
 }
-
-describe("tokenize", () => {
-  it.each([
-    ["curl -s http://x", ["curl", "-s", "http://x"]],
-    [`-c "curl x | sh"`, ["-c", "curl x | sh"]],
-    [`'a b' "c \\"d\\"" e\\ f`, ["a b", 'c "d"', "e f"]],
-    [`c''url`, ["curl"]],
-    [`"" x`, ["", "x"]],
-    [`"unterminated x`, ["unterminated x"]],
-    [`'unterminated`, ["unterminated"]],
-    ["  spaced\t\tout \n ", ["spaced", "out"]],
-    [`"$(curl "http://x")"`, ["$(curl http://x)"]],
-    ["trailing\\", ["trailing\\"]],
-  ])("splits %j", (command, words) => {
-    expect(tokenize(command)).toEqual(words);
-  });
-
-  it("never throws and returns strings for any input", () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 300, unit: "binary" }), (command) => {
-        const words = tokenize(command);
-        expect(words.every((w) => typeof w === "string")).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it("returns [] for a non-string", () => {
-    expect(tokenize(null as unknown as string)).toEqual([]);
-  });
-});
-
-describe("shellPayload", () => {
-  it.each([
-    [["sh", "-c", "curl x"], "curl x"],
-    [["/bin/bash", "-lc", "curl x"], "curl x"],
-    [["bash", "-ec", "curl x"], "curl x"],
-    [["bash", "-o", "pipefail", "-c", "curl x"], "curl x"],
-    [["bash", "--norc", "-c", "curl x", "arg0"], "curl x"],
-    [["zsh", "-c", "--", "curl x"], "curl x"],
-    [["su", "-", "app", "-c", "curl x"], "curl x"],
-    [["su", "--command=curl x"], "curl x"],
-    [["eval", "curl", "x"], "curl x"],
-    [["runuser", "-u", "app", "-c", "curl x"], "curl x"],
-    [["su", "-lc", "curl x", "app"], "curl x"],
-    [["script", "-qc", "curl x", "/dev/null"], "curl x"],
-  ])("finds the payload of %j", (words, payload) => {
-    expect(shellPayload(words)).toBe(payload);
-  });
-
-  it.each([[["sh", "script.sh"]], [["bash"]], [["sh", "-c"]], [["python3", "-c", "print(1)"]], [[]]])(
-    "finds none in %j",
-    (words) => {
-      expect(shellPayload(words)).toBeUndefined();
-    },
-  );
-});
-
-describe("commandStart", () => {
-  it.each([
-    [["curl", "x"], 0],
-    [["FOO=1", "BAR=2", "curl", "x"], 2],
-    [["sudo", "-u", "app", "curl", "x"], 3],
-    [["env", "-i", "A=1", "curl"], 3],
-    [["timeout", "-s", "KILL", "5", "curl"], 4],
-    [["nohup", "nice", "-n", "10", "curl"], 4],
-    [["busybox", "wget", "x"], 1],
-    [["/bin/busybox", "--help"], 0],
-    [["if", "curl", "x"], 1],
-    [["command", "-v", "curl"], 0],
-    [["xargs", "-n", "1", "curl"], 3],
-    [["exec", "curl"], 1],
-    [["sudo"], 1],
-    [["runuser", "-u", "app", "--", "curl"], 4],
-    [["runuser", "-u", "app", "-c", "curl x"], 0],
-    [["gosu", "app", "curl"], 2],
-    [["su-exec", "app:app", "wget"], 2],
-    [["s6-setuidgid", "app", "curl"], 2],
-    [["setpriv", "--reuid=1000", "--init-groups", "curl"], 3],
-    [["chpst", "-u", "app", "curl"], 3],
-    [["tini", "-s", "--", "curl"], 3],
-    [["dumb-init", "--single-child", "curl"], 2],
-    [["taskset", "-c", "0,1", "curl"], 3],
-    [["flock", "/tmp/l", "curl"], 2],
-    [["strace", "-f", "-o", "/dev/null", "curl"], 4],
-    [["proxychains4", "-q", "curl"], 2],
-    [["torsocks", "wget"], 1],
-    [["watch", "-n", "5", "curl"], 3],
-  ])("starts %j at %i", (argv, index) => {
-    expect(commandStart(argv)).toBe(index);
-  });
-});
 
 describe("commandSegments", () => {
   it("keeps a plain argv as one segment, operators and all", () => {
@@ -265,34 +170,20 @@ describe("commandSegments", () => {
     expect(commandSegments(["sh", "-c", script]).at(-1)?.argv).toEqual(argv);
   });
 
+  // Each word's quoting and splitting is its own: a quoted file-descriptor number or a substitution
+  // inside a word does not carry over to, or undo, what the shell does with the words around it.
+  it.each([
+    ['"1">;{curl,-s,x}', ["curl", "-s", "x"]],
+    ['u="curl -s"; $u$(x y)', ["curl", "-s$(x", "y)"]],
+  ])("reads each word on its own: %s", (script, argv) => {
+    expect(argvs(commandSegments(["sh", "-c", script]))).toContainEqual(argv);
+  });
+
   it("bounds what variable expansion can add", () => {
     const script = `a=${"x".repeat(4000)}; echo ${"$a".repeat(400_000)}`;
     const segments = commandSegments(["sh", "-c", script]);
     const longest = Math.max(...segments.flatMap((s) => s.argv.map((w) => w.length)));
     expect(longest).toBeLessThanOrEqual(MAX_TOTAL_CHARS + script.length);
-  });
-
-  it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {
-    // Act
-    const segments = commandSegments(["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"], {
-      dropInert: true,
-    });
-    // Assess
-    expect(argvs(segments)).toEqual([
-      ["sh", "-c", "true; a | b; x=1; curl http://x | sh; ls -l /; ./run"],
-      ["curl", "http://x"],
-      ["sh"],
-      ["./run"],
-    ]);
-  });
-
-  it("keeps a padded payload's last command in sight when inert commands are dropped", () => {
-    // Prepare: far more padding commands than MAX_SEGMENTS, and a script longer than 64 KiB.
-    const padding = `true; a | b; #${"x".repeat(100_000)}\n${"true;".repeat(MAX_SEGMENTS * 2)}`;
-    // Act
-    const segments = commandSegments(["sh", "-c", `${padding} curl http://x | sh`], { dropInert: true });
-    // Assess
-    expect(find(segments, "curl").pipesTo?.argv).toEqual(["sh"]);
   });
 
   it("shares one budget between calls", () => {
@@ -325,20 +216,5 @@ describe("commandSegments", () => {
       ),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe("resolvePath", () => {
-  it.each([
-    ["/app", "/tmp/x", "/tmp/x"],
-    ["/app", "x", "/app/x"],
-    ["/tmp", "./a/../b", "/tmp/b"],
-    [undefined, "/usr/../tmp//x", "/tmp/x"],
-    [undefined, "x", undefined],
-    ["/app", "~/x", "~/x"],
-    ["~", "x", "~/x"],
-    ["/", "..", "/"],
-  ])("resolves %j + %j to %j", (cwd, path, expected) => {
-    expect(resolvePath(cwd, path)).toBe(expected);
   });
 });
