@@ -54,6 +54,14 @@ export interface ProcessInfo {
   comm?: string;
 }
 
+/**
+ * Ancestors an {@link ExecEvent} carries and detection looks at, nearest first: enough for any real
+ * process tree, bounded for hostile input. Parsers cut their chains here, the rule and the allowlist
+ * read no further. A signal keeps fewer (`ANCESTORS_IN_SIGNAL`, src/signals/build.ts): judging needs
+ * the whole chain, an alert only the nearest part a person reads.
+ */
+export const ANCESTORS_READ = 64;
+
 /** An ancestor process; `ancestors[0]` is the parent. */
 export interface AncestorInfo {
   name?: string;
@@ -213,7 +221,10 @@ export type Verdict =
   | { kind: "benign"; utility: Utility; why: string }
   | { kind: "finding"; finding: Finding };
 
-/** The alert, as sent to machines (JSON) and rendered for humans. */
+/**
+ * The alert, as sent to machines (JSON) and rendered for humans. Every field is declared in
+ * src/signals/signal-fields.ts (text, arguments, list, fixed), which redaction and truncation walk.
+ */
 export interface Signal {
   /** Stable for the same evidence: a retried batch yields the same ids. */
   id: string;

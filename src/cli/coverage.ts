@@ -5,8 +5,8 @@ import {
   DescribeLogStreamsCommand,
   DescribeSubscriptionFiltersCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { mapBounded } from "../aws/retry.js";
 import { UsageError } from "../errors.js";
-import { mapBounded } from "../signals/sns.js";
 import {
   type AccountPolicyState,
   assessGroup,
@@ -23,6 +23,7 @@ import {
   type PolicyInfo,
   toPolicyInfo,
 } from "./coverage-assess.js";
+import { withInterrupt } from "./interrupt.js";
 import type { CliIO } from "./io.js";
 import { createLogsClient, logGroupPages } from "./logs-client.js";
 import { formatTable } from "./progress.js";
@@ -276,30 +277,25 @@ export async function runCoverage(
   }
   const region = io.env.AWS_REGION?.trim();
   const logs = deps.logs ?? createLogsClient(region ? { region } : {});
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  if (deps.interrupt?.aborted) controller.abort();
-  if (deps.interrupt) deps.interrupt.addEventListener("abort", abort, { once: true });
-  else process.once("SIGINT", abort);
-  let report: CoverageReport;
-  try {
-    report = await collectCoverage(logs, {
-      prefixes,
-      isDetector: detectorMatcher(detectorArns),
-      skipAccountPolicy: values["skip-account-policy"],
-      signal: controller.signal,
-    });
-  } catch (error) {
-    if (controller.signal.aborted) {
-      io.stderr("coverage interrupted\n");
-      return 130;
+  const collected = await withInterrupt(deps.interrupt, async (signal) => {
+    try {
+      return await collectCoverage(logs, {
+        prefixes,
+        isDetector: detectorMatcher(detectorArns),
+        skipAccountPolicy: values["skip-account-policy"],
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) {
+        io.stderr("coverage interrupted\n");
+        return 130;
+      }
+      io.stderr(`error: cannot read log groups: ${errorText(error)}\n`);
+      return 1;
     }
-    io.stderr(`error: cannot read log groups: ${errorText(error)}\n`);
-    return 1;
-  } finally {
-    if (deps.interrupt) deps.interrupt.removeEventListener("abort", abort);
-    else process.removeListener("SIGINT", abort);
-  }
+  });
+  if (typeof collected === "number") return collected;
+  const report: CoverageReport = collected;
   if (values.json) io.stdout(JSON.stringify(report));
   else for (const line of formatCoverageTable(report).trimEnd().split("\n")) io.stdout(line);
   if (!values.json && report.accountPolicy.status === "unknown" && report.summary.unknown > 0) {

@@ -39,7 +39,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "encode":
         return await runEncode(rest, io, readStdin);
       case "hunt":
-        return await (await import("./hunt.js")).runHunt(rest, io);
+        return await (await import("./hunt/index.js")).runHunt(rest, io);
       case "coverage":
         return await (await import("./coverage.js")).runCoverage(rest, io);
       case "config":

@@ -151,6 +151,11 @@ export class ProgressReporter {
   }
 }
 
+/** A diagnostic line; on a terminal it first clears the progress line it interrupts. */
+export function notice(io: CliIO, text: string): void {
+  io.stderr(`${io.stderrIsTTY ? "\r\u001b[K" : ""}${text}\n`);
+}
+
 export type Align = "left" | "right";
 
 /** A plain-text table: header, rule, rows; columns padded to their widest cell. */

@@ -1,5 +1,5 @@
 import { AllowlistError } from "../errors.js";
-import { type Finding, SEVERITIES, type Severity } from "../model.js";
+import { ANCESTORS_READ, type Finding, SEVERITIES, type Severity } from "../model.js";
 import { atLeast, isSeverity } from "../severity.js";
 import { argsGlobMatch, globMatch, MAX_PATTERN_LENGTH } from "./glob.js";
 
@@ -64,8 +64,6 @@ export const DEFAULT_MAX_SEVERITY: Severity = "medium";
 export const MAX_ENTRIES = 1000;
 /** Longest comment accepted. */
 export const MAX_COMMENT_LENGTH = 1024;
-/** Ancestors compared for `ancestor`. */
-const MAX_ANCESTORS = 64;
 
 export const EMPTY_ALLOWLIST: Allowlist = Object.freeze({ size: 0, match: () => null });
 
@@ -178,7 +176,7 @@ function fieldMatches(field: MatchField, pattern: string, finding: Finding): boo
       return parent !== undefined && some(pattern, [parent.path, parent.name]);
     }
     case "ancestor":
-      return (event.ancestors ?? []).slice(0, MAX_ANCESTORS).some((a) => some(pattern, [a?.path, a?.name]));
+      return (event.ancestors ?? []).slice(0, ANCESTORS_READ).some((a) => some(pattern, [a?.path, a?.name]));
     case "args":
       return argsGlobMatch(pattern, finding.process.args ?? []);
   }

@@ -3,7 +3,13 @@
  * path, kernel name, argv[0], busybox applet, or its arguments' shape when renamed), or each command
  * of an exec session's command line — and which command of the ancestors' scripts started it.
  */
-import type { AncestorInfo, ExecEvent, ProcessInfo, Utility } from "../model.js";
+import {
+  ANCESTORS_READ,
+  type AncestorInfo,
+  type ExecEvent,
+  type ProcessInfo,
+  type Utility,
+} from "../model.js";
 import {
   type CommandSegment,
   commandStart,
@@ -17,9 +23,6 @@ import type { AncestorContext } from "./feeds.js";
 import { suspiciousLocation } from "./locations.js";
 import { commandSegments } from "./segments.js";
 import { sameTool } from "./utilities/index.js";
-
-/** Ancestors looked at, nearest first; sources already cap chains, this bounds hostile events. */
-const MAX_ANCESTORS = 64;
 
 /** One utility invocation found in an event: the process itself, or a command inside a session's payload. */
 export interface Candidate {
@@ -217,7 +220,7 @@ export function lookupCommand(word: string): Utility | undefined {
 }
 
 export function ancestorList(event: ExecEvent): AncestorInfo[] {
-  return Array.isArray(event.ancestors) ? event.ancestors.slice(0, MAX_ANCESTORS) : [];
+  return Array.isArray(event.ancestors) ? event.ancestors.slice(0, ANCESTORS_READ) : [];
 }
 
 /**

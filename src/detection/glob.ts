@@ -20,11 +20,6 @@ export const MAX_SUBJECT_LENGTH = 8192;
 const STAR = 42;
 const QUESTION = 63;
 
-/** True when `value` contains a wildcard (`*` or `?`). */
-export function hasWildcard(value: string): boolean {
-  return value.includes("*") || value.includes("?");
-}
-
 /** True when `subject` matches `pattern` as a whole. False for over-long subjects or patterns. */
 export function globMatch(pattern: string, subject: string): boolean {
   if (pattern.length > MAX_PATTERN_LENGTH || subject.length > MAX_SUBJECT_LENGTH) return false;

@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import type { Actor, AncestorInfo, Finding, Platform, ProcessInfo, Signal, WorkloadInfo } from "../model.js";
 import { CHANNEL_RULE, RULE } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
-import { redactArgs, redactText } from "./redact.js";
+import { Redactor } from "./redact.js";
+import { type FieldsOf, mapFields, SIGNAL_FIELDS, SOURCE_FIELDS, TEXT } from "./signal-fields.js";
 import {
   CHANNEL_MITRE_TECHNIQUE_URL,
   MITRE_TACTIC_URL,
@@ -23,7 +24,11 @@ export interface SignalOptions {
 const DEFAULT_REGION = "us-east-1";
 /** Event ids kept per signal; `count` still tells how many executions there were. */
 export const MAX_EVENT_IDS = 50;
-export const MAX_ANCESTORS = 16;
+/**
+ * Ancestors a signal keeps, nearest first: the part of the chain a person reads in an alert. Fewer
+ * than the `ANCESTORS_READ` (src/model.ts) detection judges, which must see the whole chain to fail closed.
+ */
+export const ANCESTORS_IN_SIGNAL = 16;
 const MAX_SOURCE_IPS = 16;
 
 const PLATFORMS: readonly Platform[] = ["ecs", "eks", "kubernetes", "docker", "unknown"];
@@ -31,79 +36,58 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 // Key parts are joined with a control character: redacted text never contains one, so the join is injective.
 const SEP = "\x1f";
 
-/** One finding with every text field already redacted. */
-interface Evidence {
-  finding: Finding;
-  key: string;
-  sessionKey: string | undefined;
+/** The text of one finding that its signal carries, shaped like the signal's own fields. */
+interface EvidenceText {
+  sessionKey?: string;
   time: string;
-  timeMs: number;
   eventId: string;
   process: Signal["process"];
   ancestors: AncestorInfo[];
   container: Signal["container"];
   workload: WorkloadInfo;
-  actor: Actor | undefined;
+  actor?: Actor;
   source: Omit<Signal["source"], "eventIds">;
   utilityName: string;
   reasons: string[];
 }
 
-// Digits and the punctuation of times and numbers: no masking rule can match such text.
-const PLAIN_TEXT = /^[0-9:.TZ+-]*$/;
+const { eventIds: _eventIds, ...SOURCE_REF_FIELDS } = SOURCE_FIELDS;
+/** The signal's own declarations (src/signals/signal-fields.ts), so evidence is redacted as the signal is. */
+const EVIDENCE_FIELDS: FieldsOf<EvidenceText> = {
+  sessionKey: TEXT,
+  time: SIGNAL_FIELDS.timestamp,
+  eventId: TEXT,
+  process: SIGNAL_FIELDS.process,
+  ancestors: SIGNAL_FIELDS.ancestors,
+  container: SIGNAL_FIELDS.container,
+  workload: SIGNAL_FIELDS.workload,
+  actor: SIGNAL_FIELDS.actor,
+  source: { kind: "object", fields: SOURCE_REF_FIELDS },
+  utilityName: TEXT,
+  reasons: SIGNAL_FIELDS.reasons,
+};
+
+/** One finding with every text field already redacted. */
+interface Evidence extends EvidenceText {
+  finding: Finding;
+  key: string;
+  timeMs: number;
+}
 
 /** Labels kept per signal: enough to route on, bounded against a pod with thousands. */
 const MAX_LABELS = 32;
 
-/**
- * Redaction for one buildSignals call. Redacting is pure and costly, and a batch repeats its text (one
- * container, parent and command line for thousands of events), so each distinct text is redacted once.
- */
-class Redactor {
-  private readonly texts = new Map<string, string>();
-  private readonly argLists = new Map<string, string[]>();
+/** The value when it is a string: events come from parsers, but nothing here trusts a field's type. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
 
-  text = (text: string): string => {
-    if (PLAIN_TEXT.test(text)) return text;
-    let redacted = this.texts.get(text);
-    if (redacted === undefined) {
-      redacted = redactText(text);
-      this.texts.set(text, redacted);
-    }
-    return redacted;
+function ancestorOf(ancestor: AncestorInfo | ProcessInfo): AncestorInfo {
+  return {
+    name: textOf(ancestor.name),
+    path: textOf(ancestor.path),
+    args: Array.isArray(ancestor.args) ? ancestor.args : undefined,
   };
-
-  args(args: readonly string[], tool: string): string[] {
-    const key = JSON.stringify([tool, ...args]);
-    let redacted = this.argLists.get(key);
-    if (redacted === undefined) {
-      redacted = redactArgs(args, tool);
-      this.argLists.set(key, redacted);
-    }
-    return [...redacted];
-  }
-
-  optional(text: string | undefined): string | undefined {
-    return typeof text === "string" ? this.text(text) : undefined;
-  }
-
-  nullable(text: string | undefined): string | null {
-    return typeof text === "string" ? this.text(text) : null;
-  }
-}
-
-function withoutUndefined<T extends object>(object: T): T {
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
-}
-
-function redactAncestor(ancestor: AncestorInfo | ProcessInfo, r: Redactor): AncestorInfo {
-  return withoutUndefined({
-    name: r.optional(ancestor.name),
-    path: r.optional(ancestor.path),
-    args: Array.isArray(ancestor.args)
-      ? r.args(ancestor.args, ancestor.name ?? ancestor.path ?? "")
-      : undefined,
-  });
 }
 
 function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
@@ -117,55 +101,86 @@ function sameProcess(a: ProcessInfo, b: ProcessInfo): boolean {
  * event's own command line (`sh -c 'curl … | sh'`), that command is its parent and is kept as such:
  * it is the evidence of what the utility's output was fed to.
  */
-function ancestorsOf(finding: Finding, r: Redactor): AncestorInfo[] {
+function ancestorsOf(finding: Finding): AncestorInfo[] {
   const event = finding.event;
   const chain: (AncestorInfo | ProcessInfo)[] = Array.isArray(event.ancestors) ? [...event.ancestors] : [];
   if (event.process && !sameProcess(finding.process, event.process)) chain.unshift(event.process);
-  return chain.slice(0, MAX_ANCESTORS).map((ancestor) => redactAncestor(ancestor, r));
+  return chain.slice(0, ANCESTORS_IN_SIGNAL).map(ancestorOf);
 }
 
-/** Labels as routing fields: string values only, redacted, at most {@link MAX_LABELS} in key order. */
-function redactLabels(labels: unknown, r: Redactor): Record<string, string> | undefined {
+/** Labels as routing fields: string values only, at most {@link MAX_LABELS} in key order. */
+function labelsOf(labels: unknown): Record<string, string> | undefined {
   if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return undefined;
   const entries = Object.entries(labels as Record<string, unknown>)
     .filter((entry): entry is [string, string] => typeof entry[1] === "string")
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, MAX_LABELS);
-  if (entries.length === 0) return undefined;
-  return Object.fromEntries(entries.map(([key, value]) => [r.text(key), r.text(value)]));
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
-function redactWorkload(workload: WorkloadInfo | undefined, r: Redactor): WorkloadInfo {
+function workloadOf(workload: WorkloadInfo | undefined): WorkloadInfo {
   const platform = PLATFORMS.includes(workload?.platform as Platform)
     ? (workload?.platform as Platform)
     : "unknown";
-  return withoutUndefined({
+  return {
     platform,
-    cluster: r.optional(workload?.cluster),
-    namespace: r.optional(workload?.namespace),
-    pod: r.optional(workload?.pod),
-    task: r.optional(workload?.task),
-    node: r.optional(workload?.node),
+    cluster: textOf(workload?.cluster),
+    namespace: textOf(workload?.namespace),
+    pod: textOf(workload?.pod),
+    task: textOf(workload?.task),
+    node: textOf(workload?.node),
     // The workload's stable names, which the ledger's group key prefers to the pod.
     owner:
       typeof workload?.owner?.kind === "string" && typeof workload.owner.name === "string"
-        ? { kind: r.text(workload.owner.kind), name: r.text(workload.owner.name) }
+        ? { kind: workload.owner.kind, name: workload.owner.name }
         : undefined,
-    service: r.optional(workload?.service),
-    family: r.optional(workload?.family),
-    labels: redactLabels(workload?.labels, r),
-  });
+    service: textOf(workload?.service),
+    family: textOf(workload?.family),
+    labels: labelsOf(workload?.labels),
+  };
 }
 
-function redactActor(actor: Actor | undefined, r: Redactor): Actor | undefined {
+function actorOf(actor: Actor | undefined): Actor | undefined {
   if (!actor) return undefined;
-  return withoutUndefined({
-    user: r.optional(actor.user),
-    sourceIPs: Array.isArray(actor.sourceIPs)
-      ? actor.sourceIPs.slice(0, MAX_SOURCE_IPS).map(r.text)
-      : undefined,
-    userAgent: r.optional(actor.userAgent),
-  });
+  return {
+    user: textOf(actor.user),
+    sourceIPs: Array.isArray(actor.sourceIPs) ? actor.sourceIPs.slice(0, MAX_SOURCE_IPS) : undefined,
+    userAgent: textOf(actor.userAgent),
+  };
+}
+
+/** What a finding's signal would say, before redaction: bounded, typed, undefined where absent. */
+function evidenceText(finding: Finding): EvidenceText {
+  const event = finding.event;
+  const container = event.container ?? {};
+  const source = event.source;
+  return {
+    sessionKey: textOf(event.sessionKey),
+    time: textOf(event.time) ?? "",
+    eventId: textOf(source.eventId) ?? "",
+    process: {
+      name: textOf(finding.process.name) ?? "",
+      path: textOf(finding.process.path) ?? null,
+      args: Array.isArray(finding.process.args) ? finding.process.args : [],
+    },
+    ancestors: ancestorsOf(finding),
+    container: {
+      id: textOf(container.id) ?? null,
+      name: textOf(container.name) ?? null,
+      image: textOf(container.image) ?? null,
+    },
+    workload: workloadOf(event.workload),
+    actor: actorOf(event.actor),
+    source: {
+      format: source.format,
+      logGroup: textOf(source.logGroup) ?? "",
+      logStream: textOf(source.logStream) ?? "",
+      owner: textOf(source.owner) ?? "",
+      vouchedBy: textOf(source.vouchedBy),
+    },
+    utilityName: textOf(finding.utility.name) ?? textOf(finding.process.name) ?? "",
+    reasons: Array.isArray(finding.reasons) ? finding.reasons : [],
+  };
 }
 
 function aggregationKey(e: Omit<Evidence, "key">): string {
@@ -180,41 +195,9 @@ function aggregationKey(e: Omit<Evidence, "key">): string {
   return [rule, where, e.utilityName, parent, JSON.stringify(e.process.args)].join(SEP);
 }
 
-function evidenceOf(finding: Finding, r: Redactor): Evidence {
-  const event = finding.event;
-  const name = r.text(finding.process.name ?? "");
-  const time = r.text(event.time ?? "");
-  const container = event.container ?? {};
-  const source = event.source;
-  const partial: Omit<Evidence, "key"> = {
-    finding,
-    sessionKey: r.optional(event.sessionKey),
-    time,
-    timeMs: Date.parse(time),
-    eventId: r.text(source.eventId ?? ""),
-    process: {
-      name,
-      path: r.nullable(finding.process.path),
-      args: Array.isArray(finding.process.args) ? r.args(finding.process.args, name) : [],
-    },
-    ancestors: ancestorsOf(finding, r),
-    container: {
-      id: r.nullable(container.id),
-      name: r.nullable(container.name),
-      image: r.nullable(container.image),
-    },
-    workload: redactWorkload(event.workload, r),
-    actor: redactActor(event.actor, r),
-    source: {
-      format: source.format,
-      logGroup: r.text(source.logGroup ?? ""),
-      logStream: r.text(source.logStream ?? ""),
-      owner: r.text(source.owner ?? ""),
-      ...(typeof source.vouchedBy === "string" ? { vouchedBy: r.text(source.vouchedBy) } : {}),
-    },
-    utilityName: r.text(finding.utility.name ?? name),
-    reasons: Array.isArray(finding.reasons) ? finding.reasons.map(r.text) : [],
-  };
+function evidenceOf(finding: Finding, redactor: Redactor): Evidence {
+  const text = mapFields(evidenceText(finding), EVIDENCE_FIELDS, redactor);
+  const partial: Omit<Evidence, "key"> = { ...text, finding, timeMs: Date.parse(text.time) };
   return { ...partial, key: aggregationKey(partial) };
 }
 

@@ -68,6 +68,8 @@ export function keepEvidenceArgs(args: readonly string[], max: number, reasons: 
 function snippetsAfter(text: string, from: number, room: number): string[] {
   const found: { at: number; text: string }[] = [];
   for (const pattern of [URL_LIKE, CREDENTIAL_ENDPOINT, IPV4]) {
+    // Every URL holds "://"; without one, URL_LIKE would only backtrack over each letter of the text.
+    if (pattern === URL_LIKE && !text.includes("://", from)) continue;
     pattern.lastIndex = from;
     for (let m = pattern.exec(text); m && found.length < 64; m = pattern.exec(text)) {
       found.push({ at: m.index, text: m[0] });

@@ -28,13 +28,13 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { mapBounded } from "../aws/retry.js";
 import type { Config } from "../config.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast, severityRank } from "../severity.js";
 import { METRIC, type Telemetry } from "../telemetry.js";
 import { groupKey, workloadKey } from "./group-key.js";
-import { mapBounded } from "./sns.js";
 
 /** Name of the TTL attribute every deployment enables on the table. */
 export const LEDGER_TTL_ATTRIBUTE = "expiresAt";

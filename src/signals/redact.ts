@@ -5,6 +5,7 @@
  * quantifiers, anchored starts), so hostile 1 MB command lines cost milliseconds, not minutes.
  */
 import type { Signal } from "../model.js";
+import { type FieldPass, mapSignal } from "./signal-fields.js";
 
 /** What replaces a secret. Chosen so that no masking pattern matches it again (idempotent). */
 export const REDACTED = "[REDACTED]";
@@ -767,93 +768,44 @@ export function redactArgs(args: readonly string[], tool = ""): string[] {
   return out;
 }
 
-function redactOptional(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : redactText(text);
-}
+// Digits and the punctuation of times and numbers: no masking rule can match such text.
+const PLAIN_TEXT = /^[0-9:.TZ+-]*$/;
 
-function redactNullable(text: string | null): string | null {
-  return text === null ? null : redactText(text);
-}
+/**
+ * {@link redactText} and {@link redactArgs} as a pass over a signal's fields, each distinct text
+ * redacted once: redacting is pure and costly, and signals repeat their text (one container, parent
+ * and command line for thousands of events; a long argument met again in the ancestors).
+ */
+export class Redactor implements FieldPass {
+  private readonly texts = new Map<string, string>();
+  private readonly argLists = new Map<string, string[]>();
 
-/** Copies `object` without its undefined properties (JSON drops them anyway; equality tests do not). */
-function defined<T extends object>(object: T): T {
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+  text = (text: string): string => {
+    if (PLAIN_TEXT.test(text)) return text;
+    let redacted = this.texts.get(text);
+    if (redacted === undefined) {
+      redacted = redactText(text);
+      this.texts.set(text, redacted);
+    }
+    return redacted;
+  };
+
+  args = (args: readonly string[], tool: string): string[] => {
+    const key = JSON.stringify([tool, ...args]);
+    let redacted = this.argLists.get(key);
+    if (redacted === undefined) {
+      redacted = redactArgs(args, tool);
+      this.argLists.set(key, redacted);
+    }
+    return [...redacted];
+  };
 }
 
 /**
  * Every text field of a signal through {@link redactText} (argument vectors through
- * {@link redactArgs}). Idempotent: the renderers apply it again as a second line of defence for
- * signals that did not come from buildSignals.
+ * {@link redactArgs}), as src/signals/signal-fields.ts declares them. Idempotent: the renderers apply
+ * it again as a second line of defence for signals that did not come from buildSignals.
  */
 export function redactSignal(signal: Signal): Signal {
-  const texts = (values: readonly string[] | undefined): string[] => (values ?? []).map(redactText);
-  const redacted: Signal = {
-    ...signal,
-    id: redactText(signal.id),
-    reasons: texts(signal.reasons),
-    timestamp: redactText(signal.timestamp),
-    firstSeen: redactText(signal.firstSeen),
-    lastSeen: redactText(signal.lastSeen),
-    title: redactText(signal.title),
-    message: redactText(signal.message),
-    utility: { ...signal.utility, name: redactText(signal.utility.name) },
-    process: {
-      name: redactText(signal.process.name),
-      path: redactNullable(signal.process.path),
-      args: redactArgs(signal.process.args ?? [], signal.process.name),
-    },
-    ancestors: (signal.ancestors ?? []).map((a) =>
-      defined({
-        name: redactOptional(a.name),
-        path: redactOptional(a.path),
-        args: a.args === undefined ? undefined : redactArgs(a.args, a.name ?? a.path ?? ""),
-      }),
-    ),
-    container: {
-      id: redactNullable(signal.container.id),
-      name: redactNullable(signal.container.name),
-      image: redactNullable(signal.container.image),
-    },
-    workload: defined({
-      platform: signal.workload.platform,
-      cluster: redactOptional(signal.workload.cluster),
-      namespace: redactOptional(signal.workload.namespace),
-      pod: redactOptional(signal.workload.pod),
-      task: redactOptional(signal.workload.task),
-      node: redactOptional(signal.workload.node),
-      owner: signal.workload.owner
-        ? { kind: redactText(signal.workload.owner.kind), name: redactText(signal.workload.owner.name) }
-        : undefined,
-      labels: signal.workload.labels
-        ? Object.fromEntries(
-            Object.entries(signal.workload.labels).map(([k, v]) => [redactText(k), redactText(String(v))]),
-          )
-        : undefined,
-      service: redactOptional(signal.workload.service),
-      family: redactOptional(signal.workload.family),
-    }),
-    source: {
-      ...signal.source,
-      ...(signal.source.vouchedBy !== undefined ? { vouchedBy: redactText(signal.source.vouchedBy) } : {}),
-      logGroup: redactText(signal.source.logGroup),
-      logStream: redactText(signal.source.logStream),
-      eventIds: texts(signal.source.eventIds),
-      owner: redactText(signal.source.owner),
-    },
-    triage: texts(signal.triage),
-    links: {
-      logStream: redactText(signal.links.logStream),
-      mitreTactic: redactText(signal.links.mitreTactic),
-      mitreTechnique: redactText(signal.links.mitreTechnique),
-      rule: redactText(signal.links.rule),
-    },
-  };
-  if (signal.actor) {
-    redacted.actor = defined({
-      user: redactOptional(signal.actor.user),
-      sourceIPs: signal.actor.sourceIPs === undefined ? undefined : texts(signal.actor.sourceIPs),
-      userAgent: redactOptional(signal.actor.userAgent),
-    });
-  }
-  return redacted;
+  return mapSignal(signal, new Redactor());
 }

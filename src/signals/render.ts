@@ -5,11 +5,12 @@
  * evidence is cut with a visible marker, never mid-structure.
  */
 import { Buffer } from "node:buffer";
-import type { AncestorInfo, Signal } from "../model.js";
+import type { Signal } from "../model.js";
 import { RULE } from "../model.js";
-import { lastSegment, shortContainerId } from "./build.js";
+import { ANCESTORS_IN_SIGNAL, lastSegment, shortContainerId } from "./build.js";
 import { keepEvidenceArgs, truncateKeepingEvidence } from "./evidence.js";
 import { redactSignal, sanitizeText, truncateText } from "./redact.js";
+import { type FieldPass, mapSignal } from "./signal-fields.js";
 
 /** SNS Publish: message plus attributes, in bytes. */
 export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
@@ -41,102 +42,48 @@ interface Limits {
   reasons: number;
 }
 
-// Progressively harsher; the last one bounds every field, so its output always fits.
+// Progressively harsher; the last one bounds every field, so its output always fits. The first levels
+// keep every ancestor a built signal has.
 const LEVELS: readonly Limits[] = [
-  { chars: 65_536, args: 2048, ancestors: 16, ancestorArgs: 256, eventIds: 50, reasons: 32 },
-  { chars: 16_384, args: 512, ancestors: 16, ancestorArgs: 64, eventIds: 20, reasons: 16 },
-  { chars: 4096, args: 128, ancestors: 16, ancestorArgs: 32, eventIds: 10, reasons: 8 },
+  { chars: 65_536, args: 2048, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 256, eventIds: 50, reasons: 32 },
+  { chars: 16_384, args: 512, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 64, eventIds: 20, reasons: 16 },
+  { chars: 4096, args: 128, ancestors: ANCESTORS_IN_SIGNAL, ancestorArgs: 32, eventIds: 10, reasons: 8 },
   { chars: 1024, args: 64, ancestors: 8, ancestorArgs: 16, eventIds: 5, reasons: 8 },
   { chars: 256, args: 16, ancestors: 8, ancestorArgs: 8, eventIds: 2, reasons: 4 },
   { chars: 64, args: 4, ancestors: 4, ancestorArgs: 2, eventIds: 1, reasons: 2 },
 ];
 
+/** Every field bounded by `limits`, as src/signals/signal-fields.ts declares its budget. */
 function limitSignal(signal: Signal, limits: Limits): { signal: Signal; truncated: boolean } {
   let truncated = false;
-  const str = (text: string, max = limits.chars): string => {
-    const out = truncateText(text, max);
-    if (out !== text) truncated = true;
-    return out;
-  };
-  const opt = (text: string | undefined): string | undefined => (text === undefined ? undefined : str(text));
-  const nul = (text: string | null): string | null => (text === null ? null : str(text));
-  const list = (items: readonly string[], max: number, marker?: (n: number) => string): string[] => {
-    const kept = items.slice(0, max).map((item) => str(item));
-    if (items.length > max) {
-      truncated = true;
-      if (marker) kept.push(marker(items.length - max));
-    }
-    return kept;
-  };
-  // Arguments: evidence (URLs, hosts, what the reasons quote) is kept first, padding goes first.
-  const argList = (args: readonly string[], max: number): string[] => {
-    if (args.length > max) truncated = true;
-    return keepEvidenceArgs(args, max, signal.reasons).map((arg) => {
-      const out = truncateKeepingEvidence(arg, limits.chars);
-      if (out !== arg) truncated = true;
+  const pass: FieldPass = {
+    text(text, field) {
+      const out = truncateText(text, Math.max(limits.chars, field.floor ?? 0));
+      if (out !== text) truncated = true;
       return out;
-    });
-  };
-
-  const ancestors: AncestorInfo[] = signal.ancestors.slice(0, limits.ancestors).map((a) => {
-    const out: AncestorInfo = {};
-    if (a.name !== undefined) out.name = str(a.name);
-    if (a.path !== undefined) out.path = str(a.path);
-    if (a.args !== undefined) out.args = argList(a.args, limits.ancestorArgs);
-    return out;
-  });
-  if (signal.ancestors.length > limits.ancestors) {
-    truncated = true;
-    ancestors.push({ name: `…[truncated ${signal.ancestors.length - limits.ancestors} ancestors]` });
-  }
-
-  const out: Signal = {
-    ...signal,
-    id: str(signal.id),
-    reasons: list(signal.reasons, limits.reasons, (n) => `…[truncated ${n} reasons]`),
-    timestamp: str(signal.timestamp),
-    firstSeen: str(signal.firstSeen),
-    lastSeen: str(signal.lastSeen),
-    title: str(signal.title),
-    message: str(signal.message, Math.max(limits.chars, 160)),
-    utility: { ...signal.utility, name: str(signal.utility.name) },
-    process: {
-      name: str(signal.process.name),
-      path: nul(signal.process.path),
-      args: argList(signal.process.args, limits.args),
     },
-    ancestors,
-    container: {
-      id: nul(signal.container.id),
-      name: nul(signal.container.name),
-      image: nul(signal.container.image),
+    // Arguments: evidence (URLs, hosts, what the reasons quote) is kept first, padding goes first.
+    args(args, _tool, field) {
+      const max = limits[field.budget];
+      if (args.length > max) truncated = true;
+      return keepEvidenceArgs(args, max, signal.reasons).map((arg) => {
+        const out = truncateKeepingEvidence(arg, limits.chars);
+        if (out !== arg) truncated = true;
+        return out;
+      });
     },
-    workload: { ...signal.workload },
-    source: {
-      ...signal.source,
-      logGroup: str(signal.source.logGroup),
-      logStream: str(signal.source.logStream),
-      owner: str(signal.source.owner),
-      eventIds: list(signal.source.eventIds, limits.eventIds),
-    },
-    triage: signal.triage.map((step) => str(step, Math.max(limits.chars, 512))),
-    links: {
-      logStream: str(signal.links.logStream, Math.max(limits.chars, 2048)),
-      mitreTactic: str(signal.links.mitreTactic, Math.max(limits.chars, 256)),
-      mitreTechnique: str(signal.links.mitreTechnique, Math.max(limits.chars, 256)),
-      rule: str(signal.links.rule, Math.max(limits.chars, 256)),
+    keep(length, budget) {
+      const max =
+        budget === undefined
+          ? Number.POSITIVE_INFINITY
+          : typeof budget === "number"
+            ? budget
+            : limits[budget];
+      if (length > max) truncated = true;
+      return max;
     },
   };
-  for (const key of ["cluster", "namespace", "pod", "task", "node"] as const) {
-    const value = opt(signal.workload[key]);
-    if (value !== undefined) out.workload[key] = value;
-  }
-  if (signal.actor) {
-    out.actor = {};
-    if (signal.actor.user !== undefined) out.actor.user = str(signal.actor.user);
-    if (signal.actor.sourceIPs !== undefined) out.actor.sourceIPs = list(signal.actor.sourceIPs, 8);
-    if (signal.actor.userAgent !== undefined) out.actor.userAgent = str(signal.actor.userAgent);
-  }
+  const out = mapSignal(signal, pass);
   return { signal: out, truncated };
 }
 

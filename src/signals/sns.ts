@@ -41,11 +41,20 @@
  * and a retry round that would start after it is skipped; PublishError then makes Lambda retry.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import { beforeDeadline, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
+import {
+  type Attempted,
+  deliverInRounds,
+  describeError,
+  notSent,
+  packRequests,
+  requestFailed,
+  safeLine,
+} from "./delivery.js";
 import type { RecentIds } from "./recent-ids.js";
-import { redactText } from "./redact.js";
 import { renderSnsMessage, SNS_MESSAGE_LIMIT_BYTES, type SnsMessage } from "./render.js";
 import { attributeBytes, routingAttributes } from "./routing.js";
 
@@ -98,164 +107,25 @@ const PUBLISH_BATCH_MAX_ENTRIES = 10;
 export const PUBLISH_BATCH_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 2_048;
 
 const CONCURRENCY = 4;
-const MAX_DELAY_MS = 5_000;
 
-const THROTTLING_CODES = new Set([
-  "Throttled",
-  "ThrottledException",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "KMSThrottling",
-  "KMSThrottlingException",
-]);
-const TRANSIENT_CODES = new Set([
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "InternalError",
-  "InternalErrorException",
-  "ServiceUnavailable",
-]);
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNABORTED",
-]);
-
-interface Delivery {
+interface Delivery extends Attempted {
   topicArn: string;
   signal: Signal;
   key: string;
   /** Its `Id` is unique within the call, hence within any request: `e<n>`. */
   entry: PublishBatchRequestEntry;
-  bytes: number;
-  /** Error code of the latest failed attempt. */
-  code?: string;
-  /** What that attempt's error said: one redacted, bounded line. */
-  detail?: string;
 }
 
-interface BatchOutcome {
-  delivered: Delivery[];
-  retry: Delivery[];
-  failed: Delivery[];
-  error?: unknown;
-  /** False when the request was never made (the deadline had passed). */
-  sent: boolean;
-}
+type BatchOutcome = RequestOutcome<Delivery>;
 
-/** Why a request was abandoned: the caller's deadline came first. */
-export class DeadlineExceeded extends Error {
-  override readonly name = "DeadlineExceeded";
-}
-
-/**
- * Runs `send` with an abort signal that fires at `deadlineMs`, and stops waiting for it then even
- * if the request handler ignores the signal.
- */
-export async function beforeDeadline<T>(
-  deadlineMs: number | undefined,
-  send: (abortSignal?: AbortSignal) => Promise<T>,
-): Promise<T> {
-  if (deadlineMs === undefined) return send();
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new DeadlineExceeded("no answer before the deadline");
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, deadlineMs - Date.now()),
-    );
-  });
-  try {
-    return await Promise.race([send(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  $retryable?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  cause?: unknown;
-}
-
-/** The error's code as AWS names it (SDK `name`, or a Node.js `code` for network errors). */
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const e = error as ErrorLike;
-  for (const candidate of [e.Code, e.code, e.name]) {
-    if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") return candidate;
-  }
-  return undefined;
-}
-
-/** How much of an error's own words a PublishError repeats, per reason. */
-const DETAIL_MAX_CHARS = 300;
 /** Distinct reasons named per topic; more only lengthen the message. */
 const MAX_REASONS = 3;
-
-/** One line, redacted (an SDK message may quote an endpoint URL), at most DETAIL_MAX_CHARS. */
-export function safeLine(text: string): string {
-  const line = redactText(text).replace(/ {2,}/g, " ").trim();
-  return line.length <= DETAIL_MAX_CHARS ? line : `${line.slice(0, DETAIL_MAX_CHARS - 1)}…`;
-}
-
-/**
- * What an error says, for a person: `name: message`, without a name that only says "Error" or
- * repeats `code`. An AggregateError (Node's dual-stack connect) has no message of its own: its first
- * inner error speaks for it; so does a cause.
- */
-export function describeError(error: unknown, code?: string, depth = 0): string {
-  if (typeof error === "string") return safeLine(error);
-  if (typeof error !== "object" || error === null || depth > 3) return "";
-  const e = error as { name?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  let message = typeof e.message === "string" ? e.message : "";
-  if (message.trim() === "" && Array.isArray(e.errors)) message = describeError(e.errors[0], code, depth + 1);
-  if (message.trim() === "" && e.cause !== undefined) message = describeError(e.cause, code, depth + 1);
-  const name = typeof e.name === "string" && e.name !== "Error" && e.name !== code ? e.name : "";
-  return safeLine([name, message.trim()].filter((part) => part !== "").join(": "));
-}
-
-/** Worth another round: throttling, server-side, network or timeout errors. Anything else is final. */
-export function isRetryable(error: unknown, depth = 0): boolean {
-  if (typeof error !== "object" || error === null || depth > 5) return false;
-  const e = error as ErrorLike;
-  if (e.name === "AbortError") return false;
-  if (e.$retryable !== undefined && e.$retryable !== false) return true;
-  if (e.$fault === "server") return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === "number" && (status === 429 || status >= 500)) return true;
-  for (const code of [e.name, e.code, e.Code]) {
-    if (typeof code !== "string") continue;
-    if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return true;
-  }
-  return isRetryable(e.cause, depth + 1);
-}
 
 function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
 }
 
-/** Next-fit in order: a new request when 10 entries or the byte budget would be exceeded. */
+/** Per topic (a request goes to one topic), then {@link packRequests}. */
 function pack(deliveries: readonly Delivery[]): Delivery[][] {
   const byTopic = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {
@@ -263,33 +133,9 @@ function pack(deliveries: readonly Delivery[]): Delivery[][] {
     list.push(delivery);
     byTopic.set(delivery.topicArn, list);
   }
-  const batches: Delivery[][] = [];
-  for (const list of byTopic.values()) {
-    let current: Delivery[] = [];
-    let bytes = 0;
-    for (const delivery of list) {
-      const full =
-        current.length === PUBLISH_BATCH_MAX_ENTRIES || bytes + delivery.bytes > PUBLISH_BATCH_MAX_BYTES;
-      if (current.length > 0 && full) {
-        batches.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(delivery);
-      bytes += delivery.bytes;
-    }
-    if (current.length > 0) batches.push(current);
-  }
-  return batches;
-}
-
-/** A batch left unsent because the deadline had passed: all of it stays pending. */
-function notSent(batch: readonly Delivery[]): BatchOutcome {
-  for (const delivery of batch) {
-    delivery.code = "DeadlineExceeded";
-    delivery.detail = "not sent, the deadline had passed";
-  }
-  return { delivered: [], retry: [...batch], failed: [], sent: false };
+  return [...byTopic.values()].flatMap((list) =>
+    packRequests(list, PUBLISH_BATCH_MAX_ENTRIES, PUBLISH_BATCH_MAX_BYTES),
+  );
 }
 
 /** Sends one batch; never throws — every entry lands in exactly one bucket of the outcome. */
@@ -331,44 +177,9 @@ async function sendBatch(
       }
     }
   } catch (error) {
-    const code = errorCode(error) ?? "UnknownError";
-    const detail = describeError(error, code);
-    for (const delivery of batch) {
-      delivery.code = code;
-      delivery.detail = detail;
-    }
-    // Abandoned at the deadline: undelivered, yet nothing says SNS would refuse it later.
-    const retry = error instanceof DeadlineExceeded || isRetryable(error);
-    (retry ? outcome.retry : outcome.failed).push(...batch);
-    outcome.error = error;
+    requestFailed(outcome, batch, error);
   }
   return outcome;
-}
-
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-export function backoffMs(round: number, baseDelayMs: number): number {
-  const ceiling = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (round - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A (topic, signal) pair given up on, with the code of its last failure. */
@@ -453,7 +264,7 @@ export async function publishSignals(
     return message;
   };
 
-  let pending: Delivery[] = [];
+  const pending: Delivery[] = [];
   const lost: Lost[] = [];
   const seen = new Set<string>();
   let lastError: unknown;
@@ -494,37 +305,27 @@ export async function publishSignals(
     }
   }
 
-  let stoppedAtDeadline = false;
-  for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
-    if (round > 0) {
-      const delay = backoffMs(round, baseDelayMs);
-      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) {
-        stoppedAtDeadline = true;
-        break;
-      }
-      const code = pending.at(-1)?.code;
-      onRetry?.(
-        code === undefined ? { round, failed: pending.length } : { round, failed: pending.length, code },
-      );
-      report.retriedEntries += pending.length;
-      await sleep(delay);
-    }
-    const outcomes = await mapBounded(pack(pending), CONCURRENCY, (batch) =>
-      sendBatch(client, batch, deadlineMs),
-    );
-    pending = [];
-    for (const outcome of outcomes) {
-      if (outcome.sent) report.requests++;
-      for (const delivery of outcome.delivered) {
-        recent?.add(delivery.key);
-        report.published++;
-      }
-      pending.push(...outcome.retry);
-      lost.push(...outcome.failed);
-      if (outcome.error !== undefined) lastError = outcome.error;
-    }
-  }
-  lost.push(...pending);
+  const rounds = await deliverInRounds<Delivery>(
+    pending,
+    {
+      maxRounds,
+      baseDelayMs,
+      deadlineMs,
+      recent,
+      onRetry: (round, retried) => {
+        const code = retried.at(-1)?.code;
+        onRetry?.(
+          code === undefined ? { round, failed: retried.length } : { round, failed: retried.length, code },
+        );
+        report.retriedEntries += retried.length;
+      },
+    },
+    report,
+    lost,
+    (batch) => mapBounded(pack(batch), CONCURRENCY, (request) => sendBatch(client, request, deadlineMs)),
+  );
+  if (rounds.lastError !== undefined) lastError = rounds.lastError;
+  const { stoppedAtDeadline } = rounds;
 
   if (lost.length > 0) throw undeliveredError(signals.length, lost, lastError, stoppedAtDeadline);
   return report;

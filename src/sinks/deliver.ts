@@ -7,21 +7,20 @@
  * it to its on-failure destination. Final failures (a malformed entry) are not retried and are named
  * in the error. A deadline stops the rounds early, as in publishSignals.
  */
+import { beforeDeadline, mapBounded, type RequestOutcome } from "../aws/retry.js";
 import { PublishError } from "../errors.js";
 import type { Severity, Signal } from "../model.js";
 import { atLeast } from "../severity.js";
-import type { RecentIds } from "../signals/recent-ids.js";
 import {
-  backoffMs,
-  beforeDeadline,
-  DeadlineExceeded,
+  type Attempted,
+  deliverInRounds,
   describeError,
-  errorCode,
-  isRetryable,
-  mapBounded,
+  notSent,
+  packRequests,
+  requestFailed,
   safeLine,
-  sleep,
-} from "../signals/sns.js";
+} from "../signals/delivery.js";
+import type { RecentIds } from "../signals/recent-ids.js";
 
 /** What the receiver said about one entry of a request. */
 export type EntryResult = { ok: true } | { ok: false; code: string; message: string; final: boolean };
@@ -57,13 +56,10 @@ export interface DeliverReport {
   requests: number;
 }
 
-interface Pending<E> {
+interface Pending<E> extends Attempted {
   signal: Signal;
   key: string;
   entry: E;
-  bytes: number;
-  code?: string;
-  detail?: string;
 }
 
 /** Receivers that retry on their side answer with these; anything else an entry fails with is final. */
@@ -77,46 +73,15 @@ export function isRetryableEntryCode(code: string): boolean {
 
 const CONCURRENCY = 4;
 
-function pack<E>(items: readonly Pending<E>[], maxEntries: number, maxBytes: number): Pending<E>[][] {
-  const batches: Pending<E>[][] = [];
-  let current: Pending<E>[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (current.length > 0 && (current.length === maxEntries || bytes + item.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-interface Outcome<E> {
-  delivered: Pending<E>[];
-  retry: Pending<E>[];
-  failed: Pending<E>[];
-  error?: unknown;
-  sent: boolean;
-}
+type Outcome<E> = RequestOutcome<Pending<E>>;
 
 async function sendBatch<E>(
   channel: Channel<E>,
   batch: Pending<E>[],
   deadlineMs: number | undefined,
 ): Promise<Outcome<E>> {
-  const outcome: Outcome<E> = { delivered: [], retry: [], failed: [], sent: false };
-  if (deadlineMs !== undefined && Date.now() >= deadlineMs) {
-    for (const item of batch) {
-      item.code = "DeadlineExceeded";
-      item.detail = "not sent, the deadline had passed";
-    }
-    outcome.retry.push(...batch);
-    return outcome;
-  }
-  outcome.sent = true;
+  if (deadlineMs !== undefined && Date.now() >= deadlineMs) return notSent(batch);
+  const outcome: Outcome<E> = { delivered: [], retry: [], failed: [], sent: true };
   try {
     const results = await beforeDeadline(deadlineMs, (abortSignal) =>
       channel.send(
@@ -136,15 +101,7 @@ async function sendBatch<E>(
       outcome.error = new Error(`${channel.name} rejected an entry: ${item.code}: ${item.detail}`);
     });
   } catch (error) {
-    const code = errorCode(error) ?? "UnknownError";
-    const detail = describeError(error, code);
-    for (const item of batch) {
-      item.code = code;
-      item.detail = detail;
-    }
-    const retry = error instanceof DeadlineExceeded || isRetryable(error);
-    (retry ? outcome.retry : outcome.failed).push(...batch);
-    outcome.error = error;
+    requestFailed(outcome, batch, error);
   }
   return outcome;
 }
@@ -180,7 +137,7 @@ export async function deliver<E>(
   const lost: Pending<E>[] = [];
   const seen = new Set<string>();
   let lastError: unknown;
-  let pending: Pending<E>[] = [];
+  const pending: Pending<E>[] = [];
   let index = 0;
   for (const signal of signals) {
     if (!atLeast(signal.severity, minSeverity)) continue;
@@ -204,28 +161,17 @@ export async function deliver<E>(
       lastError = error;
     }
   }
-  for (let round = 0; pending.length > 0 && round <= maxRounds; round++) {
-    if (round > 0) {
-      const delay = backoffMs(round, baseDelayMs);
-      if (deadlineMs !== undefined && Date.now() + delay >= deadlineMs) break;
-      await sleep(delay);
-    }
-    const outcomes = await mapBounded(pack(pending, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
-      sendBatch(channel, b, deadlineMs),
-    );
-    pending = [];
-    for (const outcome of outcomes) {
-      if (outcome.sent) report.requests++;
-      for (const item of outcome.delivered) {
-        recent?.add(item.key);
-        report.published++;
-      }
-      pending.push(...outcome.retry);
-      lost.push(...outcome.failed);
-      if (outcome.error !== undefined) lastError = outcome.error;
-    }
-  }
-  lost.push(...pending);
+  const rounds = await deliverInRounds(
+    pending,
+    { maxRounds, baseDelayMs, deadlineMs, recent },
+    report,
+    lost,
+    (items) =>
+      mapBounded(packRequests(items, channel.maxEntries, channel.maxBytes), CONCURRENCY, (b) =>
+        sendBatch(channel, b, deadlineMs),
+      ),
+  );
+  if (rounds.lastError !== undefined) lastError = rounds.lastError;
   if (lost.length > 0) throw undelivered(channel.name, signals.length, lost, lastError);
   return report;
 }

@@ -1,4 +1,5 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import { splitShellWords } from "../shell/index.js";
 import { otherName } from "./falco.js";
 import {
@@ -12,7 +13,6 @@ import {
   isObject,
   isoTime,
   type JsonObject,
-  MAX_ANCESTORS,
   normalizeContainerId,
   numberField,
   objectField,
@@ -139,7 +139,7 @@ function toExecEvent(root: JsonObject, proc: JsonObject, ctx: LogContext): ExecE
  */
 function k8sSessionOf(proc: JsonObject): { user: string } | undefined {
   const chain = [proc, objectField(proc, "parent"), ...(arrayField(proc, "ancestors") ?? [])];
-  for (const item of chain.slice(0, MAX_ANCESTORS + 2)) {
+  for (const item of chain.slice(0, ANCESTORS_READ + 2)) {
     const session = objectField(item, "user_session");
     if (session === undefined) continue;
     const user = stringField(session, "k8s_username") ?? stringField(session, "k8s_uid");
@@ -157,7 +157,7 @@ function ancestorsOf(proc: JsonObject): AncestorInfo[] {
   const first = list[0];
   const skipFirst = parent !== undefined && first !== undefined && sameProcess(parent, first);
   chain.push(...(skipFirst ? list.slice(1) : list));
-  return chain.slice(0, MAX_ANCESTORS).map((item) => {
+  return chain.slice(0, ANCESTORS_READ).map((item) => {
     const named = describe(item);
     return ancestor(named.path, named.name, named.args);
   });

@@ -1,4 +1,5 @@
 import type { AncestorInfo, ExecEvent, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import { isShell, MULTICALL_BINARIES } from "../shell/index.js";
 import { type FieldReader, isK8sAuditAlert, k8sAuditAlertEvents } from "./falco-k8saudit.js";
 import { K8S_AUDIT_TEXT_KEYS, outputTextFields, SYSCALL_TEXT_KEYS } from "./falco-output.js";
@@ -11,7 +12,6 @@ import {
   executableName,
   isoTime,
   type JsonObject,
-  MAX_ANCESTORS,
   objectField,
   parseJsonObject,
   sourceRef,
@@ -203,7 +203,7 @@ function ancestorsOf(fields: JsonObject, read: FieldReader): AncestorInfo[] {
   for (const key in fields) {
     if (!key.startsWith("proc.a")) continue;
     const match = ANCESTOR_KEY.exec(key);
-    if (match !== null) deepest = Math.max(deepest, Math.min(Number(match[1]), MAX_ANCESTORS));
+    if (match !== null) deepest = Math.max(deepest, Math.min(Number(match[1]), ANCESTORS_READ));
   }
   const out: AncestorInfo[] = [];
   for (let level = 1; level <= deepest; level++) {

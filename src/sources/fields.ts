@@ -8,9 +8,6 @@ import { MULTICALL_BINARIES } from "../shell/index.js";
 
 export type JsonObject = Record<string, unknown>;
 
-/** Ancestor chains longer than this are cut: enough for any real process tree, bounded for hostile input. */
-export const MAX_ANCESTORS = 64;
-
 /** True for a plain JSON object (not null, not an array). */
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -4,8 +4,14 @@
  * same batch. This step finds them through `exec_id` / `parent_exec_id`, so a `/tmp` grandparent
  * contributes its reason. The parsers stay pure; this runs once per batch, lazily, with bounded work.
  */
-import type { AncestorInfo, ExecEvent, Finding, LogContext, LogEvent } from "../model.js";
-import { MAX_ANCESTORS } from "./fields.js";
+import {
+  ANCESTORS_READ,
+  type AncestorInfo,
+  type ExecEvent,
+  type Finding,
+  type LogContext,
+  type LogEvent,
+} from "../model.js";
 import { type ParseOutcome, parseMessage } from "./index.js";
 
 /** Index entries kept per batch; past this, later ids are not indexed (the chain just ends sooner). */
@@ -195,7 +201,7 @@ function extend(event: ExecEvent, lookup: (id: string) => ExecEvent | undefined)
   // `known` is the exec id of the last ancestor in the chain, `need` that of its parent.
   let known = lineage.parentExecId;
   let need = lineage.grandparentExecId;
-  while (chain.length < MAX_ANCESTORS && (need !== undefined || known !== undefined)) {
+  while (chain.length < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
     if (need !== undefined && seen.has(need)) break;
     // The missing ancestor's own exec event names it and its parent; else the known one's names its parent.
     const own = need !== undefined ? lookup(need) : undefined;
@@ -207,7 +213,7 @@ function extend(event: ExecEvent, lookup: (id: string) => ExecEvent | undefined)
     else added = found.lineage?.complete === true ? found.ancestors : found.ancestors.slice(0, 1);
     if (added.length === 0) break;
     if (need !== undefined) seen.add(need);
-    chain.push(...added.slice(0, MAX_ANCESTORS - chain.length));
+    chain.push(...added.slice(0, ANCESTORS_READ - chain.length));
     if (found.lineage?.complete === true) break;
     // Either way the last ancestor added is the found event's parent: its id and its parent's come next.
     known = found.lineage?.parentExecId;

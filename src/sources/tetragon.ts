@@ -1,4 +1,5 @@
 import type { AncestorInfo, ExecEvent, Lineage, LogContext, Platform, SourceParser } from "../model.js";
+import { ANCESTORS_READ } from "../model.js";
 import {
   ancestor,
   arrayField,
@@ -8,7 +9,6 @@ import {
   isObject,
   isoTime,
   type JsonObject,
-  MAX_ANCESTORS,
   normalizeContainerId,
   numberField,
   objectField,
@@ -215,7 +215,7 @@ export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
   const chain: unknown[] = [exec.parent, ...(arrayField(exec, "ancestors") ?? [])];
   const out: AncestorInfo[] = [];
   for (const item of chain) {
-    if (out.length >= MAX_ANCESTORS) break;
+    if (out.length >= ANCESTORS_READ) break;
     if (!isObject(item)) continue;
     const binary = stringField(item, "binary");
     const args = stringField(item, "arguments") !== undefined ? argumentsOf(item) : undefined;

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  backoffDelay,
-  DEFAULT_RETRY,
-  decodeResumeToken,
-  encodeResumeToken,
-  pageToBatches,
-  parseTimeSpec,
-  type ResumeState,
-  runHunt,
-} from "../../src/cli/hunt.js";
+import { backoffDelay } from "../../src/aws/retry.js";
+import { parseTimeSpec } from "../../src/cli/hunt/args.js";
+import { runHunt } from "../../src/cli/hunt/index.js";
+import { DEFAULT_RETRY, pageToBatches } from "../../src/cli/hunt/pages.js";
+import { decodeResumeToken, encodeResumeToken, type ResumeState } from "../../src/cli/hunt/resume.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { UsageError } from "../../src/errors.js";
 

@@ -1,4 +1,3 @@
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { decodeAwslogsData } from "../../src/ingest/awslogs.js";
@@ -6,7 +5,8 @@ import { encodeAwslogsEvent } from "../../src/ingest/encode.js";
 import { handleEvent } from "../../src/invocation.js";
 import type { Signal } from "../../src/model.js";
 import { silentTelemetry } from "../../src/telemetry.js";
-import { ROOT, runCli } from "../support/cli.js";
+import { type BundledHandler, loadBundledHandler } from "../support/bundled-handler.js";
+import { runCli } from "../support/cli.js";
 import { manifest, sampleEvent } from "../support/events.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { type Moto, startMoto } from "../support/moto.js";
@@ -20,10 +20,7 @@ describe("dist/handler.js against SNS in moto_server", () => {
   let proxy: FaultProxy;
   let alerts: Subscribed;
   let pager: Subscribed;
-  let handler: (
-    event: unknown,
-    context?: { getRemainingTimeInMillis(): number },
-  ) => Promise<Record<string, unknown>>;
+  let handler: BundledHandler;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -31,17 +28,13 @@ describe("dist/handler.js against SNS in moto_server", () => {
     pager = await topicWithQueue(moto, "netutil-pager");
     // The handler talks to moto through a recording proxy, so the test sees the exact requests.
     proxy = await startFaultProxy(moto.endpoint);
-    Object.assign(process.env, moto.env, {
+    handler = await loadBundledHandler(moto, {
       AWS_ENDPOINT_URL: proxy.endpoint,
       SNS_TOPIC_ARN: alerts.topicArn,
       PAGER_TOPIC_ARN: pager.topicArn,
       MIN_SEVERITY: "medium",
       PAGER_MIN_SEVERITY: "critical",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     });
-    ({ handler } = await import(pathToFileURL(`${ROOT}/dist/handler.js`).href));
   });
   afterAll(async () => {
     await proxy?.close();

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HuntDeps, runHunt } from "../../src/cli/hunt.js";
+import { type HuntDeps, runHunt } from "../../src/cli/hunt/index.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { loadConfig } from "../../src/config.js";
 import type { LogBatch, Signal } from "../../src/model.js";

@@ -1,10 +1,8 @@
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAwslogsEvent } from "../../src/ingest/encode.js";
-import type { Signal } from "../../src/model.js";
-import { ROOT } from "../support/cli.js";
+import { type BundledHandler, loadBundledHandler } from "../support/bundled-handler.js";
 import { type Moto, startMoto } from "../support/moto.js";
-import { drain, type Envelope, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
+import { drainSignals, type Subscribed, topicWithQueue } from "../support/sns-sqs.js";
 
 /** A Tetragon process_exec line inside a pod. */
 function tetragon(i: number, binary: string, args: string): string {
@@ -63,22 +61,12 @@ function hostileBatch(run: string) {
 describe("dist/handler.js on the slow inputs", () => {
   let moto: Moto;
   let alerts: Subscribed;
-  let handler: (
-    event: unknown,
-    context?: { getRemainingTimeInMillis(): number },
-  ) => Promise<Record<string, unknown>>;
+  let handler: BundledHandler;
 
   beforeAll(async () => {
     moto = await startMoto();
     alerts = await topicWithQueue(moto, "netutil-slow-input");
-    Object.assign(process.env, moto.env, {
-      SNS_TOPIC_ARN: alerts.topicArn,
-      MIN_SEVERITY: "medium",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    });
-    ({ handler } = await import(pathToFileURL(`${ROOT}/dist/handler.js`).href));
+    handler = await loadBundledHandler(moto, { SNS_TOPIC_ARN: alerts.topicArn, MIN_SEVERITY: "medium" });
   });
   afterAll(async () => {
     await moto?.stop();
@@ -97,9 +85,7 @@ describe("dist/handler.js on the slow inputs", () => {
     expect(summary.execEvents).toBe(201);
     expect(summary.overBudget).toBeLessThanOrEqual(201);
     expect(summary.published).toBe(summary.signals);
-    const signals = (await drain(moto, alerts.queueUrl, summary.published as number)).map(
-      (body) => JSON.parse((JSON.parse(body) as Envelope).Message) as Signal,
-    );
+    const signals = await drainSignals(moto, alerts.queueUrl, summary.published as number);
     const nc = signals.filter((s) => s.process.name === "nc");
     expect(nc).toHaveLength(1);
     expect(nc[0]?.severity).toMatch(/^(?:high|critical)$/);

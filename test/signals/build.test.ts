@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import type { ExecEvent, Finding } from "../../src/model.js";
 import { RULE } from "../../src/model.js";
 import {
+  ANCESTORS_IN_SIGNAL,
   buildSignals,
   consoleEncode,
   logStreamConsoleUrl,
-  MAX_ANCESTORS,
   MAX_EVENT_IDS,
 } from "../../src/signals/build.js";
 import { redactText } from "../../src/signals/redact.js";
@@ -307,11 +307,11 @@ describe("buildSignals: fields", () => {
     ]);
   });
 
-  it(`caps ancestors at ${MAX_ANCESTORS}`, () => {
+  it(`caps ancestors at ${ANCESTORS_IN_SIGNAL}`, () => {
     const f = finding();
     f.event.ancestors = Array.from({ length: 40 }, (_, i) => ({ name: `p${i}`, path: `/bin/p${i}` }));
 
-    expect(buildSignals([f])[0]?.ancestors).toHaveLength(MAX_ANCESTORS);
+    expect(buildSignals([f])[0]?.ancestors).toHaveLength(ANCESTORS_IN_SIGNAL);
   });
 
   it("defaults the console region to us-east-1 and refuses a malformed one", () => {

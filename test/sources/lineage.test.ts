@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LogEvent } from "../../src/model.js";
-import { MAX_ANCESTORS } from "../../src/sources/fields.js";
+import { ANCESTORS_READ, type LogEvent } from "../../src/model.js";
 import { parseMessage } from "../../src/sources/index.js";
 import { batchLineage } from "../../src/sources/lineage.js";
 import { context } from "./fixtures.js";
@@ -44,7 +43,7 @@ describe("batchLineage", () => {
     expect(event.ancestors.length).toBeLessThanOrEqual(3);
   });
 
-  it(`keeps at most ${MAX_ANCESTORS} ancestors of a very long chain`, () => {
+  it(`keeps at most ${ANCESTORS_READ} ancestors of a very long chain`, () => {
     // Prepare: p0 <- p1 <- … <- p199, each event naming its parent and grandparent.
     const ids = Array.from({ length: 200 }, (_, i) => `p${i}`);
     const batch = events(
@@ -56,7 +55,7 @@ describe("batchLineage", () => {
     batchLineage(batch, () => ctx).complete(event);
 
     // Assess
-    expect(event.ancestors).toHaveLength(MAX_ANCESTORS);
+    expect(event.ancestors).toHaveLength(ANCESTORS_READ);
     expect(event.ancestors.slice(0, 3).map((a) => a.path)).toEqual(["/bin/x1", "/bin/x2", "/bin/x3"]);
   });
 

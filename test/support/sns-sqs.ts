@@ -169,3 +169,10 @@ export function rawIds(messages: readonly Message[]): string[] {
 export function envelopeIds(messages: readonly Message[]): string[] {
   return messages.map((m) => (JSON.parse(parseEnvelope(m).Message) as Signal).id);
 }
+
+/** The signals a queue subscribed with the SNS envelope received: {@link drain}, each envelope opened. */
+export async function drainSignals(moto: Moto, queueUrl: string, expected?: number): Promise<Signal[]> {
+  return (await drain(moto, queueUrl, expected)).map(
+    (body) => JSON.parse((JSON.parse(body) as Envelope).Message) as Signal,
+  );
+}
