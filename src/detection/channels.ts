@@ -3,6 +3,9 @@
  * connections made without any catalogued utility — bash's `/dev/tcp` redirections, `openssl s_client`
  * carrying a shell or a file, and tunnel tools (chisel, frp, gost, bore, rathole; cloudflared and
  * ngrok as the noisy "saas-tunnel" family, off by default). Pure; never throws.
+ *
+ * About 400 lines because it is a whole rule family: its three channel kinds share the event reading
+ * and the verdict; they split cleanly into files when a fourth kind comes.
  */
 import { CHANNEL_RULE, type ExecEvent, type Finding, type Severity, type Verdict } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";

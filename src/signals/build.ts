@@ -1,6 +1,10 @@
 /**
  * Findings → Signals: redaction first (every text field, before anything else looks at it), then
  * aggregation within the batch, then a stable id. Pure: no clock, no randomness, input order irrelevant.
+ *
+ * A little past ~400 lines on purpose: grouping, the repeated-execution shortcut (an identical
+ * execution's evidence redacted once) and the id are one transformation whose invariants (same input,
+ * same signals and ids, in any order) are only checkable in one place.
  */
 import { createHash } from "node:crypto";
 import type { Actor, AncestorInfo, Finding, Platform, ProcessInfo, Signal, WorkloadInfo } from "../model.js";

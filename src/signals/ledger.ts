@@ -19,6 +19,10 @@
  * Any DynamoDB error after the SDK's retries fails open: the signal is published (a duplicate is
  * better than a silence), LedgerErrors counts it, the first one is logged, and the rest of the
  * invocation skips the ledger.
+ *
+ * Past ~400 lines on purpose: claim, repeat, breakthrough, release and the pager budget are one
+ * protocol over the same items and conditions; each step's correctness depends on the others' writes,
+ * so they are read together. The DynamoDB client and its error handling are in ledger-client.ts.
  */
 import { randomUUID } from "node:crypto";
 import {

@@ -3,12 +3,28 @@
  * {@link redactText} first. Sanitizing removes what could inject into a terminal, a mail client or
  * a pager title; redaction masks credential-looking values. Every pattern is linear-time (bounded
  * quantifiers, anchored starts), so hostile 1 MB command lines cost milliseconds, not minutes.
+ *
+ * Why this file is past ~400 lines: the masks run as one ordered pass (sanitize, private keys, rules,
+ * named values, user:password, per-program options, headers, config lines, repeated to a fixed point)
+ * and each one's pattern is written against what the earlier ones leave; they are read and changed
+ * together. What is separate lives apart: the marker and in-place masking (redact-mask.ts), which
+ * options are secret for which program (redact-tools.ts), and the signal's fields (signal-fields.ts).
  */
 import type { Signal } from "../model.js";
+import { maskAfter, maskValue, REDACTED } from "./redact-mask.js";
+import {
+  CommandContext,
+  isSocatAddress,
+  knownProgram,
+  type Masker,
+  maskCookieData,
+  TOOL_OPTION_INDEX,
+  toolName,
+  toolOption,
+} from "./redact-tools.js";
 import { type FieldPass, mapSignal } from "./signal-fields.js";
 
-/** What replaces a secret. Chosen so that no masking pattern matches it again (idempotent). */
-export const REDACTED = "[REDACTED]";
+export { REDACTED } from "./redact-mask.js";
 
 /** Longest text redacted in full; anything beyond is cut with a visible marker before any regex runs. */
 const MAX_REDACT_CHARS = 2 * 1024 * 1024;
@@ -68,16 +84,6 @@ function isSecretName(name: string): boolean {
   // PWD/OLDPWD are the shell's working directories, not passwords.
   if (bare === "PWD" || bare === "OLDPWD") return false;
   return SECRET_NAME.test(bare) && !SECRET_REFERENCE.test(bare);
-}
-
-/** Masks a value, keeping the quotes around it so the surrounding text still reads right. */
-function maskValue(value: string): string {
-  const quote = value[0];
-  if (quote === '"' || quote === "'") {
-    const closed = value.length > 1 && value.endsWith(quote);
-    return `${quote}${REDACTED}${closed ? quote : ""}`;
-  }
-  return REDACTED;
 }
 
 const PRIVATE_KEY_BEGIN = /-----BEGIN[A-Z0-9 ]{0,48}PRIVATE KEY( BLOCK)?-----/g;
@@ -198,237 +204,6 @@ function maskNamedValues(text: string, rule: NamedValueRule): string {
     rule.name.lastIndex = from;
   }
   return out + text.slice(from);
-}
-
-/**
- * socat(1) address types and their short aliases. `socat -u TCP:host:80 -` names an address after its
- * unidirectional flag, which reads like `-u user:password`; only socat gets that reading.
- */
-const SOCAT_ADDRESS_TYPE =
-  /^(?:(?:tcp|udp|udplite|sctp|dccp)[46]?(?:-(?:connect|listen|l|sendto|recvfrom|recv|datagram))?|(?:openssl|ssl)(?:-(?:connect|listen|l|dtls-client|dtls-server))?|dtls(?:-l)?|ip[46]?(?:-(?:sendto|recvfrom|recv|datagram))?|(?:unix|abstract)(?:-(?:connect|listen|l|sendto|recvfrom|recv|client))?|local|vsock(?:-(?:connect|listen|l))?|socket-(?:connect|listen|sendto|recvfrom|recv|datagram)|socks(?:4a?|5)?(?:-(?:connect|listen))?|proxy(?:-connect)?|exec|system|shell|open|gopen|create?|file|pipe|fd|accept-fd|pty|readline|stdio|stdin|stdout|stderr|tun|interface|posixmq-(?:read|receive|send|bidirectional))$/i;
-
-/** socat's own `-u`/`-U` followed by one of its addresses (`TCP:host:80`), given the tool. */
-function isSocatAddress(tool: string, option: string, value: string): boolean {
-  if (tool !== "socat" || (option !== "-u" && option !== "-U")) return false;
-  const colon = value.indexOf(":");
-  return colon > 0 && SOCAT_ADDRESS_TYPE.test(value.slice(0, colon));
-}
-
-/** Masks everything after the first `separator`, keeping a closing quote. */
-function maskAfter(value: string, separator: string): string {
-  const at = value.indexOf(separator);
-  if (at < 0) return value;
-  const quote = value[0];
-  const closed = (quote === '"' || quote === "'") && value.length > 1 && value.endsWith(quote);
-  return `${value.slice(0, at + 1)}${REDACTED}${closed ? quote : ""}`;
-}
-
-/** How the value of a tool's secret option is masked; returns `value` when it holds no secret. */
-type Masker = (value: string) => string;
-const maskWhole: Masker = maskValue;
-const maskAfterPercent: Masker = (value) => maskAfter(value, "%");
-const maskAfterColon: Masker = (value) => maskAfter(value, ":");
-/** openssl `-passin pass:secret`; `file:`, `env:`, `fd:` and `stdin` only say where the secret is. */
-const maskPassPrefix: Masker = (value) => (/^["']?pass:/i.test(value) ? maskAfter(value, ":") : value);
-/** curl `-b name=value; …` is cookie data; `-b file` is a cookie jar. */
-const maskCookieData: Masker = (value) => (value.includes("=") ? maskValue(value) : value);
-
-const MYSQL_TOOLS = [
-  "mysql",
-  "mysqldump",
-  "mysqladmin",
-  "mysqlimport",
-  "mysqlshow",
-  "mysqlcheck",
-  "mysqlpump",
-  "mysqlslap",
-  "mysqlbinlog",
-  "mariadb",
-  "mariadb-dump",
-  "mariadb-admin",
-  "mariadb-import",
-  "mariadb-show",
-  "mariadb-check",
-  "mariadb-slap",
-  "mariadb-binlog",
-];
-const MONGO_TOOLS = [
-  "mongo",
-  "mongosh",
-  "mongodump",
-  "mongorestore",
-  "mongoexport",
-  "mongoimport",
-  "mongostat",
-];
-const NCFTP_TOOLS = ["ncftp", "ncftpget", "ncftpput", "ncftpls", "ncftpbatch"];
-const LOGIN_TOOLS = ["hydra", "medusa", "nxc", "netexec", "crackmapexec", "cme", "smbmap", "evil-winrm"];
-const LDAP_TOOLS = [
-  "ldapsearch",
-  "ldapadd",
-  "ldapmodify",
-  "ldapdelete",
-  "ldapwhoami",
-  "ldappasswd",
-  "ldapcompare",
-];
-const SAMBA_TOOLS = ["smbclient", "rpcclient", "smbcacls", "smbget", "smbtree"];
-const REDIS_TOOLS = ["redis-cli", "valkey-cli", "keydb-cli"];
-/** Container registry clients whose `login` subcommand takes `-p password` (`docker run -p` is a port). */
-const REGISTRY_CLIS = new Set([
-  "docker",
-  "podman",
-  "nerdctl",
-  "finch",
-  "buildah",
-  "skopeo",
-  "helm",
-  "oras",
-  "crane",
-]);
-/** What `… login` of a registry client is called here: a program of its own, with its own options. */
-const REGISTRY_LOGIN = "registry-login";
-
-/**
- * Options whose value is a secret only for some programs: `-p` is a password for sshpass, hydra or
- * mongosh but a port for nc, ssh and smbclient; mysql reads it only glued (`-psecret`; `-p db`
- * prompts and names a database). `next` masks the following word (or `--long=value`), `glued` the
- * rest of a one-letter option's word.
- */
-const TOOL_OPTIONS: readonly {
-  tools: readonly string[];
-  options: string[];
-  next?: Masker;
-  glued?: Masker;
-}[] = [
-  { tools: ["sshpass", ...LOGIN_TOOLS, ...MONGO_TOOLS, ...NCFTP_TOOLS], options: ["-p"], next: maskWhole },
-  { tools: ["sshpass", ...MYSQL_TOOLS, "7z", "7za", "7zr"], options: ["-p"], glued: maskWhole },
-  { tools: REDIS_TOOLS, options: ["-a"], next: maskWhole, glued: maskWhole },
-  { tools: LDAP_TOOLS, options: ["-w"], next: maskWhole, glued: maskWhole },
-  { tools: ["sqlcmd", "bcp"], options: ["-P"], next: maskWhole, glued: maskWhole },
-  { tools: ["zip", "unzip"], options: ["-P"], next: maskWhole },
-  { tools: [REGISTRY_LOGIN], options: ["-p", "--password"], next: maskWhole, glued: maskWhole },
-  { tools: SAMBA_TOOLS, options: ["-U", "--user"], next: maskAfterPercent, glued: maskAfterPercent },
-  { tools: ["openssl"], options: ["-passin", "-passout"], next: maskPassPrefix },
-  { tools: ["openssl"], options: ["-k", "-K"], next: maskWhole },
-  { tools: ["curl"], options: ["-b"], next: maskCookieData },
-  { tools: ["curl"], options: ["-E", "--cert", "--proxy-cert"], next: maskAfterColon },
-];
-
-/** tool → option → maskers. */
-const TOOL_OPTION_INDEX = new Map<string, Map<string, { next?: Masker; glued?: Masker }>>();
-for (const { tools, options, next, glued } of TOOL_OPTIONS) {
-  for (const tool of tools) {
-    const byOption = TOOL_OPTION_INDEX.get(tool) ?? new Map<string, { next?: Masker; glued?: Masker }>();
-    for (const option of options) {
-      const maskers = byOption.get(option) ?? {};
-      if (next) maskers.next = next;
-      if (glued) maskers.glued = glued;
-      byOption.set(option, maskers);
-    }
-    TOOL_OPTION_INDEX.set(tool, byOption);
-  }
-}
-
-/**
- * Programs whose name, met as a word, starts a new program's options: the tools above, socat, and
- * what commonly runs or is run by them (`sshpass -p x ssh -p 2222` — the second `-p` is ssh's).
- */
-const KNOWN_PROGRAMS = new Set([
-  ...TOOL_OPTION_INDEX.keys(),
-  "socat",
-  ...REGISTRY_CLIS,
-  "ssh",
-  "scp",
-  "sftp",
-  "rsync",
-  "nc",
-  "ncat",
-  "netcat",
-  "curl",
-  "wget",
-  "telnet",
-  "ftp",
-  "lftp",
-  "nmap",
-  "git",
-  "docker",
-  "kubectl",
-  "aws",
-  "psql",
-  "python",
-  "python3",
-  "perl",
-  "ruby",
-  "php",
-  "node",
-  "sh",
-  "bash",
-  "dash",
-  "ash",
-  "zsh",
-  "busybox",
-  "sudo",
-  "doas",
-  "su",
-  "env",
-  "timeout",
-  "nohup",
-  "nice",
-  "exec",
-  "xargs",
-  "setsid",
-  "stdbuf",
-]);
-
-/** A program's basename, lower-cased. */
-function toolName(program: string): string {
-  return (program.split("/").pop() ?? "").toLowerCase();
-}
-
-/**
- * The program a word names, if it is a known one (`/usr/bin/socat`, `"mysql`), given the program
- * before it (`docker` then `login` is the registry login); "" otherwise.
- */
-function knownProgram(word: string, before = ""): string {
-  // Options are never programs; most words of a hostile command line are options.
-  if (word.startsWith("-")) return "";
-  const bare = word.replace(/^["']+|["']+$/g, "");
-  if (!/^[\w./+-]+$/.test(bare)) return "";
-  if (bare === "login" && REGISTRY_CLIS.has(before)) return REGISTRY_LOGIN;
-  const name = toolName(bare);
-  return KNOWN_PROGRAMS.has(name) ? name : "";
-}
-
-// Shell words and the characters that end one command (pipes, lists, subshells, substitutions).
-const COMMAND_WORD = /[|;&(){}`]|[^\s|;&(){}`]+/g;
-
-/**
- * Which program the options at a place in a free text (a `sh -c` payload) belong to: the last known
- * program named since the last `|`, `;`, `&`, `(`, `{` or backtick. Reads left to right, each call
- * continuing where the previous one stopped, so a whole text costs one pass.
- */
-class CommandContext {
-  private at = 0;
-  private program = "";
-  constructor(private readonly text: string) {}
-
-  /** The program at `offset` ("" when none is known); offsets must not decrease. */
-  programAt(offset: number): string {
-    COMMAND_WORD.lastIndex = this.at;
-    for (let m = COMMAND_WORD.exec(this.text); m && m.index < offset; m = COMMAND_WORD.exec(this.text)) {
-      const word = m[0];
-      if (word.length === 1 && "|;&(){}`".includes(word)) this.program = "";
-      else this.program = knownProgram(word, this.program) || this.program;
-      this.at = m.index + word.length;
-    }
-    return this.program;
-  }
-}
-
-/** The masker for `option` of `tool` in the given form, if that option holds a secret for it. */
-function toolOption(tool: string, option: string, form: "next" | "glued"): Masker | undefined {
-  return TOOL_OPTION_INDEX.get(tool)?.get(option)?.[form];
 }
 
 // -u user:pass, --user=user:pass, -uuser:pass, --proxy-user user:pass (curl, wget and friends).
