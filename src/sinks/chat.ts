@@ -8,14 +8,15 @@
  * severity, utility, command line (redacted, cut), workload, why, console link.
  * Published as plain messages (no MessageStructure): Chatbot reads the message body itself.
  */
-import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { Signal } from "../model.js";
 import { sanitizeText } from "../signals/redact.js";
 import { renderSubject } from "../signals/render.js";
-import { type Channel, type DeliverOptions, deliver } from "./deliver.js";
+import { type DeliverOptions, deliver } from "./deliver.js";
 import { resourceArns } from "./eventbridge.js";
 import { findingId } from "./finding-id.js";
 import { clip, renderedSignal } from "./rendered.js";
+import { snsBatchChannel } from "./sns-batch.js";
 
 export interface ChatNotification {
   version: "1.0";
@@ -111,32 +112,10 @@ export async function publishChatCards(
   signals: readonly Signal[],
   options: DeliverOptions & { region?: string },
 ) {
-  const channel: Channel<PublishBatchRequestEntry> = {
-    name: `SNS topic ${topicArn}`,
-    maxEntries: 10,
-    maxBytes: 256 * 1024 - 2_048,
-    build(signal, index) {
-      const message = JSON.stringify(buildChatNotification(signal, options.region));
-      return { entry: { Id: `c${index}`, Message: message }, bytes: Buffer.byteLength(message, "utf8") };
-    },
-    async send(entries, abortSignal) {
-      const response = await client.send(
-        new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }),
-        abortSignal ? { abortSignal } : {},
-      );
-      const ok = new Set((response.Successful ?? []).map((e) => e.Id));
-      const failed = new Map((response.Failed ?? []).map((e) => [e.Id, e]));
-      return entries.map((entry) => {
-        if (ok.has(entry.Id)) return { ok: true as const };
-        const failure = failed.get(entry.Id);
-        return {
-          ok: false as const,
-          code: failure?.Code ?? "MissingFromResponse",
-          message: failure?.Message ?? "",
-          final: failure?.SenderFault === true,
-        };
-      });
-    },
-  };
+  const channel = snsBatchChannel(client, topicArn, (signal, index) => {
+    const message = JSON.stringify(buildChatNotification(signal, options.region));
+    return { entry: { Id: `c${index}`, Message: message }, bytes: Buffer.byteLength(message, "utf8") };
+  });
+
   return deliver(channel, signals, options);
 }

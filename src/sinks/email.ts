@@ -28,7 +28,7 @@
  * PublishError naming every signal it carried, so Lambda retries the batch.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import type { PublishBatchRequestEntry, SNSClient } from "@aws-sdk/client-sns";
 import type { Config } from "../config.js";
 import { PublishError } from "../errors.js";
 import type { DeliveryReport } from "../invocation.js";
@@ -37,9 +37,10 @@ import { atLeast, severityRank } from "../severity.js";
 import { lastSegment, shortContainerId } from "../signals/build.js";
 import { sanitizeText } from "../signals/redact.js";
 import { MESSAGE_BUDGET_BYTES, renderEmail, renderSubject, SUBJECT_MAX_CHARS } from "../signals/render.js";
-import { type Channel, type DeliverOptions, deliver } from "./deliver.js";
+import { type DeliverOptions, deliver } from "./deliver.js";
 import type { SinkCall, SinkOptions } from "./index.js";
 import { clip, renderedSignal } from "./rendered.js";
+import { snsBatchChannel } from "./sns-batch.js";
 
 export const EMAIL_DIGEST_DEFAULT_PER_MINUTE = 10;
 /** How long a minute's counter item outlives its minute (the table's TTL attribute). */
@@ -272,38 +273,6 @@ export interface EmailTarget {
   minSeverity: Severity;
 }
 
-/** A PublishBatch channel to the email topic: plain messages with a Subject (no MessageStructure). */
-function snsChannel(
-  client: SNSClient,
-  topicArn: string,
-  build: Channel<PublishBatchRequestEntry>["build"],
-): Channel<PublishBatchRequestEntry> {
-  return {
-    name: `SNS topic ${topicArn}`,
-    maxEntries: 10,
-    maxBytes: 256 * 1024 - 2_048,
-    build,
-    async send(entries, abortSignal) {
-      const response = await client.send(
-        new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }),
-        abortSignal ? { abortSignal } : {},
-      );
-      const ok = new Set((response.Successful ?? []).map((e) => e.Id));
-      const failed = new Map((response.Failed ?? []).map((e) => [e.Id, e]));
-      return entries.map((entry) => {
-        if (ok.has(entry.Id)) return { ok: true as const };
-        const failure = failed.get(entry.Id);
-        return {
-          ok: false as const,
-          code: failure?.Code ?? "MissingFromResponse",
-          message: failure?.Message ?? "",
-          final: failure?.SenderFault === true,
-        };
-      });
-    },
-  };
-}
-
 const entryBytes = (entry: PublishBatchRequestEntry) =>
   Buffer.byteLength(entry.Message ?? "", "utf8") + Buffer.byteLength(entry.Subject ?? "", "utf8");
 
@@ -344,7 +313,7 @@ export async function sendEmails(
   const client = await target.client();
 
   if (plan.kind === "individual") {
-    const channel = snsChannel(client, target.topicArn, (signal, index) => {
+    const channel = snsBatchChannel(client, target.topicArn, (signal, index) => {
       const entry = { Id: `m${index}`, Message: renderEmail(signal), Subject: renderSubject(signal) };
       return { entry, bytes: entryBytes(entry) };
     });
@@ -355,7 +324,7 @@ export async function sendEmails(
   const digest = buildDigest(due, plan, target.perMinute, minute);
   const entry = { Id: "digest", Message: digest.message, Subject: digest.subject };
   // deliver() sends one entry per signal: the digest rides on its first signal, and speaks for all.
-  const channel = snsChannel(client, target.topicArn, () => ({ entry, bytes: entryBytes(entry) }));
+  const channel = snsBatchChannel(client, target.topicArn, () => ({ entry, bytes: entryBytes(entry) }));
   try {
     const sent = await deliver(channel, due.slice(0, 1), { minSeverity: "low", ...retry });
     for (const signal of due) recent?.add(`${name}|${signal.id}`);
