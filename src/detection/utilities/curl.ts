@@ -2,6 +2,7 @@
 import type { OptionSpec, ParsedArgs } from "../options.js";
 import type { ToolFamily } from "./types.js";
 import {
+  CURL_DATA_OPTIONS,
   commandOutputSent,
   hostsOf,
   IN_CWD,
@@ -19,14 +20,7 @@ const CURL_OPTIONS: OptionSpec = {
     "--output",
     "--output-dir",
     "--upload-file",
-    "--data",
-    "--data-ascii",
-    "--data-binary",
-    "--data-raw",
-    "--data-urlencode",
-    "--json",
-    "--form",
-    "--form-string",
+    ...CURL_DATA_OPTIONS,
     "--header",
     "--proxy",
     "--preproxy",

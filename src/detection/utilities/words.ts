@@ -52,20 +52,19 @@ export const NOT_FILES: ReadonlySet<string> = new Set(["-", "/dev/null", "/dev/s
 /** The reason for a download written into the working directory. */
 export const IN_CWD = "working directory";
 
-const DATA_OPTIONS = new Set([
-  "-d",
+/** curl's long options that carry request data (a body or a form field): valued, and read for secrets. */
+export const CURL_DATA_OPTIONS: readonly string[] = [
   "--data",
   "--data-ascii",
   "--data-binary",
   "--data-raw",
   "--data-urlencode",
   "--json",
-  "-F",
   "--form",
   "--form-string",
-  "--post-data",
-  "--body-data",
-]);
+];
+
+const DATA_OPTIONS = new Set(["-d", "-F", ...CURL_DATA_OPTIONS, "--post-data", "--body-data"]);
 
 // A command substitution that reads files or the environment: `$(cat ~/.aws/credentials)`, `$(< f)`.
 const READS_FILES =
