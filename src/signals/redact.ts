@@ -533,8 +533,15 @@ export function redactArgs(args: readonly string[], tool = ""): string[] {
   for (const raw of args) {
     const value = typeof raw === "string" ? raw : String(raw ?? "");
     const asValue = previous === undefined ? undefined : maskOptionValue(previous, value, program);
-    const asGlued = asValue === undefined ? maskGluedValue(value, program) : undefined;
-    const masked = asValue ?? asGlued ?? value;
+    // An argument that may be the previous option's value may also be an option with its value glued
+    // on (`mysql --cookie -psecret`: a cookie jar named "-psecret", or a password): both readings are
+    // made and the more masked one wins, so no secret hides behind an option in front of it.
+    const glued = maskGluedValue(value, program);
+    const asGlued =
+      glued !== undefined && (asValue === undefined || visibleLength(glued) <= visibleLength(asValue))
+        ? glued
+        : undefined;
+    const masked = asGlued ?? asValue ?? value;
     // Even as another option's value (`-u sshpass`): switching can only over-mask what follows.
     if (masked === value) program = knownProgram(value, program) || program;
     previous = asGlued === undefined ? value : undefined;

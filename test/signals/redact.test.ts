@@ -487,6 +487,18 @@ describe("redactArgs", () => {
     expect(redactArgs(args, tool)).toEqual(expected);
   });
 
+  it("masks a glued secret after an option whose value it could also be (the more masked reading wins)", () => {
+    // Found by the idempotence property (seed 1725715559): `--cookie` takes a value, but "-psecret" is
+    // also mysql's glued password; reading it only as a cookie jar leaked it on the first pass.
+    expect(redactArgs(["--password", "--cookie", "-psecret"], "mysql")).toEqual([
+      "--password",
+      "[REDACTED]",
+      "-p[REDACTED]",
+    ]);
+    expect(redactArgs(["--cookie", "-p "], "mysql")).toEqual(["--cookie", "-p[REDACTED]"]);
+    expect(redactArgs(["--cookie", "jar.txt"], "curl")).toEqual(["--cookie", "jar.txt"]);
+  });
+
   it("is idempotent", () => {
     const word = fc.oneof(
       fc.constantFrom(
