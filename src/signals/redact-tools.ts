@@ -3,6 +3,7 @@
  * port for nc, ssh and smbclient, so the option table is keyed by program, and a free text is read with
  * the program each option belongs to (CommandContext). The generic text masks are in redact.ts.
  */
+import { isInterpreter, isShell, MULTICALL_BINARIES } from "../shell/index.js";
 import { maskAfter, maskValue } from "./redact-mask.js";
 
 /**
@@ -128,7 +129,10 @@ for (const { tools, options, next, glued } of TOOL_OPTIONS) {
 
 /**
  * Programs whose name, met as a word, starts a new program's options: the tools above, socat, and
- * what commonly runs or is run by them (`sshpass -p x ssh -p 2222` — the second `-p` is ssh's).
+ * what commonly runs or is run by them (`sshpass -p x ssh -p 2222` — the second `-p` is ssh's), with
+ * the wrappers that do; shells, interpreters and busybox come from src/shell (see knownProgram). The
+ * wrappers stay a list of their own: every name here switches the option context, so it holds only
+ * those seen running the tools above, not every wrapper the shell reader skips.
  */
 const KNOWN_PROGRAMS = new Set([
   ...TOOL_OPTION_INDEX.keys(),
@@ -152,18 +156,6 @@ const KNOWN_PROGRAMS = new Set([
   "kubectl",
   "aws",
   "psql",
-  "python",
-  "python3",
-  "perl",
-  "ruby",
-  "php",
-  "node",
-  "sh",
-  "bash",
-  "dash",
-  "ash",
-  "zsh",
-  "busybox",
   "sudo",
   "doas",
   "su",
@@ -193,7 +185,10 @@ export function knownProgram(word: string, before = ""): string {
   if (!/^[\w./+-]+$/.test(bare)) return "";
   if (bare === "login" && REGISTRY_CLIS.has(before)) return REGISTRY_LOGIN;
   const name = toolName(bare);
-  return KNOWN_PROGRAMS.has(name) ? name : "";
+  // Shells, interpreters and multi-call binaries are the shell reader's own lists (src/shell).
+  const known =
+    KNOWN_PROGRAMS.has(name) || isShell(name) || isInterpreter(name) || MULTICALL_BINARIES.has(name);
+  return known ? name : "";
 }
 
 // Shell words and the characters that end one command (pipes, lists, subshells, substitutions).
