@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { common } from "../scripts/build.mjs";
+import { LAMBDA_NODE_OPTIONS } from "../scripts/runtime.mjs";
 import { generate, generateBusy, generateMaximal } from "./generate.mjs";
 
 // The bench talks to moto with the SDK; its Node 20 deprecation notice is not a result.
@@ -94,9 +95,9 @@ function race(contenders) {
   return times.map((t) => ({ wall: median(t.map((x) => x.wall)), cpu: median(t.map((x) => x.cpu)) }));
 }
 
-/** Runs the probe in a process of its own; its one line of JSON. */
-function probe(args) {
-  const run = spawnSync(process.execPath, [stagesProbe, ...args], {
+/** Runs the probe in a process of its own (with `nodeFlags`); its one line of JSON. */
+function probe(args, nodeFlags = []) {
+  const run = spawnSync(process.execPath, [...nodeFlags, stagesProbe, ...args], {
     cwd: root,
     env: cliEnv,
     encoding: "utf8",
@@ -120,7 +121,8 @@ const [bare, handler] = race([
   { args: [join(data, "bare-sns.mjs")], env },
   { args: ["dist/handler.js"], env },
 ]);
-const rss = probe(["rss", maximal.file]);
+// With the NODE_OPTIONS every deployment sets (scripts/runtime.mjs): the memory measured is the deployed one.
+const rss = probe(["rss", maximal.file], LAMBDA_NODE_OPTIONS.split(" "));
 
 // What a cold start reads: handler.js and the chunks it imports statically (dist/meta.json), not the
 // chunks a configuration loads on demand (EventBridge, Security Hub, the ledger's DynamoDB client).

@@ -3,13 +3,19 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ENV, ENV_DEFAULTS } from "../../src/config.js";
 import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
+// @ts-expect-error: a plain ESM script without types, shared with the bench
+import { LAMBDA_NODE_OPTIONS } from "../../scripts/runtime.mjs";
 import { decodeTemplates, REPO } from "./tools.js";
 
-/** Read by Powertools, not by src/config.ts; every deployment sets them to the same values. */
+/**
+ * Read by Powertools or by Node itself, not by src/config.ts; every deployment sets them to the same
+ * values. NODE_OPTIONS is the runtime tuning scripts/runtime.mjs explains (and the bench measures).
+ */
 const POWERTOOLS = {
   POWERTOOLS_SERVICE_NAME: "netutil-detector",
   POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
   LOG_LEVEL: "INFO",
+  NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
 } as const;
 
 /** Set by the Lambda runtime itself; a deployment that set it would be rejected. */

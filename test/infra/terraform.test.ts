@@ -567,6 +567,7 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
       DEDUP_TTL_SECONDS: "3600",
       MAX_DECODED_BYTES: "33554432",
       POWERTOOLS_SERVICE_NAME: "netutil-detector",
+      NODE_OPTIONS: "--max-semi-space-size=2",
       POWERTOOLS_METRICS_NAMESPACE: "NetutilDetector",
       LOG_LEVEL: "INFO",
       DEDUP_WINDOW_SECONDS: "3600",

@@ -10,6 +10,7 @@ locals {
       DEDUP_TTL_SECONDS            = tostring(var.dedup_ttl_seconds)
       MAX_DECODED_BYTES            = tostring(var.max_decoded_bytes)
       POWERTOOLS_SERVICE_NAME      = "netutil-detector"
+      NODE_OPTIONS                 = "--max-semi-space-size=2"
       POWERTOOLS_METRICS_NAMESPACE = "NetutilDetector"
       LOG_LEVEL                    = var.log_level
       DEDUP_WINDOW_SECONDS         = tostring(var.dedup_window_seconds)
