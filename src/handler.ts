@@ -5,7 +5,6 @@ import { loadConfig } from "./config.js";
 import { errorSummary, handleEvent, newInvocationResult, summarize, timeBudgets } from "./invocation.js";
 import type { Signal } from "./model.js";
 import { RecentIds } from "./signals/recent-ids.js";
-import { createSnsClient } from "./signals/sns-client.js";
 import { createSinks } from "./sinks/index.js";
 import { powertoolsTelemetry } from "./telemetry.js";
 
@@ -20,7 +19,9 @@ const metrics = new Metrics({
 });
 const telemetry = powertoolsTelemetry(logger, metrics);
 const recent = new RecentIds({ ttlMs: config.dedupTtlSeconds * 1000 });
-const sinks = createSinks(config, { recent, clients: { sns: createSnsClient() } });
+// The SNS client (and every other sink's SDK) is loaded and made on the first signal, once per container:
+// most batches hold none, and their cold start should not pay for a client they never use.
+const sinks = createSinks(config, { recent });
 // The ledger and its DynamoDB client are loaded only when LEDGER_TABLE asks for them.
 const ledger = config.ledgerTable
   ? (await import("./signals/ledger.js")).ledgerFor(

@@ -237,10 +237,11 @@ export function buildDigest(
   return { subject, message, listed };
 }
 
-/** The email sink's entry in SINKS (index.ts). */
+/**
+ * The email sink for SINKS (index.ts), which loads this file on first use: one sender per container,
+ * so the in-memory per-minute counter (without LEDGER_TABLE) lives as long as the container.
+ */
 export const emailSink = {
-  name: "email",
-  enabled: (config: Readonly<Config>): boolean => config.emailTopicArn !== undefined,
   create(config: Readonly<Config>, options: SinkOptions, sns: () => Promise<SNSClient>) {
     const topicArn = config.emailTopicArn ?? "";
     const perMinute = config.emailDigestPerMinute;

@@ -18,7 +18,6 @@ import { PublishError } from "../errors.js";
 import type { DeliveryReport } from "../invocation.js";
 import type { Signal } from "../model.js";
 import type { RecentIds } from "../signals/recent-ids.js";
-import { emailSink } from "./email.js";
 
 /** Clients a caller already has (the handler's module-scope SNS client, tests pointing at moto). */
 export interface SinkClients {
@@ -139,7 +138,15 @@ const SINKS: readonly SinkSpec[] = [
       };
     },
   },
-  emailSink,
+  {
+    name: "email",
+    enabled: (config) => config.emailTopicArn !== undefined,
+    create(config, options, sns) {
+      // Imported on first use like the other optional sinks; made once, so its counter persists.
+      const send = once(async () => (await import("./email.js")).emailSink.create(config, options, sns));
+      return async (signals, call) => (await send())(signals, call);
+    },
+  },
 ];
 
 function retry(options: SinkOptions) {
