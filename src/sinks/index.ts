@@ -19,7 +19,7 @@ import type { DeliveryReport } from "../invocation.js";
 import type { Signal } from "../model.js";
 import type { RecentIds } from "../signals/recent-ids.js";
 
-/** Clients a caller already has (the handler's module-scope SNS client, tests pointing at moto). */
+/** Clients a caller already has (tests pointing at moto, the CLI's own client); otherwise each is made on first use. */
 export interface SinkClients {
   sns?: SNSClient;
   eventBridge?: EventBridgeClient;
