@@ -1,10 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { ENV, ENV_DEFAULTS } from "../../src/config.js";
-import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
 // @ts-expect-error: a plain ESM script without types, shared with the bench
 import { LAMBDA_NODE_OPTIONS } from "../../scripts/runtime.mjs";
+import { ENV, ENV_DEFAULTS } from "../../src/config.js";
+import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
 import { decodeTemplates, REPO } from "./tools.js";
 
 /**
