@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { commandSegments } from "../../src/detection/segments.js";
-import { type CommandSegment, commandStart, MAX_SEGMENTS } from "../../src/shell/index.js";
-
-/** Segment argv lists, in reading order. */
-function argvs(segments: CommandSegment[]): string[][] {
-  return segments.map((s) => s.argv);
-}
-
-function find(segments: CommandSegment[], head: string): CommandSegment {
-  const found = segments.find((s) => s.argv[commandStart(s.argv)] === head);
-  if (found === undefined) throw new Error(`no segment runs ${head}: ${JSON.stringify(argvs(segments))}`);
-  return found;
-}
+import { MAX_SEGMENTS } from "../../src/shell/index.js";
+import { argvs, find } from "../shell/segment-helpers.js";
 
 describe("commandSegments with dropInert (the catalogue as the names to keep)", () => {
   it("drops commands that cannot matter when asked, keeping pipelines with a utility and the argv", () => {

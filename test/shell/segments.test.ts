@@ -1,25 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  type CommandSegment,
   commandSegments,
-  commandStart,
   MAX_PAYLOAD_DEPTH,
   MAX_SEGMENTS,
   MAX_TOTAL_CHARS,
   segmentBudget,
 } from "../../src/shell/index.js";
-
-/** Segment argv lists, in reading order. */
-function argvs(segments: CommandSegment[]): string[][] {
-  return segments.map((s) => s.argv);
-}
-
-function find(segments: CommandSegment[], head: string): CommandSegment {
-  const found = segments.find((s) => s.argv[commandStart(s.argv)] === head);
-  if (found === undefined) throw new Error(`no segment runs ${head}: ${JSON.stringify(argvs(segments))}`);
-  return found;
-}
+import { argvs, find } from "./segment-helpers.js";
 
 describe("commandSegments", () => {
   it("keeps a plain argv as one segment, operators and all", () => {
