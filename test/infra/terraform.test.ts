@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -26,11 +25,18 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LEDGER_KEY_ATTRIBUTE, LEDGER_TTL_ATTRIBUTE } from "../../src/signals/ledger.js";
 import { MOTO_ACCOUNT, MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
-import { buildLambdaZip, copyFromRepo, REPO, requireTool, run, tempDir } from "./tools.js";
+import {
+  buildLambdaZip,
+  copyFromRepo,
+  REPO,
+  requireTool,
+  run,
+  tempDir,
+  terraformAgainstMoto,
+} from "./tools.js";
 
 // terraform init + plan x3 + apply + in-place switch to Kinesis + destroy against moto_server.
 const SLOW = 300_000;
-const PROVIDER_MIRROR = "/opt/tf-plugins";
 /** Flags of every plan here: no prompt, and no state lock since these plans are never applied. */
 const PLAN = ["plan", "-input=false", "-lock=false"];
 
@@ -173,33 +179,8 @@ describe("Terraform module via examples/complete", { timeout: SLOW }, () => {
     const zip = await buildLambdaZip(work);
     moto = await startMoto();
 
-    // Offline provider: the preinstalled filesystem mirror, where there is one (CI); else the registry.
-    const cliConfig = join(work, "terraform.rc");
-    const mirror = existsSync(PROVIDER_MIRROR);
-    await writeFile(
-      cliConfig,
-      [
-        "provider_installation {",
-        `  filesystem_mirror {\n    path    = "${PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/*/*"]\n  }`,
-        '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }',
-        "}",
-        "",
-      ].join("\n"),
-    );
-    tfEnv = {
-      ...moto.env,
-      ...(mirror ? { TF_CLI_CONFIG_FILE: cliConfig } : {}),
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      TF_DATA_DIR: join(work, ".terraform-data"),
-      CHECKPOINT_DISABLE: "1",
-    };
-    // Test-only override: every service at moto, no credential or account lookups.
-    const endpoints = SERVICES.map((s) => `    ${s} = "${moto.endpoint}"`).join("\n");
-    await writeFile(
-      join(exampleDir, "moto_override.tf"),
-      `provider "aws" {\n  access_key                  = "testing"\n  secret_key                  = "testing"\n  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  s3_use_path_style           = true\n  endpoints {\n${endpoints}\n  }\n}\n`,
-    );
+    // Offline provider from the preinstalled mirror (where there is one), every service at moto.
+    tfEnv = await terraformAgainstMoto(work, exampleDir, moto, SERVICES);
     await writeFile(
       join(exampleDir, "terraform.tfvars.json"),
       JSON.stringify({
