@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { DecodeError } from "../errors.js";
 import type { LogBatch, LogEvent } from "../model.js";
@@ -127,7 +128,27 @@ function gunzipText(gz: Buffer, maxDecodedBytes: number): string {
       cause: error,
     });
   }
-  return raw.toString("utf8");
+  return textOf(raw);
+}
+
+/**
+ * Payloads up to this many decompressed bytes take the ASCII fast path of {@link textOf}. Its string is
+ * a copy Node keeps outside V8's heap, freed only by a full garbage collection, so a larger payload
+ * would hold that copy next to the parsed batch for the whole invocation (the maximal batch's peak RSS
+ * grows from 2.5 to about 2.9 times its size); UTF-8 decoding puts the text on the heap, where the next
+ * collection during processing frees it.
+ */
+export const ASCII_FAST_PATH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The payload as text, exactly as `raw.toString("utf8")` reads it. Log payloads are almost always pure
+ * ASCII, and for ASCII bytes Latin-1 and UTF-8 decode to the same string: Node 20's UTF-8 decoder costs
+ * about 3 ns a byte (20 ms for a 6 MB batch, as much as gunzip and JSON.parse together), the ASCII check
+ * plus a Latin-1 copy about 0.3 ns. Any other byte (UTF-8 text, or bytes that are not UTF-8 at all), and
+ * any payload above {@link ASCII_FAST_PATH_BYTES}, takes the UTF-8 decoder, replacement characters included.
+ */
+export function textOf(raw: Buffer): string {
+  return raw.length <= ASCII_FAST_PATH_BYTES && isAscii(raw) ? raw.toString("latin1") : raw.toString("utf8");
 }
 
 function stringField(payload: Record<string, unknown>, name: string): string {

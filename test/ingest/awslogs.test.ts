@@ -2,7 +2,13 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../../src/errors.js";
-import { decodeAwslogsData, decodeBase64, decodePayloadBuffer } from "../../src/ingest/awslogs.js";
+import {
+  ASCII_FAST_PATH_BYTES,
+  decodeAwslogsData,
+  decodeBase64,
+  decodePayloadBuffer,
+  textOf,
+} from "../../src/ingest/awslogs.js";
 import { type AwslogsPayload, controlPayload, encodeAwslogsEvent } from "../../src/ingest/encode.js";
 
 const MAX = 32 * 1024 * 1024;
@@ -237,6 +243,53 @@ describe("decodeAwslogsData", () => {
       ["a length that no encoder writes", "QUJDR"],
     ])("rejects %s", (_name, data) => {
       expect(attempt(data)).toBe("invalid");
+    });
+  });
+
+  describe("textOf", () => {
+    it("reads any bytes exactly as the UTF-8 decoder does (ASCII, UTF-8, and bytes that are not UTF-8)", () => {
+      const bytes = fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }).map((b) => b.map((x) => x & 0x7f)),
+        fc.string({ unit: "binary", maxLength: 32 }).map((text) => new Uint8Array(Buffer.from(text))),
+      );
+      fc.assert(
+        fc.property(bytes, (array) => {
+          const raw = Buffer.from(array);
+          expect(textOf(raw)).toBe(raw.toString("utf8"));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it.each([
+      ["the last ASCII byte", [0x41, 0x7f]],
+      ["the first byte above ASCII", [0x41, 0x80]],
+      ["a two-byte UTF-8 letter", [0xc3, 0xa9]],
+      ["a lone continuation byte", [0x41, 0xbf, 0x42]],
+      ["a truncated four-byte sequence", [0xf0, 0x9f, 0x98]],
+    ])("decodes %s as UTF-8 would", (_name, array) => {
+      const raw = Buffer.from(array);
+      expect(textOf(raw)).toBe(raw.toString("utf8"));
+    });
+
+    it("reads ASCII payloads on both sides of the fast path's bound alike", () => {
+      for (const size of [ASCII_FAST_PATH_BYTES, ASCII_FAST_PATH_BYTES + 1]) {
+        const raw = Buffer.alloc(size, "a");
+        raw[size - 1] = 0x7d;
+        expect(textOf(raw)).toBe(raw.toString("utf8"));
+      }
+    });
+
+    it("keeps a payload's non-ASCII message text through the whole decode", () => {
+      const text = "curl https://exämple.test/ünïcode \u2028 😀";
+      const decoded = decodePayloadBuffer(
+        gzipSync(
+          Buffer.from(JSON.stringify(payload({ logEvents: [{ id: "1", timestamp: 1, message: text }] }))),
+        ),
+        MAX,
+      );
+      expect(decoded.kind === "data" && decoded.batch.logEvents[0]?.message).toBe(text);
     });
   });
 });
