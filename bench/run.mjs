@@ -111,9 +111,13 @@ function probe(args, nodeFlags = []) {
 }
 
 for (const corpus of CORPORA) {
-  [corpus.floor, corpus.pipeline] = race([
+  // On (c) every message must be parsed: a third contender, the floor plus one JSON.parse a message.
+  [corpus.floor, corpus.pipeline, corpus.parseFloor] = race([
     { args: ["bench/floor.mjs", ...corpus.files], env: cliEnv },
     { args: ["dist/cli.js", "invoke", "--dry-run", ...corpus.files], env: cliEnv },
+    ...(corpus.mix === "worst"
+      ? [{ args: ["bench/floor.mjs", "--messages", ...corpus.files], env: cliEnv }]
+      : []),
   ]);
   corpus.stages = probe(["stages", String(rounds), ...corpus.files]);
 }
@@ -157,6 +161,11 @@ console.log("pipeline / decode floor, whole processes (start-up included), CPU t
 for (const c of CORPORA) {
   const detail = `${c.pipeline.cpu.toFixed(0)} vs ${c.floor.cpu.toFixed(0)} ms CPU (wall ${(c.pipeline.wall / c.floor.wall).toFixed(2)}: ${c.pipeline.wall.toFixed(0)} vs ${c.floor.wall.toFixed(0)} ms); ${c.utilities} utilities, ${c.what}`;
   console.log(row(c.label, c.pipeline.cpu / c.floor.cpu, c.target, detail));
+  if (c.parseFloor) {
+    console.log(
+      `      the decode floor plus JSON.parse of every message: ${c.parseFloor.cpu.toFixed(0)} ms CPU = ${(c.parseFloor.cpu / c.floor.cpu).toFixed(2)} of the floor; the pipeline is ${(c.pipeline.cpu / c.parseFloor.cpu).toFixed(2)}x that`,
+    );
+  }
 }
 console.log("pipeline / decode floor in one warm process (no start-up), CPU ms per stage:");
 for (const c of CORPORA) {
