@@ -15,7 +15,7 @@
  * PREFILTER_HINT): a socket device path anywhere; a shaped option or a socat address where an argument
  * can start, which is where the parsers split arguments: after whitespace (raw or as `\t`, `\n`,
  * `\r`), a quote (a JSON string's start, `\"` or `'`), a backslash (`\-fsSL`, shell-escaped), a
- * `\uXXXX` escape, or the start of the text.
+ * `\uXXXX` escape, a `=` (a value of Falco's output line: `args=-fsSL …`), or the start of the text.
  *
  * Speed (V8's regex engine, about 1 ns a character here): the text is scanned by as few expressions as
  * can share a scan. Everything that follows one of the name's boundary characters and starts with a
@@ -57,6 +57,8 @@ const PLAIN = new RegExp(
 );
 /** A shaped option after raw whitespace or a quote; the backslash cases are ESCAPED's. */
 const OPTIONS = new RegExp(`[\\s"']${OPTION}`);
+/** A shaped option as a `key=value` text's value; apart from OPTIONS, as `=` in its class doubles its cost. */
+const VALUE_OPTIONS = new RegExp(`=${OPTION}`);
 const ESCAPED = new RegExp(`${JSON_ESCAPE}(?:${WORD})|(?:${JSON_ESCAPE}|\\\\)${OPTION}`);
 const LEADING = new RegExp(`^(?:${WORD}|${OPTION})`);
 /** Which first characters LEADING can match at all: most texts start with `{` and skip it. */
@@ -75,6 +77,7 @@ export function mentionsNetworkUtility(text: string): boolean {
   return (
     PLAIN.test(text) ||
     OPTIONS.test(text) ||
+    (text.includes("=-") && VALUE_OPTIONS.test(text)) ||
     (LEADS.has(text.charCodeAt(0)) && LEADING.test(text)) ||
     (text.includes("\\") && ESCAPED.test(text)) ||
     mustAlwaysParse(text)

@@ -67,6 +67,19 @@ function datadogLine(line: string): string {
   return JSON.stringify(root);
 }
 
+/**
+ * A Falco alert whose process arguments are only in its output line (`args=%proc.args` or
+ * `command=%proc.cmdline`), which the parser reads as `key=value` pairs when output_fields lacks them.
+ */
+function falcoOutputLine(key: "args" | "command", args: string[]): string {
+  const [, message] = messages(["x"]).find(([format]) => format === "falco")!;
+  const root = JSON.parse(message) as { output: string; output_fields: Record<string, unknown> };
+  delete root.output_fields["proc.cmdline"];
+  const value = key === "args" ? args.join(" ") : ["kworkerd", ...args].join(" ");
+  root.output = `Notice process started (user=root process=kworkerd ${key}=${value} container_id=0be477336d3e)`;
+  return JSON.stringify(root);
+}
+
 /** One shell word for `word`, written in one of the ways a shell reads as that word. */
 const SPELLINGS: ((word: string) => string)[] = [
   (w) => w,
@@ -119,6 +132,27 @@ describe("prefilter soundness for utilities recognised by their arguments", () =
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("lets shaped arguments through when only a Falco output line shows them", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SHAPES),
+        fc.constantFrom("args" as const, "command" as const),
+        fc.nat(WRAPS.length - 1),
+        (shape, key, wrap) => {
+          // Prepare
+          const message = falcoOutputLine(key, shape);
+          // Act
+          const verdict = verdictOf(message, "falco");
+          // Assess
+          if (key === "args") expect(verdict.kind).toBe("finding");
+          if (verdict.kind !== "none")
+            expect(mentionsNetworkUtility(WRAPS[wrap]![1](message)), message).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
