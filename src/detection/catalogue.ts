@@ -110,8 +110,22 @@ export const CHANNEL_TOOL_NAMES: readonly string[] = ["openssl", ...TUNNEL_TOOLS
  * What else the raw-text prefilter must let through, so that it never drops an event a rule family can
  * flag: a `/dev/tcp/` or `/dev/udp/` redirection, and the arguments of a utility under another name
  * (the rule's utilityByShape: curl's `-fsSL` with a URL, wget's `-qO-`, netcat's `-e /bin/sh` or
- * `-lvnp`, socat's `exec:`), in any JSON escaping. Case-sensitive on purpose, like utilityByShape; one
- * expression, starting with `-` where it can, keeps the scan near a millisecond per megabyte.
+ * `-lvnp`, socat's `exec:`), in any JSON escaping. Case-sensitive on purpose, like utilityByShape.
+ * Parts, as the prefilter composes them (regular-expression sources where not plain words):
+ * - `options`: what follows the `-` of a shaped option (between netcat's `-e` and its shell also JSON's
+ *   `\"` and `\\`, as a shell-quoted `"/bin/sh"` shows). utilityByShape reads whole arguments, so the
+ *   prefilter looks for these only where an argument can start (see prefilter.ts).
+ * - `addresses`: socat's address keywords, each a whole argument's start, followed by `:`.
+ * - `device`: the socket device path after its first `/`, with or without JSON's `\/` escapes; found
+ *   anywhere, as a redirection target needs no word boundary.
  */
-export const PREFILTER_HINT =
-  /-(?:[fsSLkOIi#]{3,}|q?O-|qO|[ec](?:[\s"',]|\\[nt])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|[lvnp]{3,4}\b)|(?:exec|EXEC|system|SYSTEM|tcp-connect|TCP-CONNECT|tcp4|TCP4|tcp6|TCP6|openssl-connect|OPENSSL-CONNECT):|\/dev\/[tu][cd]p\//;
+export const PREFILTER_HINT = Object.freeze({
+  options: String.raw`(?:[fsSLkOIi#]{3,}|q?O-|qO|[ec](?:[\s"',]|\\[nrt"\\])+(?:\\?\/(?:usr\\?\/)?bin\\?\/)?(?:ba|da|a|z|k)?sh\b|[lvnp]{3,4}\b)`,
+  addresses: Object.freeze([
+    ...["exec", "system", "tcp-connect", "tcp4", "tcp6", "openssl-connect"].flatMap((word) => [
+      word,
+      word.toUpperCase(),
+    ]),
+  ]),
+  device: String.raw`dev\\?\/[tu][cd]p\\?\/`,
+});
