@@ -218,8 +218,8 @@ export interface BatchLineage {
   /** Extends `event.ancestors` with the ancestors other events of the batch name. Never throws. */
   complete(event: ExecEvent): void;
   /**
-   * What the caller parsed log event `index` into, before changing any of it, so that correlation
-   * does not parse the message again (every utility's own message names its exec ids).
+   * What the caller parsed log event `index` into, before completing any of its events, so that
+   * correlation does not parse the message again (every utility's own message names its exec ids).
    */
   remember(index: number, outcome: ParseOutcome): void;
 }
@@ -232,6 +232,8 @@ export function batchLineage(
   let index: CandidateTable | undefined;
   // The Tetragon events of each message parsed so far (by the caller or by a lookup).
   const parsed = new Map<number, ExecEvent[]>();
+  // Correlation reads every event as parsed: the ancestors an event had before `complete` replaced them.
+  const asParsed = new Map<ExecEvent, AncestorInfo[]>();
   let parses = 0;
 
   function build(): CandidateTable {
@@ -272,17 +274,13 @@ export function batchLineage(
 
   return {
     remember(index, outcome) {
-      // Shallow copies: the caller replaces `ancestors` when it completes an event, and correlation
-      // must read each event as parsed.
-      if (!parsed.has(index))
-        parsed.set(
-          index,
-          tetragonEvents(outcome).map((event) => ({ ...event })),
-        );
+      if (!parsed.has(index)) parsed.set(index, tetragonEvents(outcome));
     },
     complete(event) {
       try {
-        extend(event, lookup);
+        const before = event.ancestors;
+        if (extend(event, lookup, (found) => asParsed.get(found) ?? found.ancestors))
+          if (!asParsed.has(event)) asParsed.set(event, before);
       } catch {
         // Correlation only adds evidence; the event as parsed is still judged.
       }
@@ -299,33 +297,48 @@ function asAncestor(event: ExecEvent): AncestorInfo {
   return { name, ...(path !== undefined ? { path } : {}), ...(args !== undefined ? { args } : {}) };
 }
 
-function extend(event: ExecEvent, lookup: (id: string) => ExecEvent | undefined): void {
+/**
+ * Extends the event's ancestors from the events `lookup` finds, reading each found event's ancestors
+ * as parsed (`ancestorsOf`); true when it replaced `event.ancestors`.
+ */
+function extend(
+  event: ExecEvent,
+  lookup: (id: string) => ExecEvent | undefined,
+  ancestorsOf: (found: ExecEvent) => AncestorInfo[],
+): boolean {
   const lineage = event.lineage;
-  if (lineage === undefined || lineage.complete === true || event.ancestors.length !== 1) return;
-  const chain = [...event.ancestors];
-  const seen = new Set<string>([lineage.execId ?? "", lineage.parentExecId ?? ""]);
+  if (lineage === undefined || lineage.complete === true || event.ancestors.length !== 1) return false;
+  // Built on the first ancestor found: most chains end at a parent the batch does not hold.
+  let chain: AncestorInfo[] | undefined;
+  const self = lineage.execId ?? "";
+  const parent = lineage.parentExecId ?? "";
+  const seen: string[] = [];
   // `known` is the exec id of the last ancestor in the chain, `need` that of its parent.
   let known = lineage.parentExecId;
   let need = lineage.grandparentExecId;
-  while (chain.length < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
-    if (need !== undefined && seen.has(need)) break;
+  while ((chain?.length ?? 1) < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
+    if (need !== undefined && (need === self || need === parent || seen.includes(need))) break;
     // The missing ancestor's own exec event names it and its parent; else the known one's names its parent.
     const own = need !== undefined ? lookup(need) : undefined;
     const child = own === undefined && known !== undefined ? lookup(known) : undefined;
     const found = own ?? child;
     if (found === undefined) break;
+    const ancestors = ancestorsOf(found);
     let added: AncestorInfo[];
-    if (own !== undefined) added = [asAncestor(own), ...own.ancestors];
-    else added = found.lineage?.complete === true ? found.ancestors : found.ancestors.slice(0, 1);
+    if (own !== undefined) added = [asAncestor(own), ...ancestors];
+    else added = found.lineage?.complete === true ? ancestors : ancestors.slice(0, 1);
     if (added.length === 0) break;
-    if (need !== undefined) seen.add(need);
+    if (need !== undefined) seen.push(need);
+    chain ??= [...event.ancestors];
     chain.push(...added.slice(0, ANCESTORS_READ - chain.length));
     if (found.lineage?.complete === true) break;
     // Either way the last ancestor added is the found event's parent: its id and its parent's come next.
     known = found.lineage?.parentExecId;
     need = found.lineage?.grandparentExecId;
   }
+  if (chain === undefined) return false;
   event.ancestors = chain;
+  return true;
 }
 
 /** The finding with the facts its event's format states (setuid, fileless, outside the init tree) as its last reasons. */

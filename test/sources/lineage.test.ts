@@ -73,6 +73,37 @@ describe("batchLineage", () => {
     expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
   });
 
+  it("reads an ancestor's own event as parsed, even after that event was completed", () => {
+    // Prepare: A's grandparent G is a utility of the batch too, completed first (as the pipeline
+    // does when G's message comes before A's).
+    const batch = events([
+      exec("G", "/tmp/loader", "H", "/bin/bash", "I"),
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "G"),
+      exec("I", "/sbin/init", "J", "/usr/bin/containerd", "K"),
+    ]);
+    const lineage = batchLineage(batch, () => ctx);
+    const [g, a] = [0, 1].map((i) => {
+      const outcome = parseMessage(batch[i]!.message, ctx);
+      lineage.remember(i, outcome);
+      if (outcome.kind !== "events" || outcome.events[0] === undefined) throw new Error("no event");
+      return outcome.events[0];
+    });
+
+    // Act
+    lineage.complete(g!);
+    lineage.complete(a!);
+
+    // Assess: G's chain was extended, yet A reads G's parent alone from it, then I's own event.
+    expect(g!.ancestors.map((x) => x.path)).toEqual(["/bin/bash", "/sbin/init", "/usr/bin/containerd"]);
+    expect(a!.ancestors.map((x) => x.path)).toEqual([
+      "/bin/sh",
+      "/tmp/loader",
+      "/bin/bash",
+      "/sbin/init",
+      "/usr/bin/containerd",
+    ]);
+  });
+
   it("leaves an event with Tetragon's ancestors list as it is", () => {
     const message = JSON.stringify({
       process_exec: {
