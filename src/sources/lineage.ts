@@ -172,19 +172,18 @@ class CandidateTable {
     this.counts[slot] = count + 1;
   }
 
-  /** The candidates of `hash`, each passed to `visit` in batch order until it returns a value. */
-  find<T>(hash: number, visit: (index: number) => T | undefined): T | undefined {
-    const slot = this.slotOf(hash);
-    const count = this.counts[slot] as number;
-    for (let k = 0; k < count; k++) {
-      const found = visit(this.messages[slot * MAX_CANDIDATES + k] as number);
-      if (found !== undefined) return found;
-    }
-    return undefined;
+  /** How many candidates the entry at `slot` ({@link slotOf}) holds. */
+  count(slot: number): number {
+    return this.counts[slot] as number;
+  }
+
+  /** Candidate `k` (batch order) of the entry at `slot`. */
+  message(slot: number, k: number): number {
+    return this.messages[slot * MAX_CANDIDATES + k] as number;
   }
 
   /** The slot holding `hash`, or the empty slot where it goes (linear probing). */
-  private slotOf(hash: number): number {
+  slotOf(hash: number): number {
     const mask = this.keys.length - 1;
     const key = hash + 1;
     let slot = (Math.imul(hash, 0x9e3779b1) >>> 15) & mask;
@@ -239,13 +238,14 @@ export function batchLineage(
   function build(): CandidateTable {
     const table = new CandidateTable(logEvents.length);
     let size = 0;
-    for (let i = 0; i < logEvents.length && size < MAX_INDEXED_IDS; i++) {
+    let i = 0;
+    const add = (hash: number): boolean => {
+      table.add(hash, i);
+      return ++size < MAX_INDEXED_IDS;
+    };
+    for (; i < logEvents.length && size < MAX_INDEXED_IDS; i++) {
       const message = (logEvents[i] as LogEvent).message;
-      if (typeof message !== "string" || !message.includes("process_exec")) continue;
-      scanExecIds(message, (hash) => {
-        table.add(hash, i);
-        return ++size < MAX_INDEXED_IDS;
-      });
+      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, add);
     }
     return table;
   }
@@ -268,9 +268,16 @@ export function batchLineage(
     const hash = lookupHash(id);
     if (hash < 0) return undefined;
     index ??= build();
-    // `null`: the parse budget is spent, and the remaining candidates are not tried.
-    return index.find(hash, (i) => candidate(i, id)) ?? undefined;
+    const slot = index.slotOf(hash);
+    for (let k = 0; k < index.count(slot); k++) {
+      const found = candidate(index.message(slot, k), id);
+      // `null`: the parse budget is spent, and the remaining candidates are not tried.
+      if (found !== undefined) return found ?? undefined;
+    }
+    return undefined;
   }
+
+  const ancestorsOf = (found: ExecEvent): AncestorInfo[] => asParsed.get(found) ?? found.ancestors;
 
   return {
     remember(index, outcome) {
@@ -279,8 +286,7 @@ export function batchLineage(
     complete(event) {
       try {
         const before = event.ancestors;
-        if (extend(event, lookup, (found) => asParsed.get(found) ?? found.ancestors))
-          if (!asParsed.has(event)) asParsed.set(event, before);
+        if (extend(event, lookup, ancestorsOf) && !asParsed.has(event)) asParsed.set(event, before);
       } catch {
         // Correlation only adds evidence; the event as parsed is still judged.
       }
@@ -312,12 +318,12 @@ function extend(
   let chain: AncestorInfo[] | undefined;
   const self = lineage.execId ?? "";
   const parent = lineage.parentExecId ?? "";
-  const seen: string[] = [];
+  let seen: string[] | undefined;
   // `known` is the exec id of the last ancestor in the chain, `need` that of its parent.
   let known = lineage.parentExecId;
   let need = lineage.grandparentExecId;
   while ((chain?.length ?? 1) < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
-    if (need !== undefined && (need === self || need === parent || seen.includes(need))) break;
+    if (need !== undefined && (need === self || need === parent || seen?.includes(need) === true)) break;
     // The missing ancestor's own exec event names it and its parent; else the known one's names its parent.
     const own = need !== undefined ? lookup(need) : undefined;
     const child = own === undefined && known !== undefined ? lookup(known) : undefined;
@@ -328,7 +334,10 @@ function extend(
     if (own !== undefined) added = [asAncestor(own), ...ancestors];
     else added = found.lineage?.complete === true ? ancestors : ancestors.slice(0, 1);
     if (added.length === 0) break;
-    if (need !== undefined) seen.push(need);
+    if (need !== undefined) {
+      seen ??= [];
+      seen.push(need);
+    }
     chain ??= [...event.ancestors];
     chain.push(...added.slice(0, ANCESTORS_READ - chain.length));
     if (found.lineage?.complete === true) break;
