@@ -104,6 +104,47 @@ describe("batchLineage", () => {
     ]);
   });
 
+  it("is not used up by a forged line of parent_exec_id values before the real parent", () => {
+    // Prepare: 60,000 parent_exec_id values (more than the index holds) in one record, then the
+    // utility and its parent's own event.
+    const forged = JSON.stringify({
+      process_exec: {
+        process: { exec_id: "F", binary: "/bin/true", pod },
+        decoys: Array.from({ length: 60_000 }, (_, k) => ({ parent_exec_id: `d${k}` })),
+      },
+    });
+    const batch = events([
+      forged,
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"),
+      exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
+    ]);
+    const event = first(batch[1]!.message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
+  });
+
+  it("stops indexing at its bound when a forged line holds more exec_id keys: the chain ends, the parent stays", () => {
+    // Prepare: 60,000 distinct exec_id keys in one record (the table grows to its largest size).
+    const forged = JSON.stringify({
+      process_exec: {
+        process: { exec_id: "F", binary: "/bin/true", pod },
+        decoys: Array.from({ length: 60_000 }, (_, k) => ({ exec_id: `d${k}` })),
+      },
+    });
+    const batch = events([
+      forged,
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"),
+      exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
+    ]);
+    const event = first(batch[1]!.message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh"]);
+  });
+
   it("leaves an event with Tetragon's ancestors list as it is", () => {
     const message = JSON.stringify({
       process_exec: {
