@@ -23,39 +23,57 @@ const MAX_CANDIDATES = 4;
 
 /** Longest exec id indexed (Tetragon's are base64 of node, time and pid: well under this). */
 const MAX_ID_LENGTH = 256;
-/** What an exec id is made of: base64 and base64url. */
-const ID_CHARS = /^[A-Za-z0-9+/=_-]{1,256}$/;
 
 /**
- * Each `exec_id":"<id>"` of a message, as it appears raw or inside an escaped `log` string (the regular
- * expression `exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})`, matched left to right), read by hand: a
- * batch holds tens of thousands of ids, and the expression's match arrays and id strings made the
- * index a third of a large batch's memory. Calls `found(hash)` with {@link idHash} of each id.
+ * Each `"exec_id":"<id>"` key of a message, as it appears raw or inside an escaped `log` string (the
+ * regular expression `"exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})`, matched left to right), read
+ * by hand: a batch holds tens of thousands of ids, and the expression's match arrays and id strings
+ * made the index a third of a large batch's memory. Calls `found(hash)` with {@link idHash} of each id.
+ *
+ * Only a key named exactly `exec_id` (a quote right before it) is read. A lookup accepts only the
+ * event whose own `process.exec_id` is the id, and a message names that id under that very key,
+ * raw (`"exec_id"`) or inside a shipper's escaped `log` string (`\"exec_id\"`), so the key alone
+ * finds every message the lookup can accept. `parent_exec_id` names another process: indexing it
+ * only made candidates that never matched (in a forged batch, ones that used up an id's
+ * {@link MAX_CANDIDATES}). The search runs to `_id`, whose `_` is rare in JSON, and checks the
+ * `"exec` before it.
  */
 export function scanExecIds(message: string, found: (hash: number) => boolean): void {
-  let at = message.indexOf("exec_id");
+  let at = message.indexOf("_id");
   while (at >= 0) {
-    let q = at + 7;
-    if (message.charCodeAt(q) === 92) q++; // \
-    let end = at + 7;
-    if (message.charCodeAt(q) === 34) {
-      q = skipSpace(message, q + 1);
-      if (message.charCodeAt(q) === 58) {
+    let end = at + 3;
+    if (
+      message.charCodeAt(at - 1) === 99 && // c
+      message.charCodeAt(at - 2) === 101 && // e
+      message.charCodeAt(at - 3) === 120 && // x
+      message.charCodeAt(at - 4) === 101 && // e
+      message.charCodeAt(at - 5) === 34 // "
+    ) {
+      let q = end;
+      if (message.charCodeAt(q) === 92) q++; // \
+      if (message.charCodeAt(q) === 34) {
         q = skipSpace(message, q + 1);
-        if (message.charCodeAt(q) === 92) q++;
-        if (message.charCodeAt(q) === 34) {
-          const start = q + 1;
-          let stop = start;
-          while (stop < message.length && stop - start < MAX_ID_LENGTH && isIdChar(message.charCodeAt(stop)))
-            stop++;
-          if (stop > start) {
-            if (!found(idHash(message, start, stop))) return;
-            end = stop;
+        if (message.charCodeAt(q) === 58) {
+          q = skipSpace(message, q + 1);
+          if (message.charCodeAt(q) === 92) q++;
+          if (message.charCodeAt(q) === 34) {
+            const start = q + 1;
+            let stop = start;
+            while (
+              stop < message.length &&
+              stop - start < MAX_ID_LENGTH &&
+              isIdChar(message.charCodeAt(stop))
+            )
+              stop++;
+            if (stop > start) {
+              if (!found(idHash(message, start, stop))) return;
+              end = stop;
+            }
           }
         }
       }
     }
-    at = message.indexOf("exec_id", end);
+    at = message.indexOf("_id", end);
   }
 }
 
@@ -106,12 +124,101 @@ export function idHash(text: string, start: number, end: number): number {
   return hash >>> 2;
 }
 
+/** {@link idHash} of an id a lookup may find (1 to {@link MAX_ID_LENGTH} id characters), else -1. */
+function lookupHash(id: string): number {
+  if (id.length === 0 || id.length > MAX_ID_LENGTH) return -1;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!isIdChar(c)) return -1;
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  return hash >>> 2;
+}
+
+/** Largest table: twice {@link MAX_INDEXED_IDS} rounded up, so a full index stays under half full. */
+const MAX_SLOTS = 1 << 17;
+
+/**
+ * Candidate messages per id hash, in batch order: an open-addressing table in typed arrays, since a
+ * Map of tens of thousands of entries and their lists was most of the index's time. Slot `s` holds
+ * `hash + 1` (0: empty), its candidate count, and up to {@link MAX_CANDIDATES} message indexes.
+ */
+class CandidateTable {
+  private keys: Int32Array;
+  private counts: Uint8Array;
+  private messages: Int32Array;
+  private used = 0;
+
+  constructor(expected: number) {
+    let slots = 16;
+    while (slots < 2 * expected && slots < MAX_SLOTS) slots *= 2;
+    this.keys = new Int32Array(slots);
+    this.counts = new Uint8Array(slots);
+    this.messages = new Int32Array(slots * MAX_CANDIDATES);
+  }
+
+  /** Adds message `index` to the candidates of `hash` unless it is the last one there or the list is full. */
+  add(hash: number, index: number): void {
+    if (2 * this.used >= this.keys.length && this.keys.length < MAX_SLOTS) this.grow();
+    const slot = this.slotOf(hash);
+    const count = this.counts[slot] as number;
+    if (count === 0) {
+      // A table at MAX_SLOTS holds up to MAX_INDEXED_IDS entries: always under half full.
+      this.keys[slot] = hash + 1;
+      this.used++;
+    } else if (count >= MAX_CANDIDATES || this.messages[slot * MAX_CANDIDATES + count - 1] === index) return;
+    this.messages[slot * MAX_CANDIDATES + count] = index;
+    this.counts[slot] = count + 1;
+  }
+
+  /** How many candidates the entry at `slot` ({@link slotOf}) holds. */
+  count(slot: number): number {
+    return this.counts[slot] as number;
+  }
+
+  /** Candidate `k` (batch order) of the entry at `slot`. */
+  message(slot: number, k: number): number {
+    return this.messages[slot * MAX_CANDIDATES + k] as number;
+  }
+
+  /** The slot holding `hash`, or the empty slot where it goes (linear probing). */
+  slotOf(hash: number): number {
+    const mask = this.keys.length - 1;
+    const key = hash + 1;
+    let slot = (Math.imul(hash, 0x9e3779b1) >>> 15) & mask;
+    for (;;) {
+      const at = this.keys[slot] as number;
+      if (at === key || at === 0) return slot;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const { keys, counts, messages } = this;
+    this.keys = new Int32Array(keys.length * 2);
+    this.counts = new Uint8Array(keys.length * 2);
+    this.messages = new Int32Array(keys.length * 2 * MAX_CANDIDATES);
+    for (let old = 0; old < keys.length; old++) {
+      const key = keys[old] as number;
+      if (key === 0) continue;
+      const slot = this.slotOf(key - 1);
+      this.keys[slot] = key;
+      this.counts[slot] = counts[old] as number;
+      this.messages.set(
+        messages.subarray(old * MAX_CANDIDATES, (old + 1) * MAX_CANDIDATES),
+        slot * MAX_CANDIDATES,
+      );
+    }
+  }
+}
+
 export interface BatchLineage {
   /** Extends `event.ancestors` with the ancestors other events of the batch name. Never throws. */
   complete(event: ExecEvent): void;
   /**
-   * What the caller parsed log event `index` into, before changing any of it, so that correlation
-   * does not parse the message again (every utility's own message names its exec ids).
+   * What the caller parsed log event `index` into, before completing any of its events, so that
+   * correlation does not parse the message again (every utility's own message names its exec ids).
    */
   remember(index: number, outcome: ParseOutcome): void;
 }
@@ -121,62 +228,65 @@ export function batchLineage(
   logEvents: readonly LogEvent[],
   contextOf: (event: LogEvent) => LogContext,
 ): BatchLineage {
-  let index: Map<number, number | number[]> | undefined;
+  let index: CandidateTable | undefined;
+  // The Tetragon events of each message parsed so far (by the caller or by a lookup).
   const parsed = new Map<number, ExecEvent[]>();
+  // Correlation reads every event as parsed: the ancestors an event had before `complete` replaced them.
+  const asParsed = new Map<ExecEvent, AncestorInfo[]>();
   let parses = 0;
 
-  function build(): Map<number, number | number[]> {
-    // Candidates per id hash: one message index, or a list of them once a second message names it.
-    const map = new Map<number, number | number[]>();
+  function build(): CandidateTable {
+    const table = new CandidateTable(logEvents.length);
     let size = 0;
-    for (let i = 0; i < logEvents.length && size < MAX_INDEXED_IDS; i++) {
+    let i = 0;
+    const add = (hash: number): boolean => {
+      table.add(hash, i);
+      return ++size < MAX_INDEXED_IDS;
+    };
+    for (; i < logEvents.length && size < MAX_INDEXED_IDS; i++) {
       const message = (logEvents[i] as LogEvent).message;
-      if (typeof message !== "string" || !message.includes("process_exec")) continue;
-      scanExecIds(message, (hash) => {
-        const list = map.get(hash);
-        if (list === undefined) map.set(hash, i);
-        else if (typeof list === "number") {
-          if (list !== i) map.set(hash, [list, i]);
-        } else if (list.length < MAX_CANDIDATES && list[list.length - 1] !== i) list.push(i);
-        return ++size < MAX_INDEXED_IDS;
-      });
+      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, add);
     }
-    return map;
+    return table;
+  }
+
+  function candidate(i: number, id: string): ExecEvent | undefined | null {
+    let events = parsed.get(i);
+    if (events === undefined) {
+      if (parses >= MAX_PARSES) return null;
+      parses++;
+      const logEvent = logEvents[i] as LogEvent;
+      events = tetragonEvents(parseMessage(logEvent.message, contextOf(logEvent)));
+      parsed.set(i, events);
+    }
+    for (const event of events) if (event.lineage?.execId === id) return event;
+    return undefined;
   }
 
   /** The Tetragon exec event whose own process has this exec id. */
   function lookup(id: string): ExecEvent | undefined {
-    if (!ID_CHARS.test(id)) return undefined;
+    const hash = lookupHash(id);
+    if (hash < 0) return undefined;
     index ??= build();
-    const candidates = index.get(idHash(id, 0, id.length));
-    for (const i of typeof candidates === "number" ? [candidates] : (candidates ?? [])) {
-      let events = parsed.get(i);
-      if (events === undefined) {
-        if (parses >= MAX_PARSES) return undefined;
-        parses++;
-        const logEvent = logEvents[i] as LogEvent;
-        events = tetragonEvents(parseMessage(logEvent.message, contextOf(logEvent)));
-        parsed.set(i, events);
-      }
-      const found = events.find((event) => event.lineage?.execId === id);
-      if (found !== undefined) return found;
+    const slot = index.slotOf(hash);
+    for (let k = 0; k < index.count(slot); k++) {
+      const found = candidate(index.message(slot, k), id);
+      // `null`: the parse budget is spent, and the remaining candidates are not tried.
+      if (found !== undefined) return found ?? undefined;
     }
     return undefined;
   }
 
+  const ancestorsOf = (found: ExecEvent): AncestorInfo[] => asParsed.get(found) ?? found.ancestors;
+
   return {
     remember(index, outcome) {
-      // Shallow copies: the caller replaces `ancestors` when it completes an event, and correlation
-      // must read each event as parsed.
-      if (!parsed.has(index))
-        parsed.set(
-          index,
-          tetragonEvents(outcome).map((event) => ({ ...event })),
-        );
+      if (!parsed.has(index)) parsed.set(index, tetragonEvents(outcome));
     },
     complete(event) {
       try {
-        extend(event, lookup);
+        const before = event.ancestors;
+        if (extend(event, lookup, ancestorsOf) && !asParsed.has(event)) asParsed.set(event, before);
       } catch {
         // Correlation only adds evidence; the event as parsed is still judged.
       }
@@ -193,33 +303,51 @@ function asAncestor(event: ExecEvent): AncestorInfo {
   return { name, ...(path !== undefined ? { path } : {}), ...(args !== undefined ? { args } : {}) };
 }
 
-function extend(event: ExecEvent, lookup: (id: string) => ExecEvent | undefined): void {
+/**
+ * Extends the event's ancestors from the events `lookup` finds, reading each found event's ancestors
+ * as parsed (`ancestorsOf`); true when it replaced `event.ancestors`.
+ */
+function extend(
+  event: ExecEvent,
+  lookup: (id: string) => ExecEvent | undefined,
+  ancestorsOf: (found: ExecEvent) => AncestorInfo[],
+): boolean {
   const lineage = event.lineage;
-  if (lineage === undefined || lineage.complete === true || event.ancestors.length !== 1) return;
-  const chain = [...event.ancestors];
-  const seen = new Set<string>([lineage.execId ?? "", lineage.parentExecId ?? ""]);
+  if (lineage === undefined || lineage.complete === true || event.ancestors.length !== 1) return false;
+  // Built on the first ancestor found: most chains end at a parent the batch does not hold.
+  let chain: AncestorInfo[] | undefined;
+  const self = lineage.execId ?? "";
+  const parent = lineage.parentExecId ?? "";
+  let seen: string[] | undefined;
   // `known` is the exec id of the last ancestor in the chain, `need` that of its parent.
   let known = lineage.parentExecId;
   let need = lineage.grandparentExecId;
-  while (chain.length < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
-    if (need !== undefined && seen.has(need)) break;
+  while ((chain?.length ?? 1) < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
+    if (need !== undefined && (need === self || need === parent || seen?.includes(need) === true)) break;
     // The missing ancestor's own exec event names it and its parent; else the known one's names its parent.
     const own = need !== undefined ? lookup(need) : undefined;
     const child = own === undefined && known !== undefined ? lookup(known) : undefined;
     const found = own ?? child;
     if (found === undefined) break;
+    const ancestors = ancestorsOf(found);
     let added: AncestorInfo[];
-    if (own !== undefined) added = [asAncestor(own), ...own.ancestors];
-    else added = found.lineage?.complete === true ? found.ancestors : found.ancestors.slice(0, 1);
+    if (own !== undefined) added = [asAncestor(own), ...ancestors];
+    else added = found.lineage?.complete === true ? ancestors : ancestors.slice(0, 1);
     if (added.length === 0) break;
-    if (need !== undefined) seen.add(need);
+    if (need !== undefined) {
+      seen ??= [];
+      seen.push(need);
+    }
+    chain ??= [...event.ancestors];
     chain.push(...added.slice(0, ANCESTORS_READ - chain.length));
     if (found.lineage?.complete === true) break;
     // Either way the last ancestor added is the found event's parent: its id and its parent's come next.
     known = found.lineage?.parentExecId;
     need = found.lineage?.grandparentExecId;
   }
+  if (chain === undefined) return false;
   event.ancestors = chain;
+  return true;
 }
 
 /** The finding with the facts its event's format states (setuid, fileless, outside the init tree) as its last reasons. */

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { idHash, scanExecIds } from "../../src/sources/lineage.js";
 
 /** The expression the scanner replaces, matched left to right as String.matchAll does. */
-const EXEC_ID = /exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})/g;
+const EXEC_ID = /"exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})/g;
+/** The expression before keys were told apart: `parent_exec_id` values too. */
+const ANY_EXEC_ID = /exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})/g;
 
 function byScanner(text: string, limit = Number.POSITIVE_INFINITY): number[] {
   const hashes: number[] = [];
@@ -14,8 +16,8 @@ function byScanner(text: string, limit = Number.POSITIVE_INFINITY): number[] {
   return hashes;
 }
 
-function byExpression(text: string): number[] {
-  return [...text.matchAll(EXEC_ID)].map((m) => idHash(m[1] as string, 0, (m[1] as string).length));
+function byExpression(text: string, expression = EXEC_ID): number[] {
+  return [...text.matchAll(expression)].map((m) => idHash(m[1] as string, 0, (m[1] as string).length));
 }
 
 const PIECES = [
@@ -34,6 +36,11 @@ const PIECES = [
   "-_/+",
   "x".repeat(300),
   "exec_idexec_id",
+  '"exec_id',
+  '\\"exec_id\\"',
+  "_id",
+  "xec_id",
+  '"exec',
   "{",
   ",",
 ];
@@ -43,7 +50,8 @@ describe("scanExecIds", () => {
     const raw =
       '{"process_exec":{"process":{"exec_id":"QUJD","parent_exec_id":"REVG"},"parent":{"exec_id" : "REVG"}}}';
     const escaped = JSON.stringify({ log: raw });
-    const expected = ["QUJD", "REVG", "REVG"].map((id) => idHash(id, 0, id.length));
+    // The parent_exec_id names another process: only exec_id keys are read.
+    const expected = ["QUJD", "REVG"].map((id) => idHash(id, 0, id.length));
     expect(byScanner(raw)).toEqual(expected);
     expect(byScanner(escaped)).toEqual(expected);
   });
@@ -55,6 +63,25 @@ describe("scanExecIds", () => {
         (parts) => {
           const text = parts.join("");
           expect(byScanner(text)).toEqual(byExpression(text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("finds every id the expression before it found under an exact exec_id key", () => {
+    // Every match of the old expression whose `exec_id` has a quote before it is a key the scanner
+    // reads: a message that names its own id is indexed as before.
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 4 })), { maxLength: 40 }),
+        (parts) => {
+          const text = parts.join("");
+          const keyed = [...text.matchAll(ANY_EXEC_ID)]
+            .filter((m) => text.charCodeAt(m.index - 1) === 34)
+            .map((m) => idHash(m[1] as string, 0, (m[1] as string).length));
+          const found = byScanner(text);
+          for (const hash of keyed) expect(found).toContain(hash);
         },
       ),
       { numRuns: 3000 },

@@ -73,6 +73,78 @@ describe("batchLineage", () => {
     expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
   });
 
+  it("reads an ancestor's own event as parsed, even after that event was completed", () => {
+    // Prepare: A's grandparent G is a utility of the batch too, completed first (as the pipeline
+    // does when G's message comes before A's).
+    const batch = events([
+      exec("G", "/tmp/loader", "H", "/bin/bash", "I"),
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "G"),
+      exec("I", "/sbin/init", "J", "/usr/bin/containerd", "K"),
+    ]);
+    const lineage = batchLineage(batch, () => ctx);
+    const [g, a] = [0, 1].map((i) => {
+      const outcome = parseMessage(batch[i]!.message, ctx);
+      lineage.remember(i, outcome);
+      if (outcome.kind !== "events" || outcome.events[0] === undefined) throw new Error("no event");
+      return outcome.events[0];
+    });
+
+    // Act
+    lineage.complete(g!);
+    lineage.complete(a!);
+
+    // Assess: G's chain was extended, yet A reads G's parent alone from it, then I's own event.
+    expect(g!.ancestors.map((x) => x.path)).toEqual(["/bin/bash", "/sbin/init", "/usr/bin/containerd"]);
+    expect(a!.ancestors.map((x) => x.path)).toEqual([
+      "/bin/sh",
+      "/tmp/loader",
+      "/bin/bash",
+      "/sbin/init",
+      "/usr/bin/containerd",
+    ]);
+  });
+
+  it("is not used up by a forged line of parent_exec_id values before the real parent", () => {
+    // Prepare: 60,000 parent_exec_id values (more than the index holds) in one record, then the
+    // utility and its parent's own event.
+    const forged = JSON.stringify({
+      process_exec: {
+        process: { exec_id: "F", binary: "/bin/true", pod },
+        decoys: Array.from({ length: 60_000 }, (_, k) => ({ parent_exec_id: `d${k}` })),
+      },
+    });
+    const batch = events([
+      forged,
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"),
+      exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
+    ]);
+    const event = first(batch[1]!.message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
+  });
+
+  it("stops indexing at its bound when a forged line holds more exec_id keys: the chain ends, the parent stays", () => {
+    // Prepare: 60,000 distinct exec_id keys in one record (the table grows to its largest size).
+    const forged = JSON.stringify({
+      process_exec: {
+        process: { exec_id: "F", binary: "/bin/true", pod },
+        decoys: Array.from({ length: 60_000 }, (_, k) => ({ exec_id: `d${k}` })),
+      },
+    });
+    const batch = events([
+      forged,
+      exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"),
+      exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
+    ]);
+    const event = first(batch[1]!.message);
+
+    batchLineage(batch, () => ctx).complete(event);
+
+    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh"]);
+  });
+
   it("leaves an event with Tetragon's ancestors list as it is", () => {
     const message = JSON.stringify({
       process_exec: {
