@@ -138,6 +138,8 @@ export function isoTime(fallbackMs: number, ...candidates: unknown[]): string {
 function parseTime(value: unknown): string | undefined {
   let ms: number | undefined;
   if (typeof value === "string") {
+    const utc = canonicalUtc(value);
+    if (utc !== undefined) return utc;
     if (value.length > 40 || !ISO_TIME.test(value)) return undefined;
     ms = Date.parse(value.replace(" ", "T"));
   } else if (typeof value === "number" && Number.isFinite(value) && value > 0) {
@@ -152,6 +154,60 @@ function parseTime(value: unknown): string | undefined {
   // Outside this window the value is garbage, not a time: the log event's timestamp is better evidence.
   if (Number.isNaN(date.getTime()) || year < 2000 || year > 2200) return undefined;
   return date.toISOString();
+}
+
+/** Offsets of the digits in `YYYY-MM-DDTHH:MM:SS`. */
+const UTC_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * What the general path of {@link parseTime} returns for `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (what
+ * Tetragon and most exporters write), without a Date: a fraction of up to nine digits cut to
+ * milliseconds, as Date.parse cuts it. Only for an existing instant of 2000-2200 (no day 31 of a 30-day month, no hour 24, no leap
+ * second); anything else is undefined and left to the general path.
+ */
+function canonicalUtc(value: string): string | undefined {
+  const n = value.length;
+  if (n < 20 || n > 30 || value.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (
+    value.charCodeAt(4) !== 45 /* - */ ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 /* T */ ||
+    value.charCodeAt(13) !== 58 /* : */ ||
+    value.charCodeAt(16) !== 58
+  )
+    return undefined;
+  for (const at of UTC_DIGITS) {
+    const c = value.charCodeAt(at);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year < 2000 || year > 2200 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+    return undefined;
+  if (digitsAt(value, 11, 2) > 23 || digitsAt(value, 14, 2) > 59 || digitsAt(value, 17, 2) > 59)
+    return undefined;
+  if (n === 20) return `${value.slice(0, 19)}.000Z`;
+  // A fraction: `.` then 1 to 9 digits. Past 9, V8's Date.parse reads more digits than it scales by
+  // (`.0001000000` is 1 ms), so longer fractions take the general path.
+  if (n < 22 || value.charCodeAt(19) !== 46 /* . */) return undefined;
+  for (let i = 20; i < n - 1; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  if (n === 24) return value;
+  return `${value.slice(0, 19)}.${value.slice(20, Math.min(23, n - 1)).padEnd(3, "0")}Z`;
 }
 
 /**
@@ -202,7 +258,8 @@ export function splitTetragonArguments(line: string): string[] {
     words.push(line.slice(i, end));
     i = end;
   }
-  return words;
+  // An array grown by push keeps spare capacity; events outlive their batch's parse.
+  return words.slice();
 }
 
 /** The source reference every ExecEvent carries. */
@@ -262,8 +319,17 @@ export function ecsClusterName(
 
 /** Drops keys whose value is undefined, so events compare and serialize cleanly. */
 export function compact<T extends object>(value: T): T {
-  const out: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
+  let full = true;
+  for (const key in source) {
+    if (source[key] === undefined) {
+      full = false;
+      break;
+    }
+  }
+  // Callers pass a fresh literal: with nothing to drop it is the result, exactly sized.
+  if (full) return value;
+  const out: Record<string, unknown> = {};
   for (const key in source) {
     const field = source[key];
     if (field !== undefined) out[key] = field;

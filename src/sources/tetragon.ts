@@ -222,7 +222,8 @@ export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
     const path = binary === undefined ? undefined : executablePath(item, binary);
     out.push(ancestor(path, binary === undefined ? "" : executableName(binary), args));
   }
-  return out;
+  // Without the spare capacity of an array grown by push: events outlive their batch's parse.
+  return out.slice();
 }
 
 function platformOf(
