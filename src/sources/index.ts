@@ -3,8 +3,9 @@ import { cloudtrailEcsExec } from "./cloudtrail-ecs-exec.js";
 import { datadog } from "./datadog.js";
 import { type EnvelopeMeta, unwrapEnvelope } from "./envelopes.js";
 import { falco } from "./falco.js";
+import { parseJsonObject } from "./fields.js";
 import { k8sAudit } from "./k8s-audit.js";
-import { tetragon } from "./tetragon.js";
+import { tetragon, tetragonEventsOf } from "./tetragon.js";
 
 /**
  * Every source parser, in the order they are tried. The most specific sniffs come first: a Falco
@@ -92,7 +93,36 @@ function fillFromEnvelope(event: ExecEvent, meta: EnvelopeMeta): void {
   }
 }
 
+/** How a Tetragon export line begins: the event oneof is the first key protojson writes. */
+const TETRAGON_EXEC_START = '{"process_exec":';
+
+/**
+ * A Tetragon exec line read with one JSON parse and none of the other parsers' sniffs (each a scan of
+ * the whole message): only when the parsed root lacks every key that lets a parser before Tetragon in
+ * {@link PARSERS} return anything but null, so the outcome is the one the loop in {@link parseLine}
+ * gives. Undefined when that cannot be told this way; the loop then decides.
+ */
+function tetragonExecLine(message: string, ctx: LogContext): ParseOutcome | undefined {
+  if (!message.startsWith(TETRAGON_EXEC_START)) return undefined;
+  const root = parseJsonObject(message);
+  if (root === null) return undefined;
+  // falco needs output_fields; k8sAudit kind or auditID; cloudtrailEcsExec eventSource, detail or Records.
+  if (
+    root.output_fields !== undefined ||
+    root.kind !== undefined ||
+    root.auditID !== undefined ||
+    root.eventSource !== undefined ||
+    root.detail !== undefined ||
+    root.Records !== undefined
+  )
+    return undefined;
+  const events = tetragonEventsOf(root, ctx);
+  return events === null ? undefined : { kind: "events", format: "tetragon", events };
+}
+
 function parseLine(message: string, ctx: LogContext): ParseOutcome {
+  const fast = tetragonExecLine(message, ctx);
+  if (fast !== undefined) return fast;
   let firstSniffed: SourceFormat | undefined;
   for (const parser of PARSERS) {
     if (!safeSniff(parser, message)) continue;

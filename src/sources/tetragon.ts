@@ -40,9 +40,13 @@ function sniff(message: string): boolean {
 }
 
 function parse(message: string, ctx: LogContext): ExecEvent[] | null {
+  const root = parseJsonObject(message);
+  return root === null ? null : tetragonEventsOf(root, ctx);
+}
+
+/** What {@link tetragon}'s parse makes of a message whose parsed JSON is `root`. Never throws. */
+export function tetragonEventsOf(root: JsonObject, ctx: LogContext): ExecEvent[] | null {
   try {
-    const root = parseJsonObject(message);
-    if (root === null) return null;
     const exec = objectField(root, "process_exec");
     if (exec === undefined) {
       // Another Tetragon event (exit, kprobe…) is ours but carries no execution.

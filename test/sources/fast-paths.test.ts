@@ -4,7 +4,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { LogContext, SourceFormat } from "../../src/model.js";
 import { compact, isoTime, splitTetragonArguments } from "../../src/sources/fields.js";
+import { PARSERS, type ParseOutcome, parseMessage } from "../../src/sources/index.js";
+import { context, fixtureNames, K8S_GROUP, loadFixture } from "./fixtures.js";
 
 // ---- References: the code as it was before the fast paths -------------------------------------
 
@@ -45,6 +48,19 @@ function referenceCompact<T extends object>(value: T): T {
     if (field !== undefined) out[key] = field;
   }
   return out as T;
+}
+
+/** parseLine before the Tetragon dispatch: every parser in order, by its sniff. */
+function referenceLine(message: string, ctx: LogContext): ParseOutcome {
+  let firstSniffed: SourceFormat | undefined;
+  for (const parser of PARSERS) {
+    if (!parser.sniff(message)) continue;
+    firstSniffed ??= parser.format;
+    const events = parser.parse(message, ctx);
+    if (events !== null) return { kind: "events", format: parser.format, events };
+  }
+  if (firstSniffed === undefined || !message.trimStart().startsWith("{")) return { kind: "unrecognized" };
+  return { kind: "malformed", format: firstSniffed };
 }
 
 // ---- Generators --------------------------------------------------------------------------------
@@ -146,5 +162,87 @@ describe("splitTetragonArguments", () => {
         expect(JSON.stringify(words)).toBe(JSON.stringify([...words]));
       }),
     );
+  });
+});
+
+// ---- The Tetragon dispatch in parseLine ---------------------------------------------------------
+
+const ctx = context({ logGroup: K8S_GROUP, logStream: "tetragon-export-ip-10-0-12-34" });
+const TETRAGON = fixtureNames().filter((name) => name.startsWith("tetragon-"));
+
+/** Keys that give a parser before Tetragon a say, and values they can take. */
+const foreignKey = fc.constantFrom(
+  "output_fields",
+  "rule",
+  "output",
+  "kind",
+  "apiVersion",
+  "auditID",
+  "stage",
+  "requestURI",
+  "eventSource",
+  "eventName",
+  "detail",
+  "Records",
+  "node_name",
+  "time",
+  "process_exit",
+);
+const foreignValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom("Event", "EventList", "audit.k8s.io/v1", "ecs.amazonaws.com", "ExecuteCommand", "x"),
+  fc.constant({ "proc.name": "curl", "proc.cmdline": "curl http://x", "container.id": "abc" }),
+  fc.constant({ eventSource: "ecs.amazonaws.com", eventName: "ExecuteCommand" }),
+  fc.constant([{ eventSource: "ecs.amazonaws.com", eventName: "ExecuteCommand" }]),
+);
+
+describe("parseMessage's Tetragon dispatch", () => {
+  it("gives the outcome every parser in order gives, for Tetragon lines with other formats' keys", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TETRAGON),
+        fc.array(fc.tuple(foreignKey, foreignValue), { maxLength: 4 }),
+        fc.boolean(),
+        (name, extra, quoteMarkers) => {
+          const root = loadFixture(name);
+          for (const [key, value] of extra) root[key] = value;
+          if (quoteMarkers) {
+            const exec = root.process_exec as { process?: Record<string, unknown> } | undefined;
+            if (exec?.process !== undefined)
+              exec.process.arguments = '-d {"output_fields":1,"auditID":"x"} ExecuteCommand audit.k8s.io';
+          }
+          const message = JSON.stringify(root);
+          const got = parseMessage(message, ctx);
+          const want = referenceLine(message, ctx);
+          expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+          expect(got).toEqual(want);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("parses exactly the lines the loop parses, broken ones included", () => {
+    const lines = [
+      '{"process_exec":',
+      '{"process_exec":{}}',
+      '{"process_exec":null,"process_exit":{}}',
+      '{"process_exec":{"process":{"binary":"/bin/x"}},"output_fields":{},"rule":"r"}',
+      '{"process_exec":{"process":{"binary":"/bin/x"}},"kind":"Event"}',
+      '{"process_exec":{"process":{"binary":""}}}',
+      '{"process_exec":[1]}',
+    ];
+    for (const line of lines) expect(parseMessage(line, ctx)).toEqual(referenceLine(line, ctx));
+  });
+
+  it("is only taken for the parsers it knows to come before Tetragon", () => {
+    // The dispatch's key list names what falco, k8sAudit and cloudtrailEcsExec need: a new parser
+    // placed before Tetragon must be added there.
+    const formats = PARSERS.map((parser) => parser.format);
+    expect(formats.slice(0, formats.indexOf("tetragon"))).toEqual([
+      "falco",
+      "k8s-audit",
+      "cloudtrail-ecs-exec",
+    ]);
   });
 });
