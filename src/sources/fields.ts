@@ -262,6 +262,26 @@ export function splitTetragonArguments(line: string): string[] {
   return words.slice();
 }
 
+/** Strings kept in {@link shared}'s table at most, and the longest one kept. */
+const SHARED_STRINGS = 4096;
+const SHARED_MAX_CHARS = 256;
+let sharedStrings = new Map<string, string>();
+
+/**
+ * One string object for each value seen again (a node, an image, a container id repeat across a
+ * batch's events): the same text, so events and their output are unchanged, but a batch's events keep
+ * one copy in memory instead of one each, which the garbage collector would copy for every event. The
+ * table is bounded and starts over when full.
+ */
+export function shared<T extends string | undefined>(value: T): T {
+  if (value === undefined || value.length > SHARED_MAX_CHARS) return value;
+  const known = sharedStrings.get(value);
+  if (known !== undefined) return known as T;
+  if (sharedStrings.size >= SHARED_STRINGS) sharedStrings = new Map();
+  sharedStrings.set(value, value);
+  return value;
+}
+
 /** The source reference every ExecEvent carries. */
 export function sourceRef(format: SourceFormat, ctx: LogContext): SourceRef {
   return {

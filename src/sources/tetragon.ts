@@ -13,6 +13,7 @@ import {
   numberField,
   objectField,
   parseJsonObject,
+  shared,
   sourceRef,
   splitTetragonArguments,
   stringField,
@@ -63,14 +64,14 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
   const proc = objectField(exec, "process");
   const binary = stringField(proc, "binary");
   if (proc === undefined || binary === undefined) return null;
-  const name = executableName(binary);
+  const name = shared(executableName(binary));
   if (name.length === 0) return null;
 
   const pod = objectField(proc, "pod");
   const podContainer = objectField(pod, "container");
-  const containerId = normalizeContainerId(podContainer?.id) ?? normalizeContainerId(proc.docker);
-  const podName = stringField(pod, "name");
-  const namespace = stringField(pod, "namespace");
+  const containerId = shared(normalizeContainerId(podContainer?.id) ?? normalizeContainerId(proc.docker));
+  const podName = shared(stringField(pod, "name"));
+  const namespace = shared(stringField(pod, "namespace"));
   const isPod = podName !== undefined || namespace !== undefined || podContainer !== undefined;
 
   const args = argumentsOf(proc);
@@ -84,24 +85,24 @@ function toExecEvent(root: JsonObject, exec: JsonObject, ctx: LogContext): ExecE
   return compact<ExecEvent>({
     process: compact({
       name,
-      path: executablePath(proc, binary),
+      path: shared(executablePath(proc, binary)),
       args,
       pid: numberField(proc, "pid"),
-      user: userName ?? (uid !== undefined ? String(uid) : undefined),
-      cwd: stringField(proc, "cwd"),
+      user: shared(userName ?? (uid !== undefined ? String(uid) : undefined)),
+      cwd: shared(stringField(proc, "cwd")),
     }),
     ancestors: ancestorsOf(exec),
     container: compact({
       id: containerId,
-      name: stringField(podContainer, "name"),
-      image: stringField(objectField(podContainer, "image"), "name"),
+      name: shared(stringField(podContainer, "name")),
+      image: shared(stringField(objectField(podContainer, "image"), "name")),
     }),
     workload: compact({
       platform,
-      cluster,
+      cluster: shared(cluster),
       namespace,
       pod: podName,
-      node: stringField(root, "node_name"),
+      node: shared(stringField(root, "node_name")),
       owner: ownerOf(pod),
       labels: labelsOf(objectField(pod, "pod_labels")),
     }),
@@ -123,7 +124,7 @@ function labelsOf(labels: JsonObject | undefined): Record<string, string> | unde
   let count = 0;
   for (const [key, value] of Object.entries(labels)) {
     if (typeof value !== "string" || count >= MAX_LABELS) continue;
-    out[key] = value;
+    out[key] = shared(value);
     count++;
   }
   return count > 0 ? out : undefined;
@@ -139,12 +140,13 @@ function ownerOf(pod: JsonObject | undefined): { kind: string; name: string } | 
   const name = stringField(pod, "workload");
   if (name === undefined) return undefined;
   const kind = stringField(pod, "workload_kind");
-  if (kind !== undefined) return { kind, name };
+  if (kind !== undefined) return { kind: shared(kind), name: shared(name) };
   const podName = stringField(pod, "name");
-  if (podName === name) return { kind: "Pod", name };
+  if (podName === name) return { kind: "Pod", name: shared(name) };
   const hash = stringField(objectField(pod, "pod_labels"), "pod-template-hash");
-  if (hash !== undefined && podName?.startsWith(`${name}-${hash}-`)) return { kind: "Deployment", name };
-  return { kind: "unknown", name };
+  if (hash !== undefined && podName?.startsWith(`${name}-${hash}-`))
+    return { kind: "Deployment", name: shared(name) };
+  return { kind: "unknown", name: shared(name) };
 }
 
 /**
@@ -223,8 +225,8 @@ export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
     if (!isObject(item)) continue;
     const binary = stringField(item, "binary");
     const args = stringField(item, "arguments") !== undefined ? argumentsOf(item) : undefined;
-    const path = binary === undefined ? undefined : executablePath(item, binary);
-    out.push(ancestor(path, binary === undefined ? "" : executableName(binary), args));
+    const path = binary === undefined ? undefined : shared(executablePath(item, binary));
+    out.push(ancestor(path, binary === undefined ? "" : shared(executableName(binary)), args));
   }
   // Without the spare capacity of an array grown by push: events outlive their batch's parse.
   return out.slice();

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LogContext, SourceFormat } from "../../src/model.js";
-import { compact, isoTime, splitTetragonArguments } from "../../src/sources/fields.js";
+import { compact, isoTime, shared, splitTetragonArguments } from "../../src/sources/fields.js";
 import { PARSERS, type ParseOutcome, parseMessage } from "../../src/sources/index.js";
 import { context, fixtureNames, K8S_GROUP, loadFixture } from "./fixtures.js";
 
@@ -162,6 +162,21 @@ describe("splitTetragonArguments", () => {
         expect(JSON.stringify(words)).toBe(JSON.stringify([...words]));
       }),
     );
+  });
+});
+
+describe("shared", () => {
+  it("returns the text it is given, past the table's bound and for long strings too", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string(), fc.string({ minLength: 250, maxLength: 300 })), { maxLength: 50 }),
+        (values) => {
+          for (const value of values) expect(shared(value)).toBe(value);
+        },
+      ),
+    );
+    for (let i = 0; i < 10_000; i++) expect(shared(`v${i % 5000}`)).toBe(`v${i % 5000}`);
+    expect(shared(undefined)).toBeUndefined();
   });
 });
 
