@@ -232,6 +232,18 @@ export function ancestorsOf(exec: JsonObject): AncestorInfo[] {
   return out.slice();
 }
 
+let lastLogGroup: string | undefined;
+let lastLogGroupCluster: string | undefined;
+
+/** {@link eksClusterFromLogGroup}, computed once for a run of events of one log group. */
+function clusterOfLogGroup(logGroup: string): string | undefined {
+  if (logGroup !== lastLogGroup) {
+    lastLogGroupCluster = eksClusterFromLogGroup(logGroup);
+    lastLogGroup = logGroup;
+  }
+  return lastLogGroupCluster;
+}
+
 function platformOf(
   root: JsonObject,
   isPod: boolean,
@@ -241,7 +253,7 @@ function platformOf(
   if (!isPod) return { platform: hasContainerId ? "docker" : "unknown" };
   const labels = objectField(root, "node_labels");
   const labelCluster = stringField(labels, "alpha.eksctl.io/cluster-name");
-  const logGroupCluster = eksClusterFromLogGroup(String(ctx.logGroup));
+  const logGroupCluster = clusterOfLogGroup(String(ctx.logGroup));
   const onEks =
     logGroupCluster !== undefined ||
     (labels !== undefined && Object.keys(labels).some((key) => key.startsWith("eks.amazonaws.com/")));

@@ -250,6 +250,25 @@ describe("parseMessage's Tetragon dispatch", () => {
     for (const line of lines) expect(parseMessage(line, ctx)).toEqual(referenceLine(line, ctx));
   });
 
+  it("names each log group's own EKS cluster when groups alternate", () => {
+    const message = JSON.stringify(loadFixture("tetragon-curl-tmp"));
+    for (const group of [
+      "/aws/containerinsights/a/application",
+      "/aws/eks/b/cluster",
+      K8S_GROUP,
+      "/aws/eks/b/x",
+    ]) {
+      const outcome = parseMessage(message, context({ logGroup: group }));
+      const want = referenceLine(message, context({ logGroup: group }));
+      expect(outcome).toEqual(want);
+    }
+    const clusters = ["/aws/eks/a/cluster", "/aws/eks/b/cluster", "/aws/eks/a/cluster"].map((group) => {
+      const outcome = parseMessage(message, context({ logGroup: group }));
+      return outcome.kind === "events" ? outcome.events[0]?.workload.cluster : undefined;
+    });
+    expect(clusters).toEqual(["a", "b", "a"]);
+  });
+
   it("is only taken for the parsers it knows to come before Tetragon", () => {
     // The dispatch's key list names what falco, k8sAudit and cloudtrailEcsExec need: a new parser
     // placed before Tetragon must be added there.
