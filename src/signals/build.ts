@@ -401,15 +401,32 @@ function toSignal(group: readonly Occurrence[], region: string): Signal {
   return signal;
 }
 
-/** Distinct evidence remembered per buildSignals call, and per bucket of {@link bucketOf}. */
+/** Distinct evidence remembered per buildSignals call, and per bucket of {@link Buckets}. */
 const MAX_REDACTED_EVIDENCE = 2048;
 const MAX_EVIDENCE_PER_BUCKET = 16;
 
-/** Where to look for an earlier finding with the same evidence (src/signals/repeats.ts): utility and pod. */
-function bucketOf(finding: Finding): string {
-  const process = finding.process;
-  const workload = finding.event.workload;
-  return `${textOf(process?.path) ?? textOf(process?.name) ?? ""}${SEP}${textOf(workload?.pod) ?? textOf(workload?.task) ?? ""}`;
+/**
+ * Where to look for an earlier finding with the same evidence (src/signals/repeats.ts): by the path
+ * of its utility, then by its pod or task. Keyed by the values themselves: a lookup builds nothing.
+ */
+class Buckets {
+  private readonly byPath = new Map<unknown, Map<unknown, Redacted[]>>();
+
+  get(finding: Finding): Redacted[] {
+    const path = finding.process?.path ?? finding.process?.name;
+    const place = finding.event.workload?.pod ?? finding.event.workload?.task;
+    let byPlace = this.byPath.get(path);
+    if (byPlace === undefined) {
+      byPlace = new Map();
+      this.byPath.set(path, byPlace);
+    }
+    let bucket = byPlace.get(place);
+    if (bucket === undefined) {
+      bucket = [];
+      byPlace.set(place, bucket);
+    }
+    return bucket;
+  }
 }
 
 /** A finding whose evidence was redacted, and the group its signal is built from. */
@@ -430,16 +447,21 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
   const region = options.region && REGION.test(options.region) ? options.region : DEFAULT_REGION;
   const groups = new Map<string, Occurrence[]>();
   const redactor = new Redactor();
-  const buckets = new Map<string, Redacted[]>();
+  const buckets = new Buckets();
   let remembered = 0;
   let lastTime: string | undefined;
   let lastTimeMs = Number.NaN;
   for (const finding of findings) {
     // A batch repeats one execution (a loop, a health check): its evidence is redacted once, then
     // only the time and event id of each repeat are read.
-    const bucketKey = bucketOf(finding);
-    const bucket = buckets.get(bucketKey);
-    let redacted = bucket?.find((earlier) => sameEvidence(earlier.finding, finding));
+    const bucket = buckets.get(finding);
+    let redacted: Redacted | undefined;
+    for (const earlier of bucket) {
+      if (sameEvidence(earlier.finding, finding)) {
+        redacted = earlier;
+        break;
+      }
+    }
     let time: string;
     let eventId: string;
     if (redacted === undefined) {
@@ -450,10 +472,9 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
         groups.set(evidence.key, group);
       }
       redacted = { finding, evidence, group };
-      if (remembered < MAX_REDACTED_EVIDENCE && (bucket?.length ?? 0) < MAX_EVIDENCE_PER_BUCKET) {
+      if (remembered < MAX_REDACTED_EVIDENCE && bucket.length < MAX_EVIDENCE_PER_BUCKET) {
         remembered++;
-        if (bucket) bucket.push(redacted);
-        else buckets.set(bucketKey, [redacted]);
+        bucket.push(redacted);
       }
       ({ time, eventId } = evidence);
     } else {

@@ -8,7 +8,8 @@ import type { Actor, AncestorInfo, ContainerInfo, Finding, WorkloadInfo } from "
 
 /**
  * Equal JSON-like values: the same primitive (`===`), or arrays of equal items, or plain objects with
- * the same keys (in any order) and equal values. Any other object is equal only to itself.
+ * the same keys in the same order and equal values; any other object is equal only to itself. Stricter
+ * than equal JSON text (`JSON.stringify(a) === JSON.stringify(b)` whenever it holds), without writing any.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -19,15 +20,15 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  let keys = 0;
-  for (const key in ra) {
-    if (!Object.hasOwn(rb, key) || !sameValue(ra[key], rb[key])) return false;
-    keys++;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  for (let i = 0; i < keysA.length; i++) {
+    const key = keysA[i] as string;
+    if (key !== keysB[i]) return false;
+    if (!sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   }
-  for (const _key in rb) keys--;
-  return keys === 0;
+  return true;
 }
 
 function isPlain(value: object): boolean {
@@ -90,11 +91,30 @@ function sameWorkload(a: WorkloadInfo | undefined, b: WorkloadInfo | undefined):
     a.pod === b.pod &&
     a.task === b.task &&
     a.node === b.node &&
-    sameValue(a.owner, b.owner) &&
-    sameValue(a.labels, b.labels) &&
+    (a.owner === b.owner || (a.owner?.kind === b.owner?.kind && a.owner?.name === b.owner?.name)) &&
+    sameLabels(a.labels, b.labels) &&
     a.service === b.service &&
     a.family === b.family
   );
+}
+
+/**
+ * The same labels, in any order: the signal keeps them sorted. Compared without listing their keys
+ * (no allocation per finding); anything but a plain object is compared as {@link sameValue} does.
+ */
+function sameLabels(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b) || !isPlain(a) || !isPlain(b)) return sameValue(a, b);
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in ra) {
+    if (!Object.hasOwn(rb, key) || ra[key] !== rb[key]) return false;
+    keys++;
+  }
+  for (const _key in rb) keys--;
+  return keys === 0;
 }
 
 function sameActor(a: Actor | undefined, b: Actor | undefined): boolean {
