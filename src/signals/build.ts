@@ -15,6 +15,7 @@ import { maxSeverity, severityRank } from "../severity.js";
 import { Redactor } from "./redact.js";
 import { sameEvidence } from "./repeats.js";
 import { type FieldsOf, mapFields, SIGNAL_FIELDS, SOURCE_FIELDS, TEXT } from "./signal-fields.js";
+import { TimeParser } from "./times.js";
 import {
   CHANNEL_MITRE_TECHNIQUE_URL,
   MITRE_TACTIC_URL,
@@ -449,8 +450,7 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
   const redactor = new Redactor();
   const buckets = new Buckets();
   let remembered = 0;
-  let lastTime: string | undefined;
-  let lastTimeMs = Number.NaN;
+  const times = new TimeParser();
   for (const finding of findings) {
     // A batch repeats one execution (a loop, a health check): its evidence is redacted once, then
     // only the time and event id of each repeat are read.
@@ -481,12 +481,7 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
       time = redactor.text(finding.event.time ?? "");
       eventId = redactor.text(finding.event.source.eventId ?? "");
     }
-    // Repeats are often logged within the same millisecond.
-    if (time !== lastTime) {
-      lastTime = time;
-      lastTimeMs = Date.parse(time);
-    }
-    redacted.group.push({ finding, evidence: redacted.evidence, time, timeMs: lastTimeMs, eventId });
+    redacted.group.push({ finding, evidence: redacted.evidence, time, timeMs: times.parse(time), eventId });
   }
   const built = [...groups.values()].map((group) => ({
     signal: toSignal(group, region),

@@ -153,9 +153,11 @@ export function sameEvidence(a: Finding, b: Finding): boolean {
     sa?.owner === sb?.owner &&
     sa?.vouchedBy === sb?.vouchedBy &&
     sameValue(a.reasons, b.reasons) &&
-    ea.process?.name === eb.process?.name &&
-    ea.process?.path === eb.process?.path &&
-    sameValue(ea.process?.args, eb.process?.args) &&
+    // Usually the utility is the event's process, just compared.
+    ((pa === ea.process && pb === eb.process) ||
+      (ea.process?.name === eb.process?.name &&
+        ea.process?.path === eb.process?.path &&
+        sameValue(ea.process?.args, eb.process?.args))) &&
     sameAncestors(ea.ancestors, eb.ancestors) &&
     sameContainer(ea.container, eb.container) &&
     sameWorkload(ea.workload, eb.workload) &&
