@@ -13,8 +13,15 @@ import type { Actor, AncestorInfo, Finding, Platform, ProcessInfo, Signal, Workl
 import { CHANNEL_RULE, RULE } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
 import { Redactor } from "./redact.js";
-import { sameEvidence } from "./repeats.js";
-import { type FieldsOf, mapFields, SIGNAL_FIELDS, SOURCE_FIELDS, TEXT } from "./signal-fields.js";
+import { sameEvidence, sameEvidenceButWorkload } from "./repeats.js";
+import {
+  type FieldsOf,
+  mapFields,
+  SIGNAL_FIELDS,
+  SOURCE_FIELDS,
+  TEXT,
+  WORKLOAD_FIELDS,
+} from "./signal-fields.js";
 import { TimeParser } from "./times.js";
 import {
   CHANNEL_MITRE_TECHNIQUE_URL,
@@ -215,6 +222,22 @@ function evidenceOf(finding: Finding, redactor: Redactor): Evidence {
   return { ...text, key: aggregationKey(text, finding) };
 }
 
+/**
+ * The evidence of `finding`, the same execution as the one `earlier` was redacted from but in another
+ * workload (src/signals/repeats.ts): `earlier` with the finding's own workload, time and event id.
+ * Each field of the evidence is redacted on its own, so this is exactly {@link evidenceOf}.
+ */
+function inAnotherWorkload(earlier: Evidence, finding: Finding, redactor: Redactor): Evidence {
+  const { event } = finding;
+  const text: EvidenceText = {
+    ...earlier,
+    time: redactor.text(textOf(event.time) ?? ""),
+    eventId: redactor.text(textOf(event.source.eventId) ?? ""),
+    workload: mapFields(workloadOf(event.workload), WORKLOAD_FIELDS, redactor),
+  };
+  return { ...text, key: aggregationKey(text, finding) };
+}
+
 /** Earliest first; an unparsable time sorts after every parsable one. */
 function byTime(a: Occurrence, b: Occurrence): number {
   const ta = Number.isNaN(a.timeMs) ? Number.POSITIVE_INFINITY : a.timeMs;
@@ -412,6 +435,8 @@ const MAX_EVIDENCE_PER_BUCKET = 16;
  */
 class Buckets {
   private readonly byPath = new Map<unknown, Map<unknown, Redacted[]>>();
+  /** The first few evidences of each utility path, whatever their place: for another pod of the same execution. */
+  private readonly anyPlace = new Map<unknown, Redacted[]>();
 
   get(finding: Finding): Redacted[] {
     const path = finding.process?.path ?? finding.process?.name;
@@ -420,6 +445,7 @@ class Buckets {
     if (byPlace === undefined) {
       byPlace = new Map();
       this.byPath.set(path, byPlace);
+      this.anyPlace.set(path, []);
     }
     let bucket = byPlace.get(place);
     if (bucket === undefined) {
@@ -427,6 +453,11 @@ class Buckets {
       byPlace.set(place, bucket);
     }
     return bucket;
+  }
+
+  /** Evidences of the finding's utility path in any place (after {@link get} for the same finding). */
+  anywhere(finding: Finding): Redacted[] {
+    return this.anyPlace.get(finding.process?.path ?? finding.process?.name) ?? [];
   }
 }
 
@@ -465,7 +496,15 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
     let time: string;
     let eventId: string;
     if (redacted === undefined) {
-      const evidence = evidenceOf(finding, redactor);
+      const elsewhere = buckets.anywhere(finding);
+      let evidence: Evidence | undefined;
+      for (const earlier of elsewhere) {
+        if (sameEvidenceButWorkload(earlier.finding, finding)) {
+          evidence = inAnotherWorkload(earlier.evidence, finding, redactor);
+          break;
+        }
+      }
+      evidence ??= evidenceOf(finding, redactor);
       let group = groups.get(evidence.key);
       if (group === undefined) {
         group = [];
@@ -475,6 +514,7 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
       if (remembered < MAX_REDACTED_EVIDENCE && bucket.length < MAX_EVIDENCE_PER_BUCKET) {
         remembered++;
         bucket.push(redacted);
+        if (elsewhere.length < MAX_EVIDENCE_PER_BUCKET) elsewhere.push(redacted);
       }
       ({ time, eventId } = evidence);
     } else {

@@ -128,9 +128,14 @@ function sameActor(a: Actor | undefined, b: Actor | undefined): boolean {
  * utility, reasons and process, the event's process, ancestors, container, workload, actor, session
  * and source, all but the time and log event id, which tell one run of a command from the next.
  * These are the fields src/signals/build.ts reads (evidenceText, aggregationKey): one read there must
- * be compared here. Most telling first.
+ * be compared here.
  */
 export function sameEvidence(a: Finding, b: Finding): boolean {
+  return sameWorkload(a.event.workload, b.event.workload) && sameEvidenceButWorkload(a, b);
+}
+
+/** {@link sameEvidence} but for the workload: the same execution in another pod or task. Most telling first. */
+export function sameEvidenceButWorkload(a: Finding, b: Finding): boolean {
   if (a === b) return true;
   const ea = a.event;
   const eb = b.event;
@@ -142,7 +147,6 @@ export function sameEvidence(a: Finding, b: Finding): boolean {
     pa?.name === pb?.name &&
     pa?.path === pb?.path &&
     sameValue(pa?.args, pb?.args) &&
-    ea.workload?.pod === eb.workload?.pod &&
     ea.container?.id === eb.container?.id &&
     a.rule?.id === b.rule?.id &&
     a.utility?.name === b.utility?.name &&
@@ -160,7 +164,6 @@ export function sameEvidence(a: Finding, b: Finding): boolean {
         sameValue(ea.process?.args, eb.process?.args))) &&
     sameAncestors(ea.ancestors, eb.ancestors) &&
     sameContainer(ea.container, eb.container) &&
-    sameWorkload(ea.workload, eb.workload) &&
     sameActor(ea.actor, eb.actor)
   );
 }

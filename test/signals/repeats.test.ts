@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { CHANNEL_RULE, type Finding } from "../../src/model.js";
 import { buildSignals } from "../../src/signals/build.js";
-import { COMPARED_FIELDS, sameEvidence, sameValue } from "../../src/signals/repeats.js";
+import {
+  COMPARED_FIELDS,
+  sameEvidence,
+  sameEvidenceButWorkload,
+  sameValue,
+} from "../../src/signals/repeats.js";
 import { again, finding } from "./finding-factory.js";
 
 /** A finding with a workload, an actor and a session, so that every compared field has a value to change. */
@@ -170,6 +175,18 @@ const CHANGES: [string, (f: Finding) => void][] = [
 ];
 
 describe("sameEvidence: which findings repeat an earlier one", () => {
+  it("takes the same execution in another pod for the same evidence but for the workload", () => {
+    const base = full();
+    const elsewhere = changed(base, (f) => {
+      f.event.workload = { ...f.event.workload, pod: "api-other-pod", node: "another-node", labels: {} };
+    });
+    expect(sameEvidence(base, elsewhere)).toBe(false);
+    expect(sameEvidenceButWorkload(base, elsewhere)).toBe(true);
+    for (const [, change] of CHANGES.filter(([name]) => !name.startsWith("workload"))) {
+      expect(sameEvidenceButWorkload(base, changed(base, change))).toBe(false);
+    }
+  });
+
   it("takes a repeat at another time, event id, pid, exec id and with other notes for the same evidence", () => {
     const base = full();
     const repeat = changed(base, (f) => {
@@ -228,12 +245,20 @@ describe("sameValue", () => {
   });
 });
 
-describe("buildSignals: a repeat that differs in one field is redacted on its own", () => {
+const inAnotherPod = (change: (f: Finding) => void) => (f: Finding) => {
+  change(f);
+  f.event.workload.pod = "api-other-pod";
+};
+
+describe.each([
+  ["a repeat", (change: (f: Finding) => void) => change],
+  ["the same execution in another pod", inAnotherPod],
+])("buildSignals: %s that differs in one field is redacted on its own", (_what, where) => {
   it.each(CHANGES)("%s", (_name, change) => {
     // Prepare: the repeat comes second but is earlier, so it is its signal's representative when
     // the two aggregate: a repeat wrongly taken for the first would show the first's fields.
     const base = full();
-    const repeat = changed(base, change);
+    const repeat = changed(base, where(change));
 
     // Act
     const together = buildSignals([base, repeat]);
