@@ -107,7 +107,9 @@ function sameVerdictKey(a: ExecEvent, b: ExecEvent): boolean {
 /** Where to look for an earlier event with the same key: its last argument (the URL, the port), else its program. */
 function bucketOf(event: ExecEvent): unknown {
   const args = event.process?.args;
-  return Array.isArray(args) && args.length > 0 ? args[args.length - 1] : event.process?.path;
+  return Array.isArray(args) && args.length > 0
+    ? args[args.length - 1]
+    : (event.process?.path ?? event.process?.name);
 }
 
 /** The verdict judged for `first`, as it reads for `event` (equal to `first` but for what verdictKey leaves out). */
