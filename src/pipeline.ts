@@ -19,6 +19,7 @@ import type {
 import { SEVERITIES } from "./model.js";
 import { atLeast } from "./severity.js";
 import { buildSignals } from "./signals/build.js";
+import { sameValue } from "./signals/repeats.js";
 import { parseMessage } from "./sources/index.js";
 import { batchLineage, withNotes } from "./sources/lineage.js";
 import { TRUST_ANY, type TrustPolicy } from "./trust.js";
@@ -41,12 +42,11 @@ export interface PipelineOptions {
 
 /**
  * Verdicts remembered per batch. A batch repeats executions (a health check in every pod, a loop in a
- * script): the same command line in the same place is judged once. Bounded, so a batch of distinct
- * events costs only the keys it tried.
+ * script): the same command line in the same place is judged once. Bounded, in all and per bucket of
+ * {@link bucketOf}, so a batch of distinct events costs at most a few comparisons per event.
  */
 const MAX_REMEMBERED_VERDICTS = 2048;
-/** Events whose key is longer than this (huge command lines, deep ancestries) are judged afresh. */
-const MAX_VERDICT_KEY_LENGTH = 16 * 1024;
+const MAX_VERDICTS_PER_BUCKET = 16;
 
 /**
  * What the rule and the allowlist read of an event, as text: the process but its pid, the ancestors,
@@ -84,6 +84,34 @@ export function verdictKey(event: ExecEvent): string {
   return JSON.stringify(parts);
 }
 
+/**
+ * `verdictKey(a) === verdictKey(b)`, or false, field by field and without writing either key: a batch
+ * of 5,000 repeats of one execution costs comparisons, not 5,000 JSON texts. `sameValue` is stricter
+ * than equal JSON, so two events it calls the same always have the same key.
+ */
+function sameVerdictKey(a: ExecEvent, b: ExecEvent): boolean {
+  const pa = a.process;
+  const pb = b.process;
+  if (pa !== pb) for (const field of PROCESS_KEYS) if (!sameValue(pa?.[field], pb?.[field])) return false;
+  return (
+    a.inContainer === b.inContainer &&
+    a.viaExecSession === b.viaExecSession &&
+    sameValue(a.container?.image, b.container?.image) &&
+    sameValue(a.container?.name, b.container?.name) &&
+    sameValue(a.workload?.namespace, b.workload?.namespace) &&
+    sameValue(a.workload?.cluster, b.workload?.cluster) &&
+    sameValue(a.ancestors, b.ancestors)
+  );
+}
+
+/** Where to look for an earlier event with the same key: its last argument (the URL, the port), else its program. */
+function bucketOf(event: ExecEvent): unknown {
+  const args = event.process?.args;
+  return Array.isArray(args) && args.length > 0
+    ? args[args.length - 1]
+    : (event.process?.path ?? event.process?.name);
+}
+
 /** The verdict judged for `first`, as it reads for `event` (equal to `first` but for what verdictKey leaves out). */
 function rebind(verdict: Verdict, first: ExecEvent, event: ExecEvent): Verdict {
   if (verdict.kind !== "finding") return verdict;
@@ -108,14 +136,21 @@ export function batchJudge(
     isAllowed: (finding: Finding) => options.allowlist.match(finding) !== null,
     ...(options.channels ? { channels: options.channels } : {}),
   };
-  const verdicts = new Map<string, { event: ExecEvent; verdict: Verdict }>();
+  const buckets = new Map<unknown, { event: ExecEvent; verdict: Verdict }[]>();
+  let remembered = 0;
   return (event) => {
-    const key = verdictKey(event);
-    const known = verdicts.get(key);
-    if (known !== undefined) return rebind(known.verdict, known.event, event);
+    const bucketKey = bucketOf(event);
+    const bucket = buckets.get(bucketKey);
+    if (bucket !== undefined) {
+      for (const known of bucket) {
+        if (sameVerdictKey(known.event, event)) return rebind(known.verdict, known.event, event);
+      }
+    }
     const verdict = evaluate(event, evaluateOptions);
-    if (verdicts.size < MAX_REMEMBERED_VERDICTS && key.length <= MAX_VERDICT_KEY_LENGTH) {
-      verdicts.set(key, { event, verdict });
+    if (remembered < MAX_REMEMBERED_VERDICTS && (bucket?.length ?? 0) < MAX_VERDICTS_PER_BUCKET) {
+      remembered++;
+      if (bucket) bucket.push({ event, verdict });
+      else buckets.set(bucketKey, [{ event, verdict }]);
     }
     return verdict;
   };

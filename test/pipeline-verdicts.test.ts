@@ -140,4 +140,67 @@ describe("verdict key: events with the same key get the same verdict", () => {
       expect(verdictKey(other)).not.toBe(verdictKey(event));
     }
   });
+
+  it("reuses a remembered verdict only for an event with the same key", () => {
+    // Prepare: a remembered verdict shares its reasons with what it is rebound to; a fresh one does not.
+    const [, found] = events.find(([, e]) => evaluate(e).kind === "finding") ?? [];
+    if (found === undefined) throw new Error("no finding in the corpus");
+    const event = withAncestors(found, [{ name: "node", path: "/usr/local/bin/node", args: ["app.js"] }]);
+    const options = { isAllowed: (f: Parameters<typeof allowlist.match>[0]) => allowlist.match(f) !== null };
+    const reasonsOf = (verdict: Verdict) =>
+      verdict.kind === "finding" ? verdict.finding.reasons : undefined;
+    const changes: ((e: ExecEvent) => void)[] = [
+      (e) => {
+        e.process.args = [...(e.process.args ?? []).slice(0, -1), "http://198.51.100.9/other"];
+      },
+      (e) => {
+        e.process.user = "another-user";
+      },
+      (e) => {
+        e.process.comm = "another-comm";
+      },
+      (e) => {
+        e.ancestors = e.ancestors.map((a) => ({ args: a.args, path: a.path, name: a.name }));
+      },
+      (e) => {
+        e.container.name = "another-container";
+      },
+      (e) => {
+        e.workload.cluster = "another-cluster";
+      },
+      (e) => {
+        e.inContainer = "unknown";
+      },
+    ];
+
+    for (const change of changes) {
+      // Act
+      const judge = batchJudge({ allowlist });
+      const first = judge(event);
+      const other = structuredClone(event);
+      change(other);
+      const judged = judge(other);
+
+      // Assess
+      expect(verdictKey(other)).not.toBe(verdictKey(event));
+      expect(judged).toEqual(evaluate(other, options));
+      expect(reasonsOf(judged)).not.toBe(reasonsOf(first));
+    }
+    const judge = batchJudge({ allowlist });
+    const first = judge(event);
+    expect(reasonsOf(judge(anotherRun(event)))).toBe(reasonsOf(first));
+  });
+
+  it("judges each of many distinct executions of one command as the rule does", () => {
+    const [, event] = events.find(([, e]) => evaluate(e).kind === "finding") ?? [];
+    if (event === undefined) throw new Error("no finding in the corpus");
+    const judge = batchJudge({ allowlist });
+    const runs = Array.from({ length: 60 }, (_, i) => {
+      const other = structuredClone(event);
+      other.process.cwd = `/srv/${i % 40}`;
+      return other;
+    });
+    for (const run of runs)
+      expect(judge(run)).toEqual(evaluate(run, { isAllowed: (f) => allowlist.match(f) !== null }));
+  });
 });

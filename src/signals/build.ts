@@ -2,16 +2,27 @@
  * Findings → Signals: redaction first (every text field, before anything else looks at it), then
  * aggregation within the batch, then a stable id. Pure: no clock, no randomness, input order irrelevant.
  *
- * A little past ~400 lines on purpose: grouping, the repeated-execution shortcut (an identical
- * execution's evidence redacted once) and the id are one transformation whose invariants (same input,
- * same signals and ids, in any order) are only checkable in one place.
+ * Past ~400 lines on purpose: grouping, the repeated-execution shortcut (an identical execution's
+ * evidence redacted once; which findings repeat one another is src/signals/repeats.ts) and the id are
+ * one transformation whose invariants (same input, same signals and ids, in any order) are only
+ * checkable in one place. Linear in the findings but for one sort per signal (time order), which is
+ * linear when the batch is already in time order.
  */
 import { createHash } from "node:crypto";
 import type { Actor, AncestorInfo, Finding, Platform, ProcessInfo, Signal, WorkloadInfo } from "../model.js";
 import { CHANNEL_RULE, RULE } from "../model.js";
 import { maxSeverity, severityRank } from "../severity.js";
 import { Redactor } from "./redact.js";
-import { type FieldsOf, mapFields, SIGNAL_FIELDS, SOURCE_FIELDS, TEXT } from "./signal-fields.js";
+import { sameEvidence, sameEvidenceButWorkload } from "./repeats.js";
+import {
+  type FieldsOf,
+  mapFields,
+  SIGNAL_FIELDS,
+  SOURCE_FIELDS,
+  TEXT,
+  WORKLOAD_FIELDS,
+} from "./signal-fields.js";
+import { TimeParser } from "./times.js";
 import {
   CHANNEL_MITRE_TECHNIQUE_URL,
   MITRE_TACTIC_URL,
@@ -71,11 +82,18 @@ const EVIDENCE_FIELDS: FieldsOf<EvidenceText> = {
   reasons: SIGNAL_FIELDS.reasons,
 };
 
-/** One finding with every text field already redacted. */
+/** The evidence of one finding, every text field already redacted; shared by the repeats of one execution. */
 interface Evidence extends EvidenceText {
-  finding: Finding;
   key: string;
+}
+
+/** One finding of a signal: its evidence, and its own (redacted) time and log event id. */
+interface Occurrence {
+  finding: Finding;
+  evidence: Evidence;
+  time: string;
   timeMs: number;
+  eventId: string;
 }
 
 /** Labels kept per signal: enough to route on, bounded against a pod with thousands. */
@@ -187,8 +205,8 @@ function evidenceText(finding: Finding): EvidenceText {
   };
 }
 
-function aggregationKey(e: Omit<Evidence, "key">): string {
-  const rule = (e.finding.rule ?? RULE).id;
+function aggregationKey(e: EvidenceText, finding: Finding): string {
+  const rule = (finding.rule ?? RULE).id;
   if (e.sessionKey !== undefined) return ["session", rule, e.sessionKey, e.utilityName].join(SEP);
   const { container, workload } = e;
   const where =
@@ -201,12 +219,27 @@ function aggregationKey(e: Omit<Evidence, "key">): string {
 
 function evidenceOf(finding: Finding, redactor: Redactor): Evidence {
   const text = mapFields(evidenceText(finding), EVIDENCE_FIELDS, redactor);
-  const partial: Omit<Evidence, "key"> = { ...text, finding, timeMs: Date.parse(text.time) };
-  return { ...partial, key: aggregationKey(partial) };
+  return { ...text, key: aggregationKey(text, finding) };
+}
+
+/**
+ * The evidence of `finding`, the same execution as the one `earlier` was redacted from but in another
+ * workload (src/signals/repeats.ts): `earlier` with the finding's own workload, time and event id.
+ * Each field of the evidence is redacted on its own, so this is exactly {@link evidenceOf}.
+ */
+function inAnotherWorkload(earlier: Evidence, finding: Finding, redactor: Redactor): Evidence {
+  const { event } = finding;
+  const text: EvidenceText = {
+    ...earlier,
+    time: redactor.text(textOf(event.time) ?? ""),
+    eventId: redactor.text(textOf(event.source.eventId) ?? ""),
+    workload: mapFields(workloadOf(event.workload), WORKLOAD_FIELDS, redactor),
+  };
+  return { ...text, key: aggregationKey(text, finding) };
 }
 
 /** Earliest first; an unparsable time sorts after every parsable one. */
-function byTime(a: Evidence, b: Evidence): number {
+function byTime(a: Occurrence, b: Occurrence): number {
   const ta = Number.isNaN(a.timeMs) ? Number.POSITIVE_INFINITY : a.timeMs;
   const tb = Number.isNaN(b.timeMs) ? Number.POSITIVE_INFINITY : b.timeMs;
   if (ta !== tb) return ta < tb ? -1 : 1;
@@ -218,12 +251,12 @@ function compareStrings(a: string, b: string): number {
 }
 
 /** Severity first, then time, then every other field: the representative never depends on input order. */
-function byImportance(a: Evidence, b: Evidence): number {
+function byImportance(a: Occurrence, b: Occurrence): number {
   return (
     severityRank(b.finding.severity) - severityRank(a.finding.severity) ||
     byTime(a, b) ||
-    compareStrings(JSON.stringify(a.reasons), JSON.stringify(b.reasons)) ||
-    compareStrings(JSON.stringify(a.ancestors), JSON.stringify(b.ancestors))
+    compareStrings(JSON.stringify(a.evidence.reasons), JSON.stringify(b.evidence.reasons)) ||
+    compareStrings(JSON.stringify(a.evidence.ancestors), JSON.stringify(b.evidence.ancestors))
   );
 }
 
@@ -261,7 +294,7 @@ export function shortContainerId(id: string): string {
   return id.replace(/^[a-z0-9-]+:\/\//, "").slice(0, 12);
 }
 
-function titleOf(e: Evidence): string {
+function titleOf(e: Evidence, finding: Finding): string {
   const { container, workload } = e;
   const label = container.name ?? (container.id !== null ? shortContainerId(container.id) : "unknown");
   let title = `${clip(e.utilityName)} executed in container ${clip(label)}`;
@@ -276,7 +309,7 @@ function titleOf(e: Evidence): string {
       .map((p) => clip(p ?? ""))
       .join("/")})`;
   }
-  if (e.finding.event.viaExecSession === true) {
+  if (finding.event.viaExecSession === true) {
     title += workload.platform === "ecs" ? " via ECS Exec" : " via kubectl exec";
   } else if (e.process.path?.includes("/")) {
     title += ` from ${clip(e.process.path.slice(0, e.process.path.lastIndexOf("/")) || "/")}`;
@@ -288,21 +321,70 @@ function signalId(key: string, discriminator: string): string {
   return createHash("sha256").update(`${key}${SEP}${discriminator}`).digest("hex").slice(0, 32);
 }
 
-function toSignal(group: Evidence[], region: string): Signal {
-  const ordered = [...group].sort(byImportance);
-  const chronological = [...group].sort(byTime);
-  const rep = ordered[0]!;
+/** The group in time order (a stable sort: equal times keep the batch's order); itself when already so. */
+function chronologicalOf(group: readonly Occurrence[]): readonly Occurrence[] {
+  for (let i = 1; i < group.length; i++) {
+    if (byTime(group[i - 1]!, group[i]!) > 0) return [...group].sort(byTime);
+  }
+  return group;
+}
+
+/**
+ * The union of the group's reasons in the order of the group sorted by importance (stable), as
+ * `[...new Set(sorted.flatMap((o) => o.evidence.reasons))]`, without sorting every occurrence: the
+ * repeats of one evidence share its reasons, so only the most important occurrence of each is ordered.
+ */
+function reasonsOf(group: readonly Occurrence[]): string[] {
+  const mostImportant = new Map<Evidence, { occurrence: Occurrence; index: number }>();
+  for (let index = 0; index < group.length; index++) {
+    const occurrence = group[index]!;
+    const known = mostImportant.get(occurrence.evidence);
+    if (known === undefined || byImportance(occurrence, known.occurrence) < 0) {
+      mostImportant.set(occurrence.evidence, { occurrence, index });
+    }
+  }
+  const ordered = [...mostImportant.values()].sort(
+    (a, b) => byImportance(a.occurrence, b.occurrence) || a.index - b.index,
+  );
+  return [...new Set(ordered.flatMap((o) => o.occurrence.evidence.reasons))];
+}
+
+/** The first {@link MAX_EVENT_IDS} distinct event ids in time order. */
+function eventIdsOf(chronological: readonly Occurrence[]): string[] {
+  const seen = new Set<string>();
+  for (const { eventId } of chronological) {
+    seen.add(eventId);
+    if (seen.size === MAX_EVENT_IDS) break;
+  }
+  return [...seen];
+}
+
+function smallestEventIdOf(group: readonly Occurrence[]): string {
+  let smallest = group[0]?.eventId ?? "";
+  for (const { eventId } of group) if (eventId < smallest) smallest = eventId;
+  return smallest;
+}
+
+function toSignal(group: readonly Occurrence[], region: string): Signal {
+  // The most important occurrence (the first of the stable sort by importance) and the highest severity.
+  let top = group[0]!;
+  let severity = top.finding.severity;
+  for (let i = 1; i < group.length; i++) {
+    const occurrence = group[i]!;
+    if (byImportance(occurrence, top) < 0) top = occurrence;
+    severity = maxSeverity(severity, occurrence.finding.severity);
+  }
+  const chronological = chronologicalOf(group);
   const first = chronological[0]!;
   const last = chronological[chronological.length - 1]!;
-
-  const eventIds = [...new Set(chronological.map((e) => e.eventId))];
-  const smallestEventId = [...eventIds].sort()[0] ?? "";
-  const reasons = [...new Set(ordered.flatMap((e) => e.reasons))];
-  const severity = ordered.map((e) => e.finding.severity).reduce(maxSeverity);
+  const rep = top.evidence;
+  const repFinding = top.finding;
+  const eventIds = eventIdsOf(chronological);
+  const reasons = reasonsOf(group);
 
   const signal: Signal = {
-    id: signalId(rep.key, rep.sessionKey ?? smallestEventId),
-    rule: rep.finding.rule ?? RULE,
+    id: signalId(rep.key, rep.sessionKey ?? smallestEventIdOf(group)),
+    rule: repFinding.rule ?? RULE,
     severity,
     reasons,
     timestamp: first.time,
@@ -310,23 +392,23 @@ function toSignal(group: Evidence[], region: string): Signal {
     lastSeen: last.time,
     // One exec session logged at several stages is one execution.
     count: rep.sessionKey !== undefined ? 1 : group.length,
-    title: titleOf(rep),
+    title: titleOf(rep, repFinding),
     message:
-      rep.finding.rule?.id === CHANNEL_RULE.id
+      repFinding.rule?.id === CHANNEL_RULE.id
         ? `The process \`${rep.process.name}\` opened a network channel, potentially a reverse shell or a tunnel.`
         : `The process \`${rep.process.name}\` was executed, potentially to download additional tools.`,
-    utility: { name: rep.utilityName, category: rep.finding.utility.category },
+    utility: { name: rep.utilityName, category: repFinding.utility.category },
     process: rep.process,
     ancestors: rep.ancestors,
     container: rep.container,
     workload: rep.workload,
-    inContainer: rep.finding.event.inContainer,
-    viaExecSession: rep.finding.event.viaExecSession === true,
+    inContainer: repFinding.event.inContainer,
+    viaExecSession: repFinding.event.viaExecSession === true,
     source: {
       format: rep.source.format,
       logGroup: rep.source.logGroup,
       logStream: rep.source.logStream,
-      eventIds: eventIds.slice(0, MAX_EVENT_IDS),
+      eventIds,
       owner: rep.source.owner,
       ...(rep.source.vouchedBy !== undefined ? { vouchedBy: rep.source.vouchedBy } : {}),
     },
@@ -335,7 +417,7 @@ function toSignal(group: Evidence[], region: string): Signal {
       logStream: logStreamConsoleUrl(region, rep.source.logGroup, rep.source.logStream),
       mitreTactic: MITRE_TACTIC_URL,
       mitreTechnique:
-        rep.finding.rule?.id === CHANNEL_RULE.id ? CHANNEL_MITRE_TECHNIQUE_URL : MITRE_TECHNIQUE_URL,
+        repFinding.rule?.id === CHANNEL_RULE.id ? CHANNEL_MITRE_TECHNIQUE_URL : MITRE_TECHNIQUE_URL,
       rule: RULE_DOC_URL,
     },
   };
@@ -343,50 +425,47 @@ function toSignal(group: Evidence[], region: string): Signal {
   return signal;
 }
 
-/** Distinct evidence remembered per buildSignals call (see {@link repeatKey}). */
+/** Distinct evidence remembered per buildSignals call, and per bucket of {@link Buckets}. */
 const MAX_REDACTED_EVIDENCE = 2048;
+const MAX_EVIDENCE_PER_BUCKET = 16;
 
 /**
- * What the evidence of a finding is made of (its process, the event's ancestors, container, workload,
- * actor, session and source, the utility, reasons and rule), but what tells one run of a command from
- * the next (time, log event id): findings with the same key have the same evidence but for those two.
+ * Where to look for an earlier finding with the same evidence (src/signals/repeats.ts): by the path
+ * of its utility, then by its pod or task. Keyed by the values themselves: a lookup builds nothing.
  */
-function repeatKey(finding: Finding): string {
-  const { event, process } = finding;
-  const { source } = event;
-  return JSON.stringify([
-    finding.rule?.id,
-    finding.utility?.name,
-    finding.reasons,
-    process?.name,
-    process?.path,
-    process?.args,
-    event.process?.name,
-    event.process?.path,
-    event.process?.args,
-    event.ancestors,
-    event.container,
-    event.workload,
-    event.actor,
-    event.sessionKey,
-    source?.format,
-    source?.logGroup,
-    source?.logStream,
-    source?.owner,
-    source?.vouchedBy,
-  ]);
+class Buckets {
+  private readonly byPath = new Map<unknown, Map<unknown, Redacted[]>>();
+  /** The first few evidences of each utility path, whatever their place: for another pod of the same execution. */
+  private readonly anyPlace = new Map<unknown, Redacted[]>();
+
+  get(finding: Finding): Redacted[] {
+    const path = finding.process?.path ?? finding.process?.name;
+    const place = finding.event.workload?.pod ?? finding.event.workload?.task;
+    let byPlace = this.byPath.get(path);
+    if (byPlace === undefined) {
+      byPlace = new Map();
+      this.byPath.set(path, byPlace);
+      this.anyPlace.set(path, []);
+    }
+    let bucket = byPlace.get(place);
+    if (bucket === undefined) {
+      bucket = [];
+      byPlace.set(place, bucket);
+    }
+    return bucket;
+  }
+
+  /** Evidences of the finding's utility path in any place (after {@link get} for the same finding). */
+  anywhere(finding: Finding): Redacted[] {
+    return this.anyPlace.get(finding.process?.path ?? finding.process?.name) ?? [];
+  }
 }
 
-/** The evidence of `finding`, a repeat of the one `first` was redacted from. */
-function repeatOf(first: Evidence, finding: Finding, r: Redactor): Evidence {
-  const time = r.text(finding.event.time ?? "");
-  return {
-    ...first,
-    finding,
-    time,
-    timeMs: Date.parse(time),
-    eventId: r.text(finding.event.source.eventId ?? ""),
-  };
+/** A finding whose evidence was redacted, and the group its signal is built from. */
+interface Redacted {
+  finding: Finding;
+  evidence: Evidence;
+  group: Occurrence[];
 }
 
 /**
@@ -398,19 +477,51 @@ function repeatOf(first: Evidence, finding: Finding, r: Redactor): Evidence {
  */
 export function buildSignals(findings: readonly Finding[], options: SignalOptions = {}): Signal[] {
   const region = options.region && REGION.test(options.region) ? options.region : DEFAULT_REGION;
-  const groups = new Map<string, Evidence[]>();
+  const groups = new Map<string, Occurrence[]>();
   const redactor = new Redactor();
-  const redacted = new Map<string, Evidence>();
+  const buckets = new Buckets();
+  let remembered = 0;
+  const times = new TimeParser();
   for (const finding of findings) {
     // A batch repeats one execution (a loop, a health check): its evidence is redacted once, then
     // only the time and event id of each repeat are read.
-    const same = repeatKey(finding);
-    const first = redacted.get(same);
-    const evidence = first === undefined ? evidenceOf(finding, redactor) : repeatOf(first, finding, redactor);
-    if (first === undefined && redacted.size < MAX_REDACTED_EVIDENCE) redacted.set(same, evidence);
-    const group = groups.get(evidence.key);
-    if (group) group.push(evidence);
-    else groups.set(evidence.key, [evidence]);
+    const bucket = buckets.get(finding);
+    let redacted: Redacted | undefined;
+    for (const earlier of bucket) {
+      if (sameEvidence(earlier.finding, finding)) {
+        redacted = earlier;
+        break;
+      }
+    }
+    let time: string;
+    let eventId: string;
+    if (redacted === undefined) {
+      const elsewhere = buckets.anywhere(finding);
+      let evidence: Evidence | undefined;
+      for (const earlier of elsewhere) {
+        if (sameEvidenceButWorkload(earlier.finding, finding)) {
+          evidence = inAnotherWorkload(earlier.evidence, finding, redactor);
+          break;
+        }
+      }
+      evidence ??= evidenceOf(finding, redactor);
+      let group = groups.get(evidence.key);
+      if (group === undefined) {
+        group = [];
+        groups.set(evidence.key, group);
+      }
+      redacted = { finding, evidence, group };
+      if (remembered < MAX_REDACTED_EVIDENCE && bucket.length < MAX_EVIDENCE_PER_BUCKET) {
+        remembered++;
+        bucket.push(redacted);
+        if (elsewhere.length < MAX_EVIDENCE_PER_BUCKET) elsewhere.push(redacted);
+      }
+      ({ time, eventId } = evidence);
+    } else {
+      time = redactor.text(finding.event.time ?? "");
+      eventId = redactor.text(finding.event.source.eventId ?? "");
+    }
+    redacted.group.push({ finding, evidence: redacted.evidence, time, timeMs: times.parse(time), eventId });
   }
   const built = [...groups.values()].map((group) => ({
     signal: toSignal(group, region),

@@ -235,8 +235,9 @@ export function mapFields<T>(object: T, fields: FieldsOf<T>, pass: FieldPass): T
   const source = object as Record<string, unknown>;
   const declared = fields as Readonly<Record<string, Field>>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(source)) {
+  for (const key of Object.keys(source)) {
     const field = declared[key];
+    const value = source[key];
     if (field === undefined || value === undefined) continue;
     out[key] = mapValue(value, field, source, pass);
   }

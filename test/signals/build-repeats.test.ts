@@ -35,3 +35,34 @@ describe("buildSignals on repeats of one execution", () => {
     expect(forward.map((s) => s.count).sort()).toEqual([1, 31]);
   });
 });
+
+describe("buildSignals on one signal of many repeats of several evidences", () => {
+  it("keeps the first event ids in time order, the highest severity first and the union of reasons", () => {
+    // Prepare: 60 repeats in each of two pods of one container (one signal), the batch out of time order,
+    // one event id logged twice.
+    const high = finding({ reasons: ["reason a", "shared reason"] });
+    const critical = finding({ severity: "critical", reasons: ["reason b", "shared reason"] });
+    critical.event.workload.pod = "api-other";
+    const time = (i: number) =>
+      `2026-03-15T22:${String(10 + Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.000Z`;
+    const repeats = Array.from({ length: 120 }, (_, i) =>
+      again(i % 2 === 0 ? high : critical, String(5000 - i), time(i)),
+    );
+    const batch = [...repeats.slice(60).reverse(), ...repeats.slice(0, 60), again(high, "4999", time(7))];
+
+    // Act
+    const signals = buildSignals(batch);
+
+    // Assess
+    expect(signals).toHaveLength(1);
+    const [signal] = signals;
+    expect(signal?.count).toBe(121);
+    expect(signal?.severity).toBe("critical");
+    expect(signal?.workload.pod).toBe("api-other");
+    expect(signal?.reasons).toEqual(["reason b", "shared reason", "reason a"]);
+    expect(signal?.firstSeen).toBe(time(0));
+    expect(signal?.lastSeen).toBe(time(119));
+    expect(signal?.source.eventIds).toEqual(Array.from({ length: 50 }, (_, i) => String(5000 - i)));
+    expect(buildSignals([...batch].reverse())).toEqual(signals);
+  });
+});
