@@ -54,7 +54,9 @@ const MAX_VERDICTS_PER_BUCKET = 16;
  * and cluster the allowlist matches on. Not the fields that tell one run of a command from the next
  * (time, ids, pid) nor the rest of the container and workload: two events with the same key get the same
  * verdict (test/pipeline-verdicts.test.ts holds the rule to that). Typed over every field of the process,
- * so a field added there fails to compile until it is placed here.
+ * so a field added there fails to compile until it is placed here. Only the allowlist reads the place
+ * (image, container name, namespace, cluster): with `place` false, for a batch judged without an
+ * allowlist, the key leaves it out, and the same command in every pod of a fleet is judged once.
  */
 const KEYED_PROCESS_FIELDS: Record<keyof ProcessInfo, boolean> = {
   name: true,
@@ -69,18 +71,18 @@ const PROCESS_KEYS = (Object.keys(KEYED_PROCESS_FIELDS) as (keyof ProcessInfo)[]
   (field) => KEYED_PROCESS_FIELDS[field],
 );
 
-export function verdictKey(event: ExecEvent): string {
+export function verdictKey(event: ExecEvent, place = true): string {
   const parts: unknown[] = [];
   for (const field of PROCESS_KEYS) parts.push(event.process?.[field]);
-  parts.push(
-    event.ancestors,
-    event.inContainer,
-    event.viaExecSession,
-    event.container?.image,
-    event.container?.name,
-    event.workload?.namespace,
-    event.workload?.cluster,
-  );
+  parts.push(event.ancestors, event.inContainer, event.viaExecSession);
+  if (place) {
+    parts.push(
+      event.container?.image,
+      event.container?.name,
+      event.workload?.namespace,
+      event.workload?.cluster,
+    );
+  }
   return JSON.stringify(parts);
 }
 
@@ -89,17 +91,18 @@ export function verdictKey(event: ExecEvent): string {
  * of 5,000 repeats of one execution costs comparisons, not 5,000 JSON texts. `sameValue` is stricter
  * than equal JSON, so two events it calls the same always have the same key.
  */
-function sameVerdictKey(a: ExecEvent, b: ExecEvent): boolean {
+function sameVerdictKey(a: ExecEvent, b: ExecEvent, place: boolean): boolean {
   const pa = a.process;
   const pb = b.process;
   if (pa !== pb) for (const field of PROCESS_KEYS) if (!sameValue(pa?.[field], pb?.[field])) return false;
   return (
     a.inContainer === b.inContainer &&
     a.viaExecSession === b.viaExecSession &&
-    sameValue(a.container?.image, b.container?.image) &&
-    sameValue(a.container?.name, b.container?.name) &&
-    sameValue(a.workload?.namespace, b.workload?.namespace) &&
-    sameValue(a.workload?.cluster, b.workload?.cluster) &&
+    (!place ||
+      (sameValue(a.container?.image, b.container?.image) &&
+        sameValue(a.container?.name, b.container?.name) &&
+        sameValue(a.workload?.namespace, b.workload?.namespace) &&
+        sameValue(a.workload?.cluster, b.workload?.cluster))) &&
     sameValue(a.ancestors, b.ancestors)
   );
 }
@@ -138,12 +141,14 @@ export function batchJudge(
   };
   const buckets = new Map<unknown, { event: ExecEvent; verdict: Verdict }[]>();
   let remembered = 0;
+  // Without allowlist entries nothing reads where an event ran (see verdictKey).
+  const place = options.allowlist.size > 0;
   return (event) => {
     const bucketKey = bucketOf(event);
     const bucket = buckets.get(bucketKey);
     if (bucket !== undefined) {
       for (const known of bucket) {
-        if (sameVerdictKey(known.event, event)) return rebind(known.verdict, known.event, event);
+        if (sameVerdictKey(known.event, event, place)) return rebind(known.verdict, known.event, event);
       }
     }
     const verdict = evaluate(event, evaluateOptions);

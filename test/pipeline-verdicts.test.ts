@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAllowlist } from "../src/detection/allowlist.js";
+import { EMPTY_ALLOWLIST, parseAllowlist } from "../src/detection/allowlist.js";
 import { evaluate } from "../src/detection/rule.js";
 import type { ExecEvent, Verdict } from "../src/model.js";
 import { batchJudge, verdictKey } from "../src/pipeline.js";
@@ -202,5 +202,70 @@ describe("verdict key: events with the same key get the same verdict", () => {
     });
     for (const run of runs)
       expect(judge(run)).toEqual(evaluate(run, { isAllowed: (f) => allowlist.match(f) !== null }));
+  });
+
+  describe("without an allowlist, where an event ran is outside the key", () => {
+    /** anotherRun, and also another image, container name, namespace and cluster. */
+    function elsewhere(event: ExecEvent): ExecEvent {
+      const other = anotherRun(event);
+      other.container = { ...other.container, image: "registry.example/another:9.9", name: "another-name" };
+      other.workload = { ...other.workload, namespace: "another-namespace", cluster: "another-cluster" };
+      return other;
+    }
+
+    it.each(events)("%s", (_name, event) => {
+      // Prepare
+      const other = elsewhere(event);
+
+      // Act
+      const judge = batchJudge({ allowlist: EMPTY_ALLOWLIST });
+      judge(event);
+      const remembered = judge(other);
+
+      // Assess: the rule alone does not read the place, so the remembered verdict is the rule's.
+      expect(verdictKey(other, false)).toBe(verdictKey(event, false));
+      expect(judged(evaluate(other))).toEqual(judged(evaluate(event)));
+      expect(remembered).toEqual(evaluate(other));
+      if (remembered.kind === "finding") expect(remembered.finding.event).toBe(other);
+    });
+
+    it("reuses a verdict across places only when no allowlist entry could read them", () => {
+      // Prepare
+      const [, found] = events.find(([, e]) => evaluate(e).kind === "finding") ?? [];
+      if (found === undefined) throw new Error("no finding in the corpus");
+      const event = withAncestors(found, [{ name: "node", path: "/usr/local/bin/node", args: ["app.js"] }]);
+      const reasonsOf = (verdict: Verdict) =>
+        verdict.kind === "finding" ? verdict.finding.reasons : undefined;
+
+      // Act
+      const bare = batchJudge({ allowlist: EMPTY_ALLOWLIST });
+      const listed = batchJudge({ allowlist });
+      const [bareFirst, listedFirst] = [bare(event), listed(event)];
+
+      // Assess: reused (the same reasons array) without entries, judged afresh with them.
+      expect(reasonsOf(bare(elsewhere(event)))).toBe(reasonsOf(bareFirst));
+      expect(reasonsOf(listed(elsewhere(event)))).not.toBe(reasonsOf(listedFirst));
+      expect(verdictKey(elsewhere(event))).not.toBe(verdictKey(event));
+    });
+
+    it("still lets an entry that reads the place suppress a repeat elsewhere", () => {
+      // Prepare: the netshoot entry allows a finding only in that image.
+      const [, found] = events.find(([, e]) => evaluate(e).kind === "finding") ?? [];
+      if (found === undefined) throw new Error("no finding in the corpus");
+      const debug = structuredClone(found);
+      debug.container = { ...debug.container, image: "nicolaka/netshoot:latest" };
+      const options = {
+        isAllowed: (f: Parameters<typeof allowlist.match>[0]) => allowlist.match(f) !== null,
+      };
+
+      // Act
+      const judge = batchJudge({ allowlist });
+      const first = judge(found);
+      const second = judge(debug);
+
+      // Assess
+      expect(first).toEqual(evaluate(found, options));
+      expect(second).toEqual(evaluate(debug, options));
+    });
   });
 });
