@@ -104,13 +104,15 @@ describe("batchLineage", () => {
     ]);
   });
 
-  it("is not used up by a forged line of parent_exec_id values before the real parent", () => {
-    // Prepare: 60,000 parent_exec_id values (more than the index holds) in one record, then the
-    // utility and its parent's own event.
+  /**
+   * The curl's ancestor paths when a forged record holding 60,000 decoys keyed `key` (more than the
+   * index holds) comes first, then the utility and its parent's own event.
+   */
+  function chainAfterDecoys(key: "parent_exec_id" | "exec_id"): (string | undefined)[] {
     const forged = JSON.stringify({
       process_exec: {
         process: { exec_id: "F", binary: "/bin/true", pod },
-        decoys: Array.from({ length: 60_000 }, (_, k) => ({ parent_exec_id: `d${k}` })),
+        decoys: Array.from({ length: 60_000 }, (_, k) => ({ [key]: `d${k}` })),
       },
     });
     const batch = events([
@@ -119,30 +121,17 @@ describe("batchLineage", () => {
       exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
     ]);
     const event = first(batch[1]!.message);
-
     batchLineage(batch, () => ctx).complete(event);
+    return event.ancestors.map((a) => a.path);
+  }
 
-    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
+  it("is not used up by a forged line of parent_exec_id values before the real parent", () => {
+    expect(chainAfterDecoys("parent_exec_id")).toEqual(["/bin/sh", "/tmp/loader", "/bin/bash"]);
   });
 
   it("stops indexing at its bound when a forged line holds more exec_id keys: the chain ends, the parent stays", () => {
-    // Prepare: 60,000 distinct exec_id keys in one record (the table grows to its largest size).
-    const forged = JSON.stringify({
-      process_exec: {
-        process: { exec_id: "F", binary: "/bin/true", pod },
-        decoys: Array.from({ length: 60_000 }, (_, k) => ({ exec_id: `d${k}` })),
-      },
-    });
-    const batch = events([
-      forged,
-      exec("A", "/usr/bin/curl", "B", "/bin/sh", "C"),
-      exec("C", "/tmp/loader", "D", "/bin/bash", "E"),
-    ]);
-    const event = first(batch[1]!.message);
-
-    batchLineage(batch, () => ctx).complete(event);
-
-    expect(event.ancestors.map((a) => a.path)).toEqual(["/bin/sh"]);
+    // The table grows to its largest size.
+    expect(chainAfterDecoys("exec_id")).toEqual(["/bin/sh"]);
   });
 
   it("leaves an event with Tetragon's ancestors list as it is", () => {
