@@ -2,6 +2,7 @@ import { isAscii } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { DecodeError } from "../errors.js";
 import type { LogBatch, LogEvent } from "../model.js";
+import { parseInPieces } from "./pieces.js";
 
 /** A decoded subscription payload: data to process, or a health probe to acknowledge. */
 export type Decoded = { kind: "data"; batch: LogBatch } | { kind: "control" };
@@ -82,18 +83,42 @@ export function decodeAwslogsEvent(event: unknown, maxDecodedBytes: number): Dec
  * destination. Shared by the direct Lambda path and the Kinesis path.
  */
 export function decodePayloadBuffer(gz: Buffer, maxDecodedBytes: number): Decoded {
-  // The decompressed bytes live only inside gunzipText: once decoded to text they can be freed
-  // while JSON.parse builds the batch, which keeps the peak near text + batch.
-  const text = gunzipText(gz, maxDecodedBytes);
-  let parsed: unknown;
+  return toDecoded(parsePayload(gunzip(gz, maxDecodedBytes)));
+}
+
+/**
+ * The decompressed payload as JSON. Up to {@link ASCII_FAST_PATH_BYTES}, from its whole text; above,
+ * in pieces ({@link parseInPieces}), and the decompressed bytes are handed to a fresh ArrayBuffer that
+ * nothing holds, so the next young collection frees them rather than the next full one.
+ */
+function parsePayload(raw: Buffer): unknown {
+  if (raw.length <= ASCII_FAST_PATH_BYTES) return parseText(textOf(raw));
   try {
-    parsed = JSON.parse(text);
+    return parseInPieces(raw) ?? parseText(raw.toString("utf8"));
+  } finally {
+    release(raw);
+  }
+}
+
+function parseText(text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new DecodeError(`decompressed payload is not JSON: ${(error as Error).message}`, "json", {
       cause: error,
     });
   }
-  return toDecoded(parsed);
+}
+
+/** Moves `raw`'s memory (a buffer of its own, never Node's shared pool: only large ones) to an unreferenced ArrayBuffer. */
+function release(raw: Buffer): void {
+  const memory = raw.buffer;
+  if (!(memory instanceof ArrayBuffer)) return;
+  try {
+    structuredClone(memory, { transfer: [memory] });
+  } catch {
+    // Not transferable: it is freed with `raw`, as any buffer.
+  }
 }
 
 /**
@@ -108,10 +133,9 @@ function outputChunkSize(gz: Buffer, maxDecodedBytes: number): number {
   return Math.min(maxDecodedBytes, Math.max(64 * 1024, declared + 1));
 }
 
-function gunzipText(gz: Buffer, maxDecodedBytes: number): string {
-  let raw: Buffer;
+function gunzip(gz: Buffer, maxDecodedBytes: number): Buffer {
   try {
-    raw = gunzipSync(gz, {
+    return gunzipSync(gz, {
       maxOutputLength: maxDecodedBytes,
       chunkSize: outputChunkSize(gz, maxDecodedBytes),
     });
@@ -128,7 +152,6 @@ function gunzipText(gz: Buffer, maxDecodedBytes: number): string {
       cause: error,
     });
   }
-  return textOf(raw);
 }
 
 /**

@@ -292,4 +292,53 @@ describe("decodeAwslogsData", () => {
       expect(decoded.kind === "data" && decoded.batch.logEvents[0]?.message).toBe(text);
     });
   });
+
+  describe("payloads above the text fast path (parsed in pieces)", () => {
+    /** A payload just over ASCII_FAST_PATH_BYTES, with messages that hold quotes, commas, brackets and UTF-8. */
+    function large(): AwslogsPayload {
+      const logEvents = [];
+      for (let i = 0; logEvents.length * 1100 < ASCII_FAST_PATH_BYTES + 200_000; i++) {
+        logEvents.push({
+          id: `3800000000000000000000000000000000000000000000${String(i).padStart(10, "0")}`,
+          timestamp: 1_764_324_902_000 + i,
+          message:
+            `{"process_exec":{"process":{"binary":"/usr/bin/curl","arguments":"-d 'a,]}' \\"x\\" é ${i}"}}}`.padEnd(
+              1000,
+              " ",
+            ),
+        });
+      }
+      return payload({ logEvents });
+    }
+
+    it("decodes to exactly the events written", () => {
+      const written = large();
+      const decoded = decodePayloadBuffer(gzipSync(Buffer.from(JSON.stringify(written))), MAX);
+      if (decoded.kind !== "data") throw new Error("expected data");
+      expect(Buffer.byteLength(JSON.stringify(written))).toBeGreaterThan(ASCII_FAST_PATH_BYTES);
+      const { logEvents, ...rest } = decoded.batch;
+      const { logEvents: writtenEvents, messageType: _type, ...writtenRest } = written;
+      expect(rest).toEqual(writtenRest);
+      expect(logEvents).toEqual(writtenEvents);
+    });
+
+    it("rejects a broken one with the whole-text parse's error", () => {
+      const text = JSON.stringify(large()).replace('"logEvents":[{', '"logEvents":[{,');
+      const error = (() => {
+        try {
+          decodePayloadBuffer(gzipSync(Buffer.from(text)), MAX);
+        } catch (e) {
+          return e as DecodeError;
+        }
+      })();
+      let expected = "";
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      expect(error).toBeInstanceOf(DecodeError);
+      expect(error?.message).toBe(`decompressed payload is not JSON: ${expected}`);
+    });
+  });
 });
