@@ -4,7 +4,7 @@
 //
 // --max-semi-space-size=2 (MiB): V8's young generation otherwise grows to 16 MiB semi-spaces while a
 // maximal batch (26 MiB decompressed) is live, and peak RSS grows 3.9x the payload; with 2 MiB it grows
-// 2.5-2.7x (README, Performance), and the pipeline's CPU time moves by -4 % (all utilities) to +2 % (1 in 200)
+// 2.4-2.7x (README, Performance), and the pipeline's CPU time moves by -4 % (all utilities) to +2 % (1 in 200)
 // in the same run.
 // 1, 4 and 8 MiB measured 2.8x, 3.1x and 3.3x.
 export const LAMBDA_NODE_OPTIONS = "--max-semi-space-size=2";
