@@ -28,7 +28,10 @@ const MAX_ID_LENGTH = 256;
  * Each `"exec_id":"<id>"` key of a message, as it appears raw or inside an escaped `log` string (the
  * regular expression `"exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})`, matched left to right), read
  * by hand: a batch holds tens of thousands of ids, and the expression's match arrays and id strings
- * made the index a third of a large batch's memory. Calls `found(hash)` with {@link idHash} of each id.
+ * made the index a third of a large batch's memory. Calls `sink.found(hash)` with {@link idHash} of each
+ * id, and stops when it returns false. A method of one class rather than a callback: a closure made
+ * per batch is a new call target each time, and V8 threw away and recompiled this loop (and the index
+ * build around it) for each of a process's first batches, 75 ms of compiling in a ten-batch run.
  *
  * Only a key named exactly `exec_id` (a quote right before it) is read. A lookup accepts only the
  * event whose own `process.exec_id` is the id, and a message names that id under that very key,
@@ -38,7 +41,11 @@ const MAX_ID_LENGTH = 256;
  * {@link MAX_CANDIDATES}). The search runs to `_id`, whose `_` is rare in JSON, and checks the
  * `"exec` before it.
  */
-export function scanExecIds(message: string, found: (hash: number) => boolean): void {
+export interface IdSink {
+  found(hash: number): boolean;
+}
+
+export function scanExecIds(message: string, sink: IdSink): void {
   let at = message.indexOf("_id");
   while (at >= 0) {
     let end = at + 3;
@@ -66,7 +73,7 @@ export function scanExecIds(message: string, found: (hash: number) => boolean): 
             )
               stop++;
             if (stop > start) {
-              if (!found(idHash(message, start, stop))) return;
+              if (!sink.found(idHash(message, start, stop))) return;
               end = stop;
             }
           }
@@ -213,6 +220,18 @@ class CandidateTable {
   }
 }
 
+/** Adds each id {@link scanExecIds} finds in message `message` to the table, up to {@link MAX_INDEXED_IDS} in all. */
+class TableFiller implements IdSink {
+  message = 0;
+  size = 0;
+  constructor(readonly table: CandidateTable) {}
+
+  found(hash: number): boolean {
+    this.table.add(hash, this.message);
+    return ++this.size < MAX_INDEXED_IDS;
+  }
+}
+
 export interface BatchLineage {
   /** Extends `event.ancestors` with the ancestors other events of the batch name. Never throws. */
   complete(event: ExecEvent): void;
@@ -228,70 +247,82 @@ export function batchLineage(
   logEvents: readonly LogEvent[],
   contextOf: (event: LogEvent) => LogContext,
 ): BatchLineage {
-  let index: CandidateTable | undefined;
-  // The Tetragon events of each message parsed so far (by the caller or by a lookup).
-  const parsed = new Map<number, ExecEvent[]>();
-  // Correlation reads every event as parsed: the ancestors an event had before `complete` replaced them.
-  const asParsed = new Map<ExecEvent, AncestorInfo[]>();
-  let parses = 0;
+  return new LineageIndex(logEvents, contextOf);
+}
 
-  function build(): CandidateTable {
-    const table = new CandidateTable(logEvents.length);
-    let size = 0;
-    let i = 0;
-    const add = (hash: number): boolean => {
-      table.add(hash, i);
-      return ++size < MAX_INDEXED_IDS;
-    };
-    for (; i < logEvents.length && size < MAX_INDEXED_IDS; i++) {
-      const message = (logEvents[i] as LogEvent).message;
-      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, add);
-    }
-    return table;
+/**
+ * {@link batchLineage}'s index. A class, not closures made per batch: {@link extend} calls its
+ * `lookup` and `ancestorsOf`, and a new closure each batch was a new call target that made V8 throw
+ * away its compiled code for each of a process's first batches.
+ */
+class LineageIndex implements BatchLineage {
+  private index: CandidateTable | undefined;
+  // The Tetragon events of each message parsed so far (by the caller or by a lookup).
+  private readonly parsed = new Map<number, ExecEvent[]>();
+  // Correlation reads every event as parsed: the ancestors an event had before `complete` replaced them.
+  private readonly asParsed = new Map<ExecEvent, AncestorInfo[]>();
+  private parses = 0;
+
+  constructor(
+    private readonly logEvents: readonly LogEvent[],
+    private readonly contextOf: (event: LogEvent) => LogContext,
+  ) {}
+
+  remember(index: number, outcome: ParseOutcome): void {
+    if (!this.parsed.has(index)) this.parsed.set(index, tetragonEvents(outcome));
   }
 
-  function candidate(i: number, id: string): ExecEvent | undefined | null {
-    let events = parsed.get(i);
-    if (events === undefined) {
-      if (parses >= MAX_PARSES) return null;
-      parses++;
-      const logEvent = logEvents[i] as LogEvent;
-      events = tetragonEvents(parseMessage(logEvent.message, contextOf(logEvent)));
-      parsed.set(i, events);
+  complete(event: ExecEvent): void {
+    try {
+      const before = event.ancestors;
+      if (extend(event, this) && !this.asParsed.has(event)) this.asParsed.set(event, before);
+    } catch {
+      // Correlation only adds evidence; the event as parsed is still judged.
     }
-    for (const event of events) if (event.lineage?.execId === id) return event;
-    return undefined;
   }
 
   /** The Tetragon exec event whose own process has this exec id. */
-  function lookup(id: string): ExecEvent | undefined {
+  lookup(id: string): ExecEvent | undefined {
     const hash = lookupHash(id);
     if (hash < 0) return undefined;
-    index ??= build();
+    this.index ??= this.build();
+    const index = this.index;
     const slot = index.slotOf(hash);
     for (let k = 0; k < index.count(slot); k++) {
-      const found = candidate(index.message(slot, k), id);
+      const found = this.candidate(index.message(slot, k), id);
       // `null`: the parse budget is spent, and the remaining candidates are not tried.
       if (found !== undefined) return found ?? undefined;
     }
     return undefined;
   }
 
-  const ancestorsOf = (found: ExecEvent): AncestorInfo[] => asParsed.get(found) ?? found.ancestors;
+  /** A found event's ancestors as parsed, before `complete` extended them. */
+  ancestorsOf(found: ExecEvent): AncestorInfo[] {
+    return this.asParsed.get(found) ?? found.ancestors;
+  }
 
-  return {
-    remember(index, outcome) {
-      if (!parsed.has(index)) parsed.set(index, tetragonEvents(outcome));
-    },
-    complete(event) {
-      try {
-        const before = event.ancestors;
-        if (extend(event, lookup, ancestorsOf) && !asParsed.has(event)) asParsed.set(event, before);
-      } catch {
-        // Correlation only adds evidence; the event as parsed is still judged.
-      }
-    },
-  };
+  private build(): CandidateTable {
+    const { logEvents } = this;
+    const filler = new TableFiller(new CandidateTable(logEvents.length));
+    for (; filler.message < logEvents.length && filler.size < MAX_INDEXED_IDS; filler.message++) {
+      const message = (logEvents[filler.message] as LogEvent).message;
+      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, filler);
+    }
+    return filler.table;
+  }
+
+  private candidate(i: number, id: string): ExecEvent | undefined | null {
+    let events = this.parsed.get(i);
+    if (events === undefined) {
+      if (this.parses >= MAX_PARSES) return null;
+      this.parses++;
+      const logEvent = this.logEvents[i] as LogEvent;
+      events = tetragonEvents(parseMessage(logEvent.message, this.contextOf(logEvent)));
+      this.parsed.set(i, events);
+    }
+    for (const event of events) if (event.lineage?.execId === id) return event;
+    return undefined;
+  }
 }
 
 function tetragonEvents(outcome: ParseOutcome): ExecEvent[] {
@@ -304,14 +335,10 @@ function asAncestor(event: ExecEvent): AncestorInfo {
 }
 
 /**
- * Extends the event's ancestors from the events `lookup` finds, reading each found event's ancestors
- * as parsed (`ancestorsOf`); true when it replaced `event.ancestors`.
+ * Extends the event's ancestors from the events `batch.lookup` finds, reading each found event's
+ * ancestors as parsed (`batch.ancestorsOf`); true when it replaced `event.ancestors`.
  */
-function extend(
-  event: ExecEvent,
-  lookup: (id: string) => ExecEvent | undefined,
-  ancestorsOf: (found: ExecEvent) => AncestorInfo[],
-): boolean {
+function extend(event: ExecEvent, batch: LineageIndex): boolean {
   const lineage = event.lineage;
   if (lineage === undefined || lineage.complete === true || event.ancestors.length !== 1) return false;
   // Built on the first ancestor found: most chains end at a parent the batch does not hold.
@@ -325,11 +352,11 @@ function extend(
   while ((chain?.length ?? 1) < ANCESTORS_READ && (need !== undefined || known !== undefined)) {
     if (need !== undefined && (need === self || need === parent || seen?.includes(need) === true)) break;
     // The missing ancestor's own exec event names it and its parent; else the known one's names its parent.
-    const own = need !== undefined ? lookup(need) : undefined;
-    const child = own === undefined && known !== undefined ? lookup(known) : undefined;
+    const own = need !== undefined ? batch.lookup(need) : undefined;
+    const child = own === undefined && known !== undefined ? batch.lookup(known) : undefined;
     const found = own ?? child;
     if (found === undefined) break;
-    const ancestors = ancestorsOf(found);
+    const ancestors = batch.ancestorsOf(found);
     let added: AncestorInfo[];
     if (own !== undefined) added = [asAncestor(own), ...ancestors];
     else added = found.lineage?.complete === true ? ancestors : ancestors.slice(0, 1);

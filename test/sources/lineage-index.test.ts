@@ -9,9 +9,11 @@ const ANY_EXEC_ID = /exec_id\\?"\s*:\s*\\?"([A-Za-z0-9+/=_-]{1,256})/g;
 
 function byScanner(text: string, limit = Number.POSITIVE_INFINITY): number[] {
   const hashes: number[] = [];
-  scanExecIds(text, (hash) => {
-    hashes.push(hash);
-    return hashes.length < limit;
+  scanExecIds(text, {
+    found(hash) {
+      hashes.push(hash);
+      return hashes.length < limit;
+    },
   });
   return hashes;
 }
