@@ -523,10 +523,30 @@ export function buildSignals(findings: readonly Finding[], options: SignalOption
     }
     redacted.group.push({ finding, evidence: redacted.evidence, time, timeMs: times.parse(time), eventId });
   }
-  const built = [...groups.values()].map((group) => ({
-    signal: toSignal(group, region),
-    earliest: group.reduce((min, e) => (byTime(e, min) < 0 ? e : min)),
-  }));
-  built.sort((a, b) => byTime(a.earliest, b.earliest) || compareStrings(a.signal.id, b.signal.id));
+  const built: Built[] = [];
+  for (const group of groups.values()) {
+    const signal = toSignal(group, region);
+    built.push({ signal, id: signal.id, earliest: group.reduce(earlierOf) });
+  }
+  built.sort(byBuiltOrder);
   return built.map((b) => b.signal);
+}
+
+/**
+ * A built signal and what orders it, read by the sort from one shape of object: signals differ in
+ * their optional fields, and reading `id` from each made V8 discard its compiled buildSignals
+ * (deoptimized at the sort) again and again in a process's first batches.
+ */
+interface Built {
+  signal: Signal;
+  id: string;
+  earliest: Occurrence;
+}
+
+function earlierOf(min: Occurrence, e: Occurrence): Occurrence {
+  return byTime(e, min) < 0 ? e : min;
+}
+
+function byBuiltOrder(a: Built, b: Built): number {
+  return byTime(a.earliest, b.earliest) || compareStrings(a.id, b.id);
 }
