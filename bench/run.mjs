@@ -92,7 +92,21 @@ function race(contenders) {
   for (let r = 0; r < rounds; r++) {
     for (const [i, c] of contenders.entries()) times[i].push(timeOnce(c.args, c.env));
   }
-  return times.map((t) => ({ wall: median(t.map((x) => x.wall)), cpu: median(t.map((x) => x.cpu)) }));
+  return times.map((t) => ({
+    wall: median(t.map((x) => x.wall)),
+    cpu: median(t.map((x) => x.cpu)),
+    runs: t,
+  }));
+}
+
+/**
+ * `a` over `b` (two contenders of one race) round by round, CPU time: the median and the range. Each
+ * round runs both within a second or two, so a machine that speeds up or slows down over the race
+ * moves both sides of a round's ratio alike, where it would move the two medians apart.
+ */
+function pairedRatio(a, b) {
+  const ratios = a.runs.map((run, r) => run.cpu / b.runs[r].cpu).sort((x, y) => x - y);
+  return { median: median(ratios), low: ratios[0], high: ratios[ratios.length - 1] };
 }
 
 /** Runs the probe in a process of its own (with `nodeFlags`); its one line of JSON. */
@@ -157,13 +171,16 @@ function row(name, ratio, target, detail) {
 console.log(
   `netutil-detector benchmark — ${BATCHES} batches x ${EVENTS} Tetragon exec events per corpus; median of ${rounds} runs, node ${process.version}`,
 );
-console.log("pipeline / decode floor, whole processes (start-up included), CPU time (wall time after it):");
+console.log(
+  "pipeline / decode floor, whole processes (start-up included), CPU time: median of the rounds' ratios, their range, then medians (wall time after them):",
+);
 for (const c of CORPORA) {
-  const detail = `${c.pipeline.cpu.toFixed(0)} vs ${c.floor.cpu.toFixed(0)} ms CPU (wall ${(c.pipeline.wall / c.floor.wall).toFixed(2)}: ${c.pipeline.wall.toFixed(0)} vs ${c.floor.wall.toFixed(0)} ms); ${c.utilities} utilities, ${c.what}`;
-  console.log(row(c.label, c.pipeline.cpu / c.floor.cpu, c.target, detail));
+  const ratio = pairedRatio(c.pipeline, c.floor);
+  const detail = `rounds ${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)}; ${c.pipeline.cpu.toFixed(0)} vs ${c.floor.cpu.toFixed(0)} ms CPU (wall ${(c.pipeline.wall / c.floor.wall).toFixed(2)}: ${c.pipeline.wall.toFixed(0)} vs ${c.floor.wall.toFixed(0)} ms); ${c.utilities} utilities, ${c.what}`;
+  console.log(row(c.label, ratio.median, c.target, detail));
   if (c.parseFloor) {
     console.log(
-      `      the decode floor plus JSON.parse of every message: ${c.parseFloor.cpu.toFixed(0)} ms CPU = ${(c.parseFloor.cpu / c.floor.cpu).toFixed(2)} of the floor; the pipeline is ${(c.pipeline.cpu / c.parseFloor.cpu).toFixed(2)}x that`,
+      `      the decode floor plus JSON.parse of every message: ${c.parseFloor.cpu.toFixed(0)} ms CPU = ${pairedRatio(c.parseFloor, c.floor).median.toFixed(2)} of the floor; the pipeline is ${pairedRatio(c.pipeline, c.parseFloor).median.toFixed(2)}x that`,
     );
   }
 }
@@ -190,12 +207,13 @@ console.log(
     `peak RSS ${(rss.peak / MB).toFixed(0)} MiB (${(rss.before / MB).toFixed(0)} MiB before the batch) for ${(maximal.decompressedBytes / MB).toFixed(1)} MiB decompressed: ${maximal.events} events in a ${(maximal.eventBytes / 1024).toFixed(0)} KiB Lambda event, ${rss.signals} signals`,
   ),
 );
+const load = pairedRatio(handler, bare);
 console.log(
   row(
     "handler load / bare SNS bundle",
-    handler.cpu / bare.cpu,
+    load.median,
     1.0,
-    `${handler.cpu.toFixed(0)} vs ${bare.cpu.toFixed(0)} ms CPU (wall ${(handler.wall / bare.wall).toFixed(2)}: ${handler.wall.toFixed(0)} vs ${bare.wall.toFixed(0)} ms)`,
+    `rounds ${load.low.toFixed(2)}-${load.high.toFixed(2)}; ${handler.cpu.toFixed(0)} vs ${bare.cpu.toFixed(0)} ms CPU (wall ${(handler.wall / bare.wall).toFixed(2)}: ${handler.wall.toFixed(0)} vs ${bare.wall.toFixed(0)} ms)`,
   ),
 );
 const mix = CORPORA[0];
