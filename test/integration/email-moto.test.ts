@@ -11,6 +11,7 @@ import { createSinks } from "../../src/sinks/index.js";
 import { makeSignal, mixedSignals } from "../signals/signal-factory.js";
 import { createLedgerTable, ledgerItem } from "../support/ledger-table.js";
 import { MOTO_REGION, type Moto, motoClientConfig, startMoto } from "../support/moto.js";
+import { type SerialProxy, startSerialProxy } from "../support/serial-proxy.js";
 import { drainQueue, parseEnvelope, rawIds, topicWithQueue } from "../support/sns-sqs.js";
 
 /** A fixed minute, so two calls never straddle a minute boundary. */
@@ -23,14 +24,21 @@ describe("the email sink against moto", () => {
   let sqs: SQSClient;
   let sns: SNSClient;
   let dynamoDb: DynamoDBClient;
+  let serial: SerialProxy;
 
   beforeAll(async () => {
     moto = await startMoto();
     sqs = new SQSClient(motoClientConfig(moto));
     sns = new SNSClient(motoClientConfig(moto));
-    dynamoDb = new DynamoDBClient(motoClientConfig(moto));
+    // DynamoDB applies each ADD atomically; moto_server serves requests on threads and reads, adds and
+    // writes in separate steps, so two racing ADDs could both read 0 (both batches then went singly
+    // and no digest was sent, one CI run in many). One request at a time gives back DynamoDB's
+    // guarantee while the two containers still race for it (see serial-proxy.ts).
+    serial = await startSerialProxy(moto.endpoint);
+    dynamoDb = new DynamoDBClient({ ...motoClientConfig(moto), endpoint: serial.endpoint });
   });
   afterAll(async () => {
+    await serial?.close();
     await moto?.stop();
   });
 
