@@ -30,9 +30,9 @@ const MAX_ID_LENGTH = 256;
  * by hand: a batch holds tens of thousands of ids, and the expression's match arrays and id strings
  * made the index a third of a large batch's memory. Calls `sink.found(hash)` with {@link idHash} of each
  * id, and stops when it returns false. A method of one class rather than a callback: a closure made
- * per batch is a new call target each time, and V8 threw away and recompiled this loop (and the index
- * build around it) for each of a process's first batches (75 ms of compile jobs over ten batches, as
- * `node --trace-opt` times them).
+ * per batch is a new call target each time, and V8 threw away and recompiled this loop and the index
+ * build around it in a process's first batches (for this loop alone, 75-86 ms of compile jobs over
+ * the ten batches of the bench's (a), as `node --trace-opt` times them).
  *
  * Only a key named exactly `exec_id` (a quote right before it) is read. A lookup accepts only the
  * event whose own `process.exec_id` is the id, and a message names that id under that very key,
@@ -221,11 +221,25 @@ class CandidateTable {
   }
 }
 
-/** Adds each id {@link scanExecIds} finds to the table as a candidate of log event `message`, up to {@link MAX_INDEXED_IDS} ids in all. */
+/** The candidate table of a batch's log events: each id {@link scanExecIds} finds, up to {@link MAX_INDEXED_IDS} in all. */
 class TableFiller implements IdSink {
-  message = 0;
-  size = 0;
-  constructor(readonly table: CandidateTable) {}
+  private readonly table: CandidateTable;
+  /** The log event being scanned. */
+  private message = 0;
+  private size = 0;
+
+  constructor(private readonly logEvents: readonly LogEvent[]) {
+    this.table = new CandidateTable(logEvents.length);
+  }
+
+  fill(): CandidateTable {
+    const { logEvents } = this;
+    for (; this.message < logEvents.length && this.size < MAX_INDEXED_IDS; this.message++) {
+      const message = (logEvents[this.message] as LogEvent).message;
+      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, this);
+    }
+    return this.table;
+  }
 
   found(hash: number): boolean {
     this.table.add(hash, this.message);
@@ -286,7 +300,7 @@ class LineageIndex implements BatchLineage {
   lookup(id: string): ExecEvent | undefined {
     const hash = lookupHash(id);
     if (hash < 0) return undefined;
-    this.index ??= this.build();
+    this.index ??= new TableFiller(this.logEvents).fill();
     const index = this.index;
     const slot = index.slotOf(hash);
     for (let k = 0; k < index.count(slot); k++) {
@@ -300,16 +314,6 @@ class LineageIndex implements BatchLineage {
   /** A found event's ancestors as parsed, before `complete` extended them. */
   ancestorsOf(found: ExecEvent): AncestorInfo[] {
     return this.asParsed.get(found) ?? found.ancestors;
-  }
-
-  private build(): CandidateTable {
-    const { logEvents } = this;
-    const filler = new TableFiller(new CandidateTable(logEvents.length));
-    for (; filler.message < logEvents.length && filler.size < MAX_INDEXED_IDS; filler.message++) {
-      const message = (logEvents[filler.message] as LogEvent).message;
-      if (typeof message === "string" && message.includes("process_exec")) scanExecIds(message, filler);
-    }
-    return filler.table;
   }
 
   private candidate(i: number, id: string): ExecEvent | undefined | null {
