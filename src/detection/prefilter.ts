@@ -17,15 +17,21 @@
  * `\r`), a quote (a JSON string's start, `\"` or `'`), a backslash (`\-fsSL`, shell-escaped), a
  * `\uXXXX` escape, a `=` (a value of Falco's output line: `args=-fsSL …`), or the start of the text.
  *
- * Speed (V8's regex engine, about 1 ns a character here): the text is scanned by as few expressions as
- * can share a scan. Everything that follows one of the name's boundary characters and starts with a
- * letter rides in PLAIN's one alternation, at almost no cost; an alternative starting with `-` there
- * would make its first-characters check let every `",` through, so options get a scan of their own.
- * Expressions tried only in rarer cases (a backslash in the text, a possible first character) stay out
- * of the common path.
+ * Speed: V8 runs these expressions at 1.3-2 ns a character over text that holds no match, which was
+ * most of the pipeline's cost beyond decoding on an ordinary batch. So for an ASCII text a WebAssembly
+ * loop over its bytes (src/detection/byte-scan.ts) first finds the few places where one of them could
+ * start to match (a boundary character followed by the start of a name, an address, `-`…, and every
+ * backslash), and they are tried there only, as one sticky expression: the same answer, at about 0.8
+ * ns a character with the copy (test/detection/prefilter-scan.test.ts holds the answers equal).
+ * Everything that follows one of the name's boundary characters and starts with a letter rides in
+ * PLAIN's one alternation; an alternative starting with `-` there would make V8's first-characters
+ * check let every `",` through, so options get an expression of their own. Expressions needed only in
+ * rarer cases (a backslash in the text, a possible first character) stay out of the common path when
+ * the expressions run over a whole text (not ASCII, very long, or no WebAssembly).
  */
 import { MULTICALL_BINARIES } from "../shell/index.js";
 import { ALWAYS_PARSE } from "../sources/index.js";
+import { type Alternative, ByteScanner } from "./byte-scan.js";
 import { CHANNEL_TOOL_NAMES, PREFILTER_HINT, UTILITIES } from "./catalogue.js";
 
 const WORDS = [...UTILITIES.keys(), ...MULTICALL_BINARIES, ...CHANNEL_TOOL_NAMES];
@@ -66,13 +72,77 @@ const LEADS: ReadonlySet<number> = new Set(
   [...WORDS, ...PREFILTER_HINT.addresses, "-"].map((word) => word.charCodeAt(0)),
 );
 
+/** Every expression but LEADING, as one that matches only where it starts: tried where the scanner points. */
+const AT = new RegExp([PLAIN, OPTIONS, VALUE_OPTIONS, ESCAPED].map((e) => `(?:${e.source})`).join("|"), "y");
+
+/**
+ * What may follow a boundary character where one of PLAIN, OPTIONS and VALUE_OPTIONS starts to match
+ * (ESCAPED starts at a backslash, which the scanner always reports): a name, a socat address and its
+ * colon, `memfd:`, the device path's leading letters, a folded marker's rest after its own first
+ * character, and `-` for an option. Null when the device path does not start with letters, and then
+ * the expressions alone decide.
+ */
+function scanAlternatives(): Alternative[] | null {
+  const device = /^[A-Za-z0-9]+/.exec(PREFILTER_HINT.device)?.[0];
+  if (device === undefined) return null;
+  return [
+    ...WORDS.map((text) => ({ text })),
+    ...PREFILTER_HINT.addresses.map((address) => ({ text: `${address}:` })),
+    { text: "memfd:" },
+    { text: device },
+    ...FOLDED.map((marker) => ({ text: marker.slice(1), after: [marker.charCodeAt(0)] })),
+    { text: "-" },
+  ];
+}
+
+const BOUNDARY_CHAR = new RegExp(`[${BOUNDARY}]`);
+let scanner: ByteScanner | null | undefined;
+
+/** The byte scanner, made on first use; null where WebAssembly cannot run (`--jitless`). */
+function scannerOf(): ByteScanner | null {
+  if (scanner === undefined) {
+    const alternatives = scanAlternatives();
+    try {
+      scanner =
+        alternatives === null
+          ? null
+          : new ByteScanner((code) => BOUNDARY_CHAR.test(String.fromCharCode(code)), alternatives);
+    } catch {
+      scanner = null;
+    }
+  }
+  return scanner;
+}
+
+/** Whether the byte scanner is in use here (for the tests: it must be, where WebAssembly runs). */
+export function usesByteScanner(): boolean {
+  return scannerOf() !== null;
+}
+
 /**
  * True when `text` (a raw log message) may describe the execution of a network utility, so it is worth
- * parsing. Never false for a message whose parsed event the rule could flag; cheap: two precompiled
- * regular expressions over the text in the common case, scans that build nothing, where JSON.parse
- * allocates the whole object.
+ * parsing. Never false for a message whose parsed event the rule could flag; cheap: for an ASCII text,
+ * one copy and one WebAssembly loop over its bytes (src/detection/byte-scan.ts), then the expressions
+ * tried only where it points, which gives exactly {@link mentionsByExpressions}' answer; scans that
+ * build nothing, where JSON.parse allocates the whole object.
  */
 export function mentionsNetworkUtility(text: string): boolean {
+  if (typeof text !== "string") return false;
+  const bytes = scannerOf();
+  if (bytes === null || !bytes.load(text)) return mentionsByExpressions(text);
+  for (let at = bytes.next(0); at >= 0; at = bytes.next(at + 1)) {
+    AT.lastIndex = at;
+    if (AT.test(text)) return true;
+  }
+  return (LEADS.has(text.charCodeAt(0)) && LEADING.test(text)) || mustAlwaysParse(text);
+}
+
+/**
+ * The prefilter's answer from its expressions alone, each run over the whole text: two precompiled
+ * regular expressions in the common case. For a text the byte scanner cannot take (not ASCII, very
+ * long, no WebAssembly), and the reference its answers are tested against.
+ */
+export function mentionsByExpressions(text: string): boolean {
   if (typeof text !== "string") return false;
   return (
     PLAIN.test(text) ||
