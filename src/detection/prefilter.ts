@@ -72,6 +72,9 @@ const LEADS: ReadonlySet<number> = new Set(
   [...WORDS, ...PREFILTER_HINT.addresses, "-"].map((word) => word.charCodeAt(0)),
 );
 
+/** Places tried in one text before the expressions take the whole of it (an ordinary message has one or two). */
+const MAX_PLACES = 32;
+
 /** Every expression but LEADING, as one that matches only where it starts: tried where the scanner points. */
 const AT = new RegExp([PLAIN, OPTIONS, VALUE_OPTIONS, ESCAPED].map((e) => `(?:${e.source})`).join("|"), "y");
 
@@ -130,7 +133,11 @@ export function mentionsNetworkUtility(text: string): boolean {
   if (typeof text !== "string") return false;
   const bytes = scannerOf();
   if (bytes === null || !bytes.load(text)) return mentionsByExpressions(text);
+  let tried = 0;
   for (let at = bytes.next(0); at >= 0; at = bytes.next(at + 1)) {
+    // A text dense with places to try (a run of backslashes, `"-` repeated) costs the expressions'
+    // one pass rather than a call per place: the same answer, and no worse than without the scanner.
+    if (++tried > MAX_PLACES) return mentionsByExpressions(text);
     AT.lastIndex = at;
     if (AT.test(text)) return true;
   }

@@ -168,7 +168,7 @@ describe("the prefilter's byte scanner", () => {
     expect(messages).toBeGreaterThan(50);
   });
 
-  it("leaves a text it cannot take to the expressions: not ASCII, or too long", () => {
+  it("leaves a text it cannot take to the expressions: not ASCII, too long, or dense with places to try", () => {
     for (const message of [
       `{"binary":"/usr/bin/curl","arguments":"h\u00e9"}`,
       `{"binary":"/usr/bin/c\u00fcrl"}`,
@@ -177,6 +177,11 @@ describe("the prefilter's byte scanner", () => {
       `${"x".repeat(MAX_TEXT)} nc`,
       `${"x".repeat(MAX_TEXT + 1)} nc`,
       `${"x".repeat(MAX_TEXT - 4)} nc`,
+      // Dense with places to try: past a few dozen, the expressions take the whole text.
+      `${"\\".repeat(100)} nc`,
+      `${'"-e'.repeat(100)} nc`,
+      `${'"-e'.repeat(100)}`,
+      `${'"-e'.repeat(20)} nc`,
     ]) {
       expectSameAnswer(message);
     }
